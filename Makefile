@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test`. Everything else is a helper for them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install lint schema lock bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Switchboard needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python -m app.cli serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app
+
+test: lint
+	$(BIN)/python -m app.cli export-schema --check
+	$(BIN)/pytest
+
+schema: install
+	$(BIN)/python -m app.cli export-schema
+
+# Re-pin every dependency after editing pyproject.toml.
+lock:
+	rm -rf /tmp/switchboard-lock && $(PYTHON) -m venv /tmp/switchboard-lock
+	/tmp/switchboard-lock/bin/pip install --quiet --upgrade pip
+	/tmp/switchboard-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/switchboard-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+bench: install
+	$(BIN)/python -m bench.connections_list
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Switchboard: an organisation's LLM provider connections in one place."""

@@ -1,0 +1,64 @@
+"""create_app(): routes, lifespan (database pool, keyring check), shared services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Response, get
+from litestar.datastructures import State
+from litestar.static_files import create_static_files_router
+
+from app.connections.service import ConnectionService
+from app.db.engine import bind_tables, close_engine, database_reachable, engine_from_url, open_engine
+from app.graphql.context import Services
+from app.graphql.http import graphiql, graphql_endpoint
+from app.graphql.schema import schema
+from app.security.key_check import check_keyring
+from app.security.keyring import Keyring, load_keyring
+from app.settings import Settings, get_settings
+
+VENDOR = Path(__file__).resolve().parent / "web" / "vendor"
+
+
+@get("/health")
+async def health(state: State) -> Response[dict[str, str]]:
+    if await database_reachable(state.engine):
+        return Response({"status": "ok", "database": "reachable"}, status_code=200)
+    return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
+
+
+def create_app(settings: Settings | None = None, keyring: Keyring | None = None) -> Litestar:
+    settings = settings or get_settings()
+    keyring = keyring or load_keyring(settings)
+    engine = engine_from_url(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        bind_tables(engine)
+        await open_engine(engine)
+        try:
+            await check_keyring(keyring)
+            yield
+        finally:
+            await close_engine(engine)
+
+    state: dict[str, Any] = {
+        "engine": engine,
+        "schema": schema,
+        "settings": settings,
+        "services": Services(connections=ConnectionService(keyring)),
+    }
+    return Litestar(
+        route_handlers=[
+            graphql_endpoint,
+            graphiql,
+            health,
+            create_static_files_router(path="/static/graphiql", directories=[VENDOR]),
+        ],
+        lifespan=[lifespan],
+        state=State(state),
+        openapi_config=None,
+    )

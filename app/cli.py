@@ -1,0 +1,139 @@
+"""The command line: serve, migrate, create-token, export-schema.
+
+    python -m app.cli serve            migrate, check the key, bootstrap the admin token, serve
+    python -m app.cli migrate          apply piccolo_migrations/ to DATABASE_URL
+    python -m app.cli create-token --user alice --role MEMBER
+    python -m app.cli export-schema [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import sys
+from pathlib import Path
+
+from app.settings import Settings, SettingsError, configure_logging, get_settings
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
+
+
+def fail(message: str) -> None:
+    print(f"switchboard: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+async def migrate(quiet: bool = False) -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from app.db.engine import engine_from_url, open_engine
+
+    settings = get_settings()
+    await open_engine(engine_from_url(settings.database_url))  # WAL mode for SQLite
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
+        result = await run_forwards(app_name="switchboard")
+    if not result.success:
+        fail(f"migrations failed: {result.message}\n{output.getvalue()}")
+
+
+async def prepare(settings: Settings) -> str | None:
+    """Check the keyring against the database and create the first admin token if needed."""
+    from app.auth.service import bootstrap_admin
+    from app.db.engine import bind_tables, engine_from_url
+    from app.security.key_check import KeyringMismatch, check_keyring
+    from app.security.keyring import load_keyring
+
+    keyring = load_keyring(settings)
+    bind_tables(engine_from_url(settings.database_url))
+    try:
+        await check_keyring(keyring)
+    except KeyringMismatch as exc:
+        fail(str(exc))
+    if settings.is_production and settings.admin_token is None:
+        return None
+    return await bootstrap_admin(settings.admin_token)
+
+
+def announce(settings: Settings, token: str | None) -> None:
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"\nSwitchboard: GraphiQL at {url}/graphql, health at {url}/health")
+    if token is None:
+        return
+    if settings.admin_token:
+        print("The admin token is the one in SWITCHBOARD_ADMIN_TOKEN.\n")
+        return
+    print(
+        "\nFirst start: created an admin token. It is shown this once; store it now:\n\n"
+        f"    {token}\n\nTry it:\n\n"
+        f"    curl -s {url}/graphql -H 'Authorization: Bearer {token}' \\\n"
+        "      -H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { name role } }\"}'\n\n"
+        "More tokens: python -m app.cli create-token --user NAME --role ADMIN|MEMBER\n"
+    )
+
+
+def serve() -> None:
+    import uvicorn
+
+    from app.asgi import create_app
+
+    settings = get_settings()
+    asyncio.run(migrate(quiet=True))
+    token = asyncio.run(prepare(settings))
+    announce(settings, token)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level=settings.log_level.lower())
+
+
+async def create_token(user: str, role: str, name: str) -> None:
+    from app.auth.service import Role, issue_token
+    from app.db.engine import bind_tables, engine_from_url
+
+    bind_tables(engine_from_url(get_settings().database_url))
+    token = await issue_token(user, Role(role), name)
+    print(token)
+
+
+def export_schema(check: bool) -> None:
+    from app.graphql.schema import schema
+
+    text = schema.as_str() + "\n"
+    if check:
+        if not SCHEMA_FILE.exists() or SCHEMA_FILE.read_text() != text:
+            fail("schema.graphql is stale; regenerate it with: make schema")
+        return
+    SCHEMA_FILE.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m app.cli", description="Switchboard")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="migrate, then serve on SWITCHBOARD_HOST:SWITCHBOARD_PORT")
+    commands.add_parser("migrate", help="apply the migrations to DATABASE_URL")
+    token = commands.add_parser("create-token", help="create an API token and print it once")
+    token.add_argument("--user", required=True, help="user name (created if new)")
+    token.add_argument("--role", choices=["ADMIN", "MEMBER"], default="MEMBER")
+    token.add_argument("--name", default="cli token", help="what the token is for")
+    schema = commands.add_parser("export-schema", help="write schema.graphql from the code")
+    schema.add_argument("--check", action="store_true", help="fail if schema.graphql is stale")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        fail(f"configuration error: {exc}")
+    configure_logging(settings)
+    if args.command == "serve":
+        serve()
+    elif args.command == "migrate":
+        asyncio.run(migrate())
+    elif args.command == "create-token":
+        asyncio.run(create_token(args.user, args.role, args.name))
+    elif args.command == "export-schema":
+        export_schema(args.check)
+
+
+if __name__ == "__main__":
+    main()

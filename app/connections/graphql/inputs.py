@@ -1,0 +1,134 @@
+"""GraphQL input types for connections, and their translation into service inputs."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.connections.graphql.types import AuthMethod, Provider
+from app.connections.inputs import UNSET, ConnectionInput, HeaderInput, Unset
+from app.connections.listing import ConnectionOrderField as DomainOrderField
+from app.connections.listing import OwnerScope as DomainOwnerScope
+
+OwnerScope = strawberry.enum(DomainOwnerScope, name="OwnerScope")
+ConnectionOrderField = strawberry.enum(DomainOrderField, name="ConnectionOrderField")
+
+
+@strawberry.enum
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class CustomHeaderInput:
+    name: str
+    value: str | None = strawberry.field(
+        default=None, description="On update, null keeps the stored value of this header."
+    )
+
+
+@strawberry.input
+class CreateConnectionInput:
+    name: str
+    provider: Provider  # type: ignore[valid-type]
+    auth_method: AuthMethod | None = None  # type: ignore[valid-type]
+    base_url: str | None = strawberry.field(default=None, description="Provider default when not given.")
+    api_key: str | None = None
+    service_account_json: str | None = None
+    config: JSON | None = None
+    custom_headers: list[CustomHeaderInput] | None = None
+    prefix_id: str | None = None
+    model_ids: list[str] | None = None
+    tags: list[str] | None = None
+    enabled: bool = True
+    is_default: bool = False
+    description: str | None = None
+
+
+@strawberry.input(description="Partial: an absent field is unchanged, an explicit null clears it.")
+class UpdateConnectionInput:
+    name: strawberry.Maybe[str | None]
+    description: strawberry.Maybe[str | None]
+    auth_method: strawberry.Maybe[AuthMethod | None]  # type: ignore[valid-type]
+    base_url: strawberry.Maybe[str | None]
+    api_key: strawberry.Maybe[str | None] = strawberry.field(
+        description="Absent keeps the stored key; null removes it."
+    )
+    service_account_json: strawberry.Maybe[str | None]
+    config: strawberry.Maybe[JSON | None]
+    custom_headers: strawberry.Maybe[list[CustomHeaderInput] | None]
+    prefix_id: strawberry.Maybe[str | None]
+    model_ids: strawberry.Maybe[list[str] | None]
+    tags: strawberry.Maybe[list[str] | None]
+    enabled: strawberry.Maybe[bool | None]
+    is_default: strawberry.Maybe[bool | None]
+    expected_version: int | None = strawberry.field(
+        default=None, description="When set, must equal the current version or nothing is written."
+    )
+
+
+@strawberry.input
+class ConnectionFilter:
+    provider: list[Provider] | None = None  # type: ignore[valid-type]
+    enabled: bool | None = None
+    is_default: bool | None = None
+    tag: str | None = None
+    search: str | None = strawberry.field(default=None, description="Matches name or description.")
+    owner: OwnerScope | None = None  # type: ignore[valid-type]
+
+
+@strawberry.input
+class ConnectionOrder:
+    field: ConnectionOrderField = DomainOrderField.NAME  # type: ignore[valid-type]
+    direction: OrderDirection = OrderDirection.ASC
+
+
+def _headers(raw: list[CustomHeaderInput] | None) -> list[HeaderInput] | None:
+    return None if raw is None else [HeaderInput(h.name, h.value) for h in raw]
+
+
+def _maybe(value: Any) -> Any:
+    return UNSET if value is None else value.value
+
+
+def create_input(data: CreateConnectionInput) -> ConnectionInput:
+    return ConnectionInput(
+        provider=data.provider,
+        name=data.name,
+        description=data.description,
+        auth_method=data.auth_method,
+        base_url=data.base_url,
+        api_key=data.api_key,
+        service_account_json=data.service_account_json,
+        config=data.config,
+        custom_headers=_headers(data.custom_headers),
+        prefix_id=data.prefix_id,
+        model_ids=data.model_ids,
+        tags=data.tags,
+        enabled=data.enabled,
+        is_default=data.is_default,
+    )
+
+
+def update_input(data: UpdateConnectionInput) -> ConnectionInput:
+    headers = _maybe(data.custom_headers)
+    return ConnectionInput(
+        name=_maybe(data.name),
+        description=_maybe(data.description),
+        auth_method=_maybe(data.auth_method),
+        base_url=_maybe(data.base_url),
+        api_key=_maybe(data.api_key),
+        service_account_json=_maybe(data.service_account_json),
+        config=_maybe(data.config),
+        custom_headers=headers if isinstance(headers, Unset) else _headers(headers),
+        prefix_id=_maybe(data.prefix_id),
+        model_ids=_maybe(data.model_ids),
+        tags=_maybe(data.tags),
+        enabled=_maybe(data.enabled),
+        is_default=_maybe(data.is_default),
+        expected_version=UNSET if data.expected_version is None else data.expected_version,
+    )

@@ -1,0 +1,101 @@
+"""Connection mutations: thin translations onto ConnectionService."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from app.connections.graphql.inputs import (
+    CreateConnectionInput,
+    UpdateConnectionInput,
+    create_input,
+    update_input,
+)
+from app.connections.graphql.types import LLMConnectionType, Verification
+from app.connections.service import Outcome, not_found
+from app.graphql.context import Info
+from app.graphql.errors import UserError, user_errors
+from app.graphql.ids import to_global_id, uuid_of
+from app.graphql.permissions import IsAdmin
+
+
+@strawberry.type
+class ConnectionPayload:
+    connection: LLMConnectionType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    verification: Verification | None = strawberry.field(
+        default=None, description="Set when the mutation tested something."
+    )
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> ConnectionPayload:
+        return cls(
+            connection=LLMConnectionType.of(outcome.connection) if outcome.connection else None,
+            user_errors=user_errors(outcome.problems),
+        )
+
+    @classmethod
+    def missing(cls) -> ConnectionPayload:
+        return cls(user_errors=user_errors([not_found()]))
+
+
+@strawberry.type
+class DeleteConnectionPayload:
+    deleted_id: strawberry.ID | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _connection_id(global_id: str) -> uuid.UUID | None:
+    return uuid_of(global_id, "LLMConnection")
+
+
+ADMIN = [IsAdmin]
+
+
+@strawberry.type
+class ConnectionMutations:
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def create_connection(self, info: Info, input: CreateConnectionInput) -> ConnectionPayload:
+        return ConnectionPayload.of(await info.context.services.connections.create(create_input(input)))
+
+    @strawberry.mutation(
+        permission_classes=ADMIN,
+        description="Partial update; the stored key is kept unless a new one is given.",
+    )
+    async def update_connection(
+        self, info: Info, id: strawberry.ID, input: UpdateConnectionInput
+    ) -> ConnectionPayload:
+        connection_id = _connection_id(id)
+        if connection_id is None:
+            return ConnectionPayload.missing()
+        outcome = await info.context.services.connections.update(connection_id, update_input(input))
+        return ConnectionPayload.of(outcome)
+
+    @strawberry.mutation(permission_classes=ADMIN, description="Exactly one default at any time.")
+    async def set_default_connection(self, info: Info, id: strawberry.ID) -> ConnectionPayload:
+        connection_id = _connection_id(id)
+        if connection_id is None:
+            return ConnectionPayload.missing()
+        return ConnectionPayload.of(await info.context.services.connections.set_default(connection_id))
+
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def set_connection_enabled(
+        self, info: Info, id: strawberry.ID, enabled: bool
+    ) -> ConnectionPayload:
+        connection_id = _connection_id(id)
+        if connection_id is None:
+            return ConnectionPayload.missing()
+        outcome = await info.context.services.connections.set_enabled(connection_id, enabled)
+        return ConnectionPayload.of(outcome)
+
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def delete_connection(self, info: Info, id: strawberry.ID) -> DeleteConnectionPayload:
+        connection_id = _connection_id(id)
+        if connection_id is None:
+            return DeleteConnectionPayload(user_errors=user_errors([not_found()]))
+        deleted, problems = await info.context.services.connections.delete(connection_id)
+        return DeleteConnectionPayload(
+            deleted_id=to_global_id("LLMConnection", deleted) if deleted else None,
+            user_errors=user_errors(problems),
+        )

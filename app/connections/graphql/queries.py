@@ -1,0 +1,81 @@
+"""Connection queries: one by id or name, the default, and the filtered list."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.connections.graphql.inputs import ConnectionFilter, ConnectionOrder, OrderDirection
+from app.connections.graphql.types import LLMConnectionType
+from app.connections.listing import ConnectionQuery, count_connections, list_connections
+from app.connections.records import ConnectionRecord, fetch_connections
+from app.db.tables import LLMConnection
+from app.graphql.context import Info
+from app.graphql.errors import bad_argument
+from app.graphql.ids import uuid_of
+from app.graphql.node import register_node
+from app.graphql.pagination import Connection, build_connection, load_page, page_request
+
+
+def _connection_query(info: Info, filter: ConnectionFilter | None, order: ConnectionOrder | None) -> ConnectionQuery:
+    f = filter or ConnectionFilter()
+    o = order or ConnectionOrder()
+    return ConnectionQuery(
+        providers=tuple(f.provider or ()),
+        enabled=f.enabled,
+        is_default=f.is_default,
+        tag=f.tag,
+        search=f.search,
+        owner=f.owner,
+        viewer_id=info.context.viewer.user_id,
+        order=o.field,
+        descending=o.direction == OrderDirection.DESC,
+    )
+
+
+async def _one(*conditions: object) -> LLMConnectionType | None:
+    rows = await fetch_connections(*conditions)
+    return LLMConnectionType.of(rows[0]) if rows else None
+
+
+@register_node("LLMConnection")
+async def resolve_connection_node(info: Info, global_id: str) -> LLMConnectionType | None:
+    connection_id = uuid_of(global_id, "LLMConnection")
+    return await _one(LLMConnection.id == connection_id) if connection_id else None
+
+
+@strawberry.type
+class ConnectionQueries:
+    @strawberry.field(description="One connection by global id or by name (case-insensitive).")
+    async def connection(
+        self, info: Info, id: strawberry.ID | None = None, name: str | None = None
+    ) -> LLMConnectionType | None:
+        if (id is None) == (name is None):
+            raise bad_argument("pass exactly one of id or name")
+        if id is not None:
+            return await resolve_connection_node(info, id)
+        assert name is not None
+        return await _one(LLMConnection.name_key == name.strip().casefold())
+
+    @strawberry.field(description="The connection used when nothing more specific is configured.")
+    async def default_connection(self, info: Info) -> LLMConnectionType | None:
+        return await _one(LLMConnection.is_default == True)  # noqa: E712
+
+    @strawberry.field(description="Connections, filtered and ordered, in Relay pages (first is capped at 500).")
+    async def connections(
+        self,
+        info: Info,
+        filter: ConnectionFilter | None = None,
+        order_by: ConnectionOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[LLMConnectionType]:
+        request = page_request(first, after, last, before)
+        query = _connection_query(info, filter, order_by)
+        page = await load_page(lambda: list_connections(query, request))
+        return build_connection(
+            page,
+            lambda row: LLMConnectionType.of(ConnectionRecord.from_row(row)),
+            lambda: count_connections(query),
+        )

@@ -1,0 +1,107 @@
+"""GraphQL output types for connections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.auth.graphql import User
+from app.connections.records import ConnectionRecord
+from app.graphql.context import Info
+from app.graphql.ids import to_global_id
+from app.graphql.node import Node
+from app.providers.catalog import AuthMethod as DomainAuthMethod
+from app.providers.catalog import Provider as DomainProvider
+from app.providers.verification import VerificationResult
+from app.providers.verification import VerificationStatus as DomainVerificationStatus
+
+Provider = strawberry.enum(DomainProvider, name="Provider")
+AuthMethod = strawberry.enum(DomainAuthMethod, name="AuthMethod")
+VerificationStatus = strawberry.enum(DomainVerificationStatus, name="VerificationStatus")
+
+
+@strawberry.type
+class HeaderHint:
+    name: str
+    value_hint: str
+
+
+@strawberry.type
+class Verification:
+    status: VerificationStatus  # type: ignore[valid-type]
+    ok: bool
+    message: str | None
+    latency_ms: int | None
+    model_count: int | None
+    checked_at: datetime
+
+    @classmethod
+    def of(cls, result: VerificationResult) -> Verification:
+        return cls(
+            status=result.status,
+            ok=result.ok,
+            message=result.message,
+            latency_ms=result.latency_ms,
+            model_count=result.model_count,
+            checked_at=result.checked_at,
+        )
+
+
+@strawberry.type(name="LLMConnection", description="A provider connection. Secrets never leave; hints do.")
+class LLMConnectionType(Node):
+    record: strawberry.Private[ConnectionRecord]
+    name: str
+    description: str | None
+    provider: Provider  # type: ignore[valid-type]
+    auth_method: AuthMethod  # type: ignore[valid-type]
+    base_url: str
+    config: JSON
+    api_key_hint: str | None
+    custom_headers: list[HeaderHint]
+    prefix_id: str | None
+    model_ids: list[str]
+    tags: list[str]
+    enabled: bool
+    is_default: bool
+    created_at: datetime
+    updated_at: datetime
+    credentials_updated_at: datetime
+    version: int
+
+    @strawberry.field(description="null for a workspace-wide connection; the owner of a personal one.")
+    async def owner(self, info: Info) -> User | None:
+        if self.record.owner_id is None:
+            return None
+        user = await info.context.loaders["users"].load(self.record.owner_id)
+        return User.of(user) if user else None
+
+    @strawberry.field
+    def last_verification(self) -> Verification | None:
+        data = self.record.last_verification
+        return Verification.of(VerificationResult.from_json(data)) if data else None
+
+    @classmethod
+    def of(cls, r: ConnectionRecord) -> LLMConnectionType:
+        return cls(
+            record=r,
+            id=to_global_id("LLMConnection", r.id),
+            name=r.name,
+            description=r.description,
+            provider=r.provider,
+            auth_method=r.auth_method,
+            base_url=r.base_url,
+            config=dict(r.config),
+            api_key_hint=r.api_key_hint,
+            custom_headers=[HeaderHint(name=h.name, value_hint=h.hint) for h in r.custom_headers],
+            prefix_id=r.prefix_id,
+            model_ids=list(r.model_ids),
+            tags=list(r.tags),
+            enabled=r.enabled,
+            is_default=r.is_default,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            credentials_updated_at=r.credentials_updated_at,
+            version=r.version,
+        )

@@ -1,0 +1,93 @@
+"""A stored connection as the services see it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.db.tables import LLMConnection
+from app.providers.catalog import AuthMethod, Provider
+
+
+def load_json(value: Any) -> Any:
+    """JSON columns come back as text on both backends."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class StoredHeader:
+    name: str
+    sealed: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class ConnectionRecord:
+    id: uuid.UUID
+    name: str
+    description: str | None
+    provider: Provider
+    auth_method: AuthMethod
+    base_url: str
+    config: dict[str, str]
+    api_key_sealed: str | None
+    api_key_hint: str | None
+    service_account_sealed: str | None
+    custom_headers: tuple[StoredHeader, ...]
+    prefix_id: str | None
+    model_ids: tuple[str, ...]
+    tags: tuple[str, ...]
+    enabled: bool
+    is_default: bool
+    owner_id: uuid.UUID | None
+    last_verification: dict[str, Any] | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    credentials_updated_at: datetime
+
+    @property
+    def has_secrets(self) -> bool:
+        return bool(self.api_key_sealed or self.service_account_sealed or self.custom_headers)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ConnectionRecord:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            provider=Provider(row["provider"]),
+            auth_method=AuthMethod(row["auth_method"]),
+            base_url=row["base_url"],
+            config=load_json(row["config"]),
+            api_key_sealed=row["api_key_sealed"],
+            api_key_hint=row["api_key_hint"],
+            service_account_sealed=row["service_account_sealed"],
+            custom_headers=tuple(StoredHeader(**h) for h in load_json(row["custom_headers"])),
+            prefix_id=row["prefix_id"],
+            model_ids=tuple(load_json(row["model_ids"])),
+            tags=tuple(load_json(row["tags"])),
+            enabled=bool(row["enabled"]),
+            is_default=bool(row["is_default"]),
+            owner_id=row["owner"],
+            last_verification=load_json(row["last_verification"]),
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            credentials_updated_at=row["credentials_updated_at"],
+        )
+
+
+async def fetch_connections(*conditions: Any) -> list[ConnectionRecord]:
+    query = LLMConnection.select()
+    for condition in conditions:
+        query = query.where(condition)
+    return [ConnectionRecord.from_row(row) for row in await query]
+
+
+async def fetch_connection(connection_id: uuid.UUID) -> ConnectionRecord | None:
+    rows = await fetch_connections(LLMConnection.id == connection_id)
+    return rows[0] if rows else None

@@ -1,0 +1,243 @@
+"""The rules for writing connections: create, update, default, enable, delete."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from app.connections.inputs import ConnectionInput
+from app.connections.plan import ConnectionPlan, plan_connection
+from app.connections.records import ConnectionRecord, StoredHeader, fetch_connection
+from app.connections.secrets import (
+    API_KEY_FIELD,
+    SERVICE_ACCOUNT_FIELD,
+    header_field,
+    hint,
+    seal_for,
+)
+from app.db.engine import is_unique_violation, write_transaction
+from app.db.tables import LLMConnection
+from app.errors import ErrorCode, Problem, ProblemsFound
+from app.security.keyring import Keyring
+
+RACE_RETRIES = 5
+
+
+class _Raced(Exception):
+    """Another write landed between our read and our write: read again and retry."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A service result: the connection as stored after the write, or the reasons nothing was written."""
+
+    connection: ConnectionRecord | None = None
+    problems: tuple[Problem, ...] = ()
+
+    @classmethod
+    def failed(cls, *problems: Problem) -> Outcome:
+        return cls(problems=problems)
+
+
+def not_found(field: tuple[str, ...] = ("id",)) -> Problem:
+    return Problem(field, ErrorCode.NOT_FOUND, "no connection with this id")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _engine() -> Any:
+    return LLMConnection._meta.db
+
+
+class ConnectionService:
+    def __init__(self, keyring: Keyring) -> None:
+        self.keyring = keyring
+
+    async def create(self, data: ConnectionInput, owner_id: uuid.UUID | None = None) -> Outcome:
+        plan, problems = plan_connection(data, None)
+        if plan is None:
+            return Outcome.failed(*problems)
+        connection_id = uuid.uuid4()
+        values = self._row_values(plan, connection_id, None)
+        values.update({"id": connection_id, "owner": owner_id, "is_default": False})
+
+        async def write() -> None:
+            await self._ensure_name_free(plan.name, None)
+            if plan.is_default:
+                await self._clear_default()
+                values["is_default"] = True
+            await LLMConnection.insert(LLMConnection(**values))
+
+        return await self._run_write(write, connection_id)
+
+    async def update(self, connection_id: uuid.UUID, data: ConnectionInput) -> Outcome:
+        async def write() -> None:
+            current = await fetch_connection(connection_id)
+            if current is None:
+                raise ProblemsFound([not_found()])
+            expected = data.expected_version
+            if isinstance(expected, int) and expected != current.version:
+                raise ProblemsFound([_version_conflict(current.version)])
+            plan, problems = plan_connection(data, current)
+            if plan is None:
+                raise ProblemsFound(problems)
+            await self._ensure_name_free(plan.name, connection_id)
+            values = self._row_values(plan, connection_id, current)
+            if plan.is_default is True and not current.is_default:
+                await self._clear_default()
+            await self._versioned_update(current, values, strict=isinstance(expected, int))
+
+        return await self._run_write(write, connection_id)
+
+    async def set_default(self, connection_id: uuid.UUID) -> Outcome:
+        async def write() -> None:
+            current = await fetch_connection(connection_id)
+            if current is None:
+                raise ProblemsFound([not_found()])
+            if not current.enabled:
+                raise ProblemsFound([Problem(("id",), ErrorCode.NOT_ALLOWED,
+                                             "a disabled connection cannot be the default; enable it first")])
+            if not current.is_default:
+                await self._clear_default()
+                await self._versioned_update(current, {"is_default": True})
+
+        return await self._run_write(write, connection_id)
+
+    async def set_enabled(self, connection_id: uuid.UUID, enabled: bool) -> Outcome:
+        async def write() -> None:
+            current = await fetch_connection(connection_id)
+            if current is None:
+                raise ProblemsFound([not_found()])
+            if current.enabled != enabled:
+                await self._versioned_update(current, {"enabled": enabled})
+
+        return await self._run_write(write, connection_id)
+
+    async def delete(self, connection_id: uuid.UUID) -> tuple[uuid.UUID | None, tuple[Problem, ...]]:
+        deleted = await LLMConnection.delete().where(LLMConnection.id == connection_id).returning(
+            LLMConnection.id
+        )
+        if not deleted:
+            return None, (not_found(),)
+        return connection_id, ()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _run_write(self, write: Any, connection_id: uuid.UUID) -> Outcome:
+        """Run `write` in a transaction, retrying races the database caught."""
+        for attempt in range(RACE_RETRIES):
+            try:
+                async with write_transaction(_engine()):
+                    await write()
+            except ProblemsFound as found:
+                return Outcome.failed(*found.problems)
+            except Exception as exc:
+                retry = isinstance(exc, _Raced) or is_unique_violation(exc)
+                if not retry or attempt == RACE_RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.01 * (attempt + 1))
+                continue
+            return Outcome(connection=await fetch_connection(connection_id))
+        raise AssertionError("unreachable")
+
+    async def _ensure_name_free(self, name: str, own_id: uuid.UUID | None) -> None:
+        query = LLMConnection.select(LLMConnection.id).where(LLMConnection.name_key == name.casefold())
+        rows = await query
+        if any(row["id"] != own_id for row in rows):
+            raise ProblemsFound([Problem(("input", "name"), ErrorCode.DUPLICATE_NAME,
+                                         f"a connection named {name!r} already exists")])
+
+    async def _clear_default(self) -> None:
+        await LLMConnection.update(
+            {
+                LLMConnection.is_default: False,
+                LLMConnection.version: LLMConnection.version + 1,
+                LLMConnection.updated_at: _now(),
+            }
+        ).where(LLMConnection.is_default == True)  # noqa: E712 (SQL comparison)
+
+    async def _versioned_update(
+        self, current: ConnectionRecord, values: dict[str, Any], strict: bool = False
+    ) -> None:
+        """Write only if nobody else wrote since `current` was read (optimistic concurrency).
+
+        `strict` (the client sent expectedVersion) reports a conflict; otherwise the write retries.
+        """
+        columns: dict[Any, Any] = {LLMConnection._meta.get_column_by_name(k): v for k, v in values.items()}
+        columns[LLMConnection.version] = current.version + 1
+        columns[LLMConnection.updated_at] = _now()
+        updated = await LLMConnection.update(columns).where(
+            (LLMConnection.id == current.id) & (LLMConnection.version == current.version)
+        ).returning(LLMConnection.id)
+        if not updated:
+            if strict:
+                raise ProblemsFound([_version_conflict(None)])
+            raise _Raced()
+
+    def _row_values(
+        self, plan: ConnectionPlan, connection_id: uuid.UUID, current: ConnectionRecord | None
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "name": plan.name,
+            "name_key": plan.name.casefold(),
+            "description": plan.description,
+            "provider": plan.provider.value,
+            "auth_method": plan.auth_method.value,
+            "base_url": plan.base_url,
+            "config": json.dumps(plan.config),
+            "prefix_id": plan.prefix_id,
+            "model_ids": json.dumps(plan.model_ids),
+            "tags": json.dumps(plan.tags),
+            "enabled": plan.enabled,
+        }
+        if plan.is_default is not None:
+            values["is_default"] = plan.is_default
+        values.update(self._secret_values(plan, connection_id, current))
+        if plan.credentials_changed:
+            values["credentials_updated_at"] = _now()
+        return values
+
+    def _secret_values(
+        self, plan: ConnectionPlan, connection_id: uuid.UUID, current: ConnectionRecord | None
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if plan.api_key.action == "set" and plan.api_key.value:
+            values["api_key_sealed"] = seal_for(self.keyring, connection_id, API_KEY_FIELD, plan.api_key.value)
+            values["api_key_hint"] = hint(plan.api_key.value)
+        elif plan.api_key.action == "clear":
+            values["api_key_sealed"] = values["api_key_hint"] = None
+        if plan.service_account.action == "set" and plan.service_account.value:
+            values["service_account_sealed"] = seal_for(
+                self.keyring, connection_id, SERVICE_ACCOUNT_FIELD, plan.service_account.value
+            )
+        elif plan.service_account.action == "clear":
+            values["service_account_sealed"] = None
+        if plan.headers is not None:
+            stored = {h.name.lower(): h for h in current.custom_headers} if current else {}
+            headers = [
+                self._sealed_header(connection_id, h.name, h.value, stored) for h in plan.headers
+            ]
+            values["custom_headers"] = json.dumps([vars(h) for h in headers])
+        return values
+
+    def _sealed_header(
+        self, connection_id: uuid.UUID, name: str, value: str | None,
+        stored: dict[str, StoredHeader],
+    ) -> StoredHeader:
+        if value is None:
+            kept = stored[name.lower()]
+            return StoredHeader(name=name, sealed=kept.sealed, hint=kept.hint)
+        sealed = seal_for(self.keyring, connection_id, header_field(name), value)
+        return StoredHeader(name=name, sealed=sealed, hint=hint(value))
+
+
+def _version_conflict(current_version: int | None) -> Problem:
+    detail = f" (it is now at version {current_version})" if current_version is not None else ""
+    return Problem(("input", "expectedVersion"), ErrorCode.VERSION_CONFLICT,
+                   f"the connection was changed by someone else{detail}; reload it and try again")

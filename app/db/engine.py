@@ -1,0 +1,91 @@
+"""Piccolo engines built from DATABASE_URL, with a query counter for N+1 tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.querystring import QueryString
+
+from app.db.urls import parse_database_url
+
+
+class QueryCounting:
+    """Counts every statement an engine runs; tests read `queries` before and after."""
+
+    queries: int = 0
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
+        self.queries += 1
+        return await super().run_querystring(querystring, in_pool)  # type: ignore[misc]
+
+
+class SwitchboardSQLiteEngine(QueryCounting, SQLiteEngine):
+    pass
+
+
+class SwitchboardPostgresEngine(QueryCounting, PostgresEngine):
+    pass
+
+
+def engine_from_url(url: str) -> Engine:
+    target = parse_database_url(url)
+    if target.kind == "sqlite":
+        assert target.sqlite_path is not None
+        target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        # A generous busy timeout: SQLite serialises writers, so waiting beats failing.
+        return SwitchboardSQLiteEngine(path=str(target.sqlite_path), timeout=30)
+    return SwitchboardPostgresEngine(config={"dsn": target.postgres_dsn})
+
+
+def bind_tables(engine: Engine) -> None:
+    """Point every Switchboard table at `engine` (tables otherwise use piccolo_conf's)."""
+    from app.db.tables import ALL_TABLES
+
+    for table in ALL_TABLES:
+        table._meta.db = engine
+
+
+async def open_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=10)
+    else:
+        # WAL lets readers proceed while one writer commits; the mode persists in the file.
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def close_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+async def database_reachable(engine: Engine) -> bool:
+    try:
+        await engine.run_ddl("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a unique-constraint failure on either backend."""
+    name = type(exc).__name__
+    text = str(exc)
+    return name == "UniqueViolationError" or (
+        name == "IntegrityError" and "UNIQUE constraint failed" in text
+    )
+
+
+def write_transaction(engine: Engine) -> Any:
+    """A transaction for read-then-write work.
+
+    SQLite takes the write lock up front (IMMEDIATE) so two writers never deadlock upgrading a
+    read lock; PostgreSQL relies on conditional updates and unique indexes instead.
+    """
+    if isinstance(engine, SQLiteEngine):
+        from piccolo.engine.sqlite import TransactionType
+
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

@@ -1,0 +1,81 @@
+"""Piccolo tables. Migrations in piccolo_migrations/ must match these exactly."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+
+class AppUser(Table, tablename="app_user"):
+    """Someone who holds API tokens: an admin or a member."""
+
+    id = UUID(primary_key=True)
+    name = Varchar(length=64)
+    name_key = Varchar(length=64, unique=True)  # casefolded name: unique case-insensitively
+    role = Varchar(length=16)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiToken(Table, tablename="api_token"):
+    """A bearer token, stored only as its SHA-256 hash."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(references=AppUser, on_delete=OnDelete.cascade, null=False)
+    name = Varchar(length=64)
+    token_hash = Varchar(length=64, unique=True)
+    display_prefix = Varchar(length=16)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class LLMConnection(Table, tablename="llm_connection"):
+    """A provider connection. Secrets are sealed (app.security.envelope); hints are not secret."""
+
+    id = UUID(primary_key=True)
+    name = Varchar(length=64)
+    name_key = Varchar(length=64, unique=True)  # casefolded name: unique case-insensitively
+    description = Text(null=True, default=None)
+    provider = Varchar(length=32)
+    auth_method = Varchar(length=32)
+    base_url = Varchar(length=2048)
+    config = JSON(default="{}")
+    api_key_sealed = Text(null=True, default=None)
+    api_key_hint = Varchar(length=16, null=True, default=None)
+    service_account_sealed = Text(null=True, default=None)
+    custom_headers = JSON(default="[]")  # [{"name", "sealed", "hint"}]
+    prefix_id = Varchar(length=32, null=True, default=None)
+    model_ids = JSON(default="[]")
+    tags = JSON(default="[]")
+    enabled = Boolean(default=True)
+    # At most one row may be TRUE: a partial unique index (migration 2) enforces it.
+    is_default = Boolean(default=False)
+    owner = ForeignKey(references=AppUser, on_delete=OnDelete.cascade, null=True, default=None)
+    last_verification = JSON(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    credentials_updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class EncryptionKeyCheck(Table, tablename="encryption_key_check"):
+    """One sealed canary per key id, so a wrong key is caught at start-up, not at first use."""
+
+    key_id = Varchar(length=32, primary_key=True)
+    canary = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES: tuple[type[Table], ...] = (AppUser, ApiToken, LLMConnection, EncryptionKeyCheck)

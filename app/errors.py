@@ -1,0 +1,37 @@
+"""Expected failures as data: the services' vocabulary for what went wrong and where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ErrorCode(Enum):
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE_NAME = "DUPLICATE_NAME"
+    HAS_DEPENDENTS = "HAS_DEPENDENTS"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    VERIFICATION_FAILED = "VERIFICATION_FAILED"
+    NOT_ALLOWED = "NOT_ALLOWED"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One userErrors entry: `field` is the path into the mutation's arguments."""
+
+    field: tuple[str, ...] | None
+    code: ErrorCode
+    message: str
+
+
+def invalid(field: tuple[str, ...], message: str) -> Problem:
+    return Problem(field, ErrorCode.VALIDATION, message)
+
+
+class ProblemsFound(Exception):
+    """Raised inside a service transaction to roll it back and report the problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems

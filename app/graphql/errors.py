@@ -1,0 +1,55 @@
+"""userErrors for expected failures; public top-level errors for auth and bad arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+from graphql import GraphQLError
+
+from app.errors import ErrorCode as DomainErrorCode
+from app.errors import Problem
+
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="What kind of failure a UserError is.")
+
+
+@strawberry.type
+class UserError:
+    field: list[str] | None = strawberry.field(description='Path into the arguments, e.g. ["input", "baseUrl"].')
+    code: ErrorCode  # type: ignore[valid-type]
+    message: str
+
+    @classmethod
+    def of(cls, problem: Problem) -> UserError:
+        return cls(field=list(problem.field) if problem.field else None, code=problem.code, message=problem.message)
+
+
+def user_errors(problems: Iterable[Problem]) -> list[UserError]:
+    return [UserError.of(p) for p in problems]
+
+
+class PublicError(GraphQLError):
+    """A top-level error whose message is safe to show (never masked)."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, extensions={"code": code})
+
+
+def unauthenticated() -> PublicError:
+    return PublicError("Authentication required: send 'Authorization: Bearer <token>'.", "UNAUTHENTICATED")
+
+
+def forbidden(action: str = "this operation") -> PublicError:
+    return PublicError(f"Your token's role does not allow {action}.", "FORBIDDEN")
+
+
+def bad_argument(message: str) -> PublicError:
+    return PublicError(message, "VALIDATION")
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask everything but parse/validation errors and our own public errors."""
+    original = error.original_error
+    if original is None:
+        return False
+    return not isinstance(original, GraphQLError)

@@ -1,0 +1,76 @@
+"""Relay connection types shared by every paginated list."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from app.db.pagination import Page, PageRequest, PaginationError
+from app.graphql.errors import bad_argument
+
+NodeType = TypeVar("NodeType")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeType]):
+    cursor: str
+    node: NodeType
+
+
+@strawberry.type
+class Connection(Generic[NodeType]):
+    edges: list[Edge[NodeType]]
+    page_info: PageInfo
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    def nodes(self) -> list[NodeType]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="How many items match the filter, across all pages.")
+    async def total_count(self) -> int:
+        return await self.counter()
+
+
+def page_request(
+    first: int | None, after: str | None, last: int | None = None, before: str | None = None
+) -> PageRequest:
+    request = PageRequest(first=first, after=after, last=last, before=before)
+    try:
+        request.size()
+    except PaginationError as exc:
+        raise bad_argument(str(exc)) from None
+    return request
+
+
+async def load_page(fetch: Callable[[], Awaitable[Page]]) -> Page:
+    try:
+        return await fetch()
+    except PaginationError as exc:
+        raise bad_argument(str(exc)) from None
+
+
+def build_connection(
+    page: Page, to_node: Callable[[dict[str, Any]], Any], counter: Callable[[], Awaitable[int]]
+) -> Connection[Any]:
+    edges = [Edge(cursor=cursor, node=to_node(row)) for cursor, row in page.rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        counter=counter,
+    )

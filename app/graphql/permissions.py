@@ -1,0 +1,17 @@
+"""Role checks for fields: admins write, everyone with a token reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission
+
+from app.graphql.context import Info
+
+
+class IsAdmin(BasePermission):
+    message = "Your token's role does not allow this operation; it needs an ADMIN token."
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.viewer.is_admin

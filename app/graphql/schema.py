@@ -1,0 +1,55 @@
+"""The schema, assembled from per-domain query and mutation mixins."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from app.auth.graphql import AuthQuery, User
+from app.connections.graphql.mutations import ConnectionMutations
+from app.connections.graphql.queries import ConnectionQueries
+from app.connections.graphql.types import LLMConnectionType
+from app.graphql.errors import should_mask
+from app.graphql.node import NodeQuery
+from app.providers.graphql import ProviderQueries
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
+@strawberry.type
+class Query(NodeQuery, AuthQuery, ConnectionQueries, ProviderQueries):
+    pass
+
+
+@strawberry.type
+class Mutation(ConnectionMutations):
+    pass
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[LLMConnectionType, User],
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            # Repeated documents skip re-parsing and re-validation.
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+        ],
+    )
+
+
+schema = build_schema()

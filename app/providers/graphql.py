@@ -1,0 +1,61 @@
+"""The provider catalog a UI builds its connection form from."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.connections.graphql.types import AuthMethod, Provider
+from app.providers.catalog import CATALOG, ConfigFieldSpec, ProviderSpec
+
+
+@strawberry.type
+class ConfigField:
+    name: str
+    label: str
+    required: bool
+    description: str
+    pattern: str = strawberry.field(description="A regular expression valid values match.")
+    example: str | None
+    default_value: str | None
+
+    @classmethod
+    def of(cls, spec: ConfigFieldSpec) -> ConfigField:
+        return cls(
+            name=spec.name,
+            label=spec.label,
+            required=spec.required,
+            description=spec.description,
+            pattern=spec.pattern.pattern,
+            example=spec.example,
+            default_value=spec.default,
+        )
+
+
+@strawberry.type
+class ProviderInfo:
+    provider: Provider  # type: ignore[valid-type]
+    display_name: str
+    default_base_url: str | None
+    auth_methods: list[AuthMethod]  # type: ignore[valid-type]
+    config_fields: list[ConfigField]
+    supports_model_listing: bool
+    requires_base_url: bool = strawberry.field(description="True when there is no default base URL to fall back on.")
+
+    @classmethod
+    def of(cls, spec: ProviderSpec) -> ProviderInfo:
+        return cls(
+            provider=spec.provider,
+            display_name=spec.display_name,
+            default_base_url=spec.default_base_url,
+            auth_methods=list(spec.auth_methods),
+            config_fields=[ConfigField.of(f) for f in spec.config_fields],
+            supports_model_listing=spec.supports_model_listing,
+            requires_base_url=spec.default_base_url is None and not any(f.name == "region" for f in spec.config_fields),
+        )
+
+
+@strawberry.type
+class ProviderQueries:
+    @strawberry.field(description="Every provider Switchboard can connect to, with what each needs.")
+    def providers(self) -> list[ProviderInfo]:
+        return [ProviderInfo.of(spec) for spec in CATALOG.values()]

@@ -1,0 +1,114 @@
+"""Settings read once from the environment and validated at start-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+Environment = Literal["development", "production"]
+
+DEFAULT_DATABASE_URL = "sqlite:///data/switchboard.sqlite3"
+DEFAULT_KEY_FILE = "data/keyring.json"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(ValueError):
+    """A setting that stops start-up; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    host: str
+    port: int
+    environment: Environment
+    log_level: str
+    encryption_keys: str | None
+    key_file: Path
+    admin_token: str | None
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError("SWITCHBOARD_PORT", f"must be a port number (1-65535), got {raw!r}")
+    return int(raw)
+
+
+def _environment(raw: str) -> Environment:
+    if raw == "development":
+        return "development"
+    if raw == "production":
+        return "production"
+    raise SettingsError("SWITCHBOARD_ENV", f"must be 'development' or 'production', got {raw!r}")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError("SWITCHBOARD_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _database_url(raw: str) -> str:
+    from app.db.urls import parse_database_url
+
+    try:
+        parse_database_url(raw)
+    except ValueError as exc:
+        raise SettingsError("DATABASE_URL", str(exc)) from None
+    return raw
+
+
+def _optional(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build settings from an environment mapping; raise SettingsError on the first bad one."""
+    settings = Settings(
+        database_url=_database_url(environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+        host=environ.get("SWITCHBOARD_HOST", "127.0.0.1"),
+        port=_port(environ.get("SWITCHBOARD_PORT", "8000")),
+        environment=_environment(environ.get("SWITCHBOARD_ENV", "development")),
+        log_level=_log_level(environ.get("SWITCHBOARD_LOG_LEVEL", "INFO")),
+        encryption_keys=_optional(environ, "SWITCHBOARD_ENCRYPTION_KEYS"),
+        key_file=Path(environ.get("SWITCHBOARD_KEY_FILE", DEFAULT_KEY_FILE)),
+        admin_token=_optional(environ, "SWITCHBOARD_ADMIN_TOKEN"),
+    )
+    if settings.admin_token is not None:
+        from app.auth.tokens import TOKEN_PREFIX, MIN_TOKEN_LENGTH
+
+        if len(settings.admin_token) < MIN_TOKEN_LENGTH:
+            raise SettingsError(
+                "SWITCHBOARD_ADMIN_TOKEN",
+                f"must be at least {MIN_TOKEN_LENGTH} characters (e.g. {TOKEN_PREFIX}...)",
+            )
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings(os.environ)
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Piccolo announces the SQLite version for every engine it builds; that is noise.
+    logging.getLogger("piccolo").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
