@@ -30,6 +30,17 @@ async def health(state: State) -> Response[dict[str, str]]:
     return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
 
 
+async def start(app: Litestar) -> None:
+    """Bind the tables to this app's database, open its pool and check the keyring."""
+    bind_tables(app.state.engine)
+    await open_engine(app.state.engine)
+    await check_keyring(app.state.keyring)
+
+
+async def stop(app: Litestar) -> None:
+    await close_engine(app.state.engine)
+
+
 def create_app(settings: Settings | None = None, keyring: Keyring | None = None) -> Litestar:
     settings = settings or get_settings()
     keyring = keyring or load_keyring(settings)
@@ -37,18 +48,17 @@ def create_app(settings: Settings | None = None, keyring: Keyring | None = None)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        bind_tables(engine)
-        await open_engine(engine)
+        await start(app)
         try:
-            await check_keyring(keyring)
             yield
         finally:
-            await close_engine(engine)
+            await stop(app)
 
     state: dict[str, Any] = {
         "engine": engine,
         "schema": schema,
         "settings": settings,
+        "keyring": keyring,
         "services": Services(connections=ConnectionService(keyring)),
     }
     return Litestar(

@@ -1,0 +1,153 @@
+"""Shared fixtures: a migrated database per backend, the real app over ASGI, tokens.
+
+Every test that touches the database runs twice: on SQLite and on PostgreSQL. PostgreSQL tests
+skip when no server answers, except in CI (CI=true), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+# Settings are read from the environment once; set them before the app is imported.
+os.environ.setdefault("SWITCHBOARD_ENV", "development")
+os.environ["SWITCHBOARD_LOG_LEVEL"] = "DEBUG"
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+
+from app.asgi import create_app, start, stop  # noqa: E402
+from app.auth.service import Role, issue_token  # noqa: E402
+from app.db.tables import ALL_TABLES  # noqa: E402
+from app.security.keyring import Keyring  # noqa: E402
+from app.settings import load_settings  # noqa: E402
+from tests.support import GraphQLClient, SecretWatch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("SWITCHBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_KEYRING = Keyring(primary_id="test1", keys={"test1": bytes(range(32))})
+
+
+def keyring_env(keyring: Keyring) -> str:
+    return ",".join(f"{kid}:{base64.b64encode(raw).decode()}" for kid, raw in keyring.keys.items())
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=full_env,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def migrate(database_url: str) -> None:
+    result = run_cli("migrate", env={"DATABASE_URL": database_url})
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+async def _postgres_admin() -> object:
+    import asyncpg
+
+    return await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+
+
+def postgres_database_url(name: str) -> str:
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def create_postgres_database() -> str:
+    """A fresh database on the local server, or skip (fail in CI) when none answers."""
+    try:
+        conn = await _postgres_admin()
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI but {PG_ADMIN_URL} did not answer: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc}); set up a server to run these")
+    name = f"switchboard_test_{uuid.uuid4().hex[:12]}"
+    await conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
+    await conn.close()  # type: ignore[attr-defined]
+    return name
+
+
+async def drop_postgres_database(name: str) -> None:
+    conn = await _postgres_admin()
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
+    await conn.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="switchboard-test-") as folder:
+            url = f"sqlite:///{folder}/switchboard.sqlite3"
+            migrate(url)
+            yield url
+        return
+    name = await create_postgres_database()
+    url = postgres_database_url(name)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        await drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str) -> AsyncIterator[object]:
+    settings = load_settings({"DATABASE_URL": database_url, "SWITCHBOARD_ENV": "development"})
+    application = create_app(settings, TEST_KEYRING)
+    # The same start-up and shut-down the lifespan runs (httpx's ASGITransport sends no
+    # lifespan events, and anyio's lifespan task group cannot span pytest-asyncio tasks).
+    await start(application)
+    try:
+        yield application
+    finally:
+        await stop(application)
+
+
+@pytest.fixture
+async def clean_db(app: object) -> AsyncIterator[None]:
+    """Each test starts with empty tables (the schema stays)."""
+    for table in reversed(ALL_TABLES):
+        await table.delete(force=True)
+    yield
+
+
+@pytest.fixture
+def secret_watch() -> Iterator[SecretWatch]:
+    watch = SecretWatch()
+    yield watch
+
+
+@pytest.fixture
+async def client(app: object, clean_db: None, secret_watch: SecretWatch, caplog: pytest.LogCaptureFixture) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://switchboard.test") as http:
+        yield http
+    # Whatever a test did, no secret it used may appear in any log line.
+    secret_watch.assert_absent("log", caplog.text)
+
+
+@pytest.fixture
+async def admin(client: httpx.AsyncClient, secret_watch: SecretWatch) -> GraphQLClient:
+    token = await issue_token("root", Role.ADMIN, "test admin")
+    return GraphQLClient(client, token, secret_watch)
+
+
+@pytest.fixture
+async def member(client: httpx.AsyncClient, secret_watch: SecretWatch) -> GraphQLClient:
+    token = await issue_token("mia", Role.MEMBER, "test member")
+    return GraphQLClient(client, token, secret_watch)
+
+
+@pytest.fixture
+def fresh_secret() -> str:
+    return "sk-S3CR3T-" + secrets.token_hex(12) + "WXYZ"
