@@ -12,7 +12,13 @@ from litestar.datastructures import State
 from litestar.static_files import create_static_files_router
 
 from app.connections.service import ConnectionService
-from app.db.engine import bind_tables, close_engine, database_reachable, engine_from_url, open_engine
+from app.db.engine import (
+    bind_tables,
+    close_engine,
+    database_reachable,
+    engine_from_url,
+    open_engine,
+)
 from app.graphql.context import Services
 from app.graphql.http import graphiql, graphql_endpoint
 from app.graphql.schema import schema
@@ -71,4 +77,5 @@ def create_app(settings: Settings | None = None, keyring: Keyring | None = None)
         lifespan=[lifespan],
         state=State(state),
         openapi_config=None,
+        logging_config=None,  # app.settings.configure_logging owns logging
     )

@@ -1,9 +1,9 @@
 """The command line: serve, migrate, create-token, export-schema.
 
-    python -m app.cli serve            migrate, check the key, bootstrap the admin token, serve
-    python -m app.cli migrate          apply piccolo_migrations/ to DATABASE_URL
-    python -m app.cli create-token --user alice --role MEMBER
-    python -m app.cli export-schema [--check]
+python -m app.cli serve            migrate, check the key, bootstrap the admin token, serve
+python -m app.cli migrate          apply piccolo_migrations/ to DATABASE_URL
+python -m app.cli create-token --user alice --role MEMBER
+python -m app.cli export-schema [--check]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import io
 import sys
 from pathlib import Path
 
+from app.security.keyring import Keyring, load_keyring
 from app.settings import Settings, SettingsError, configure_logging, get_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
@@ -39,14 +40,12 @@ async def migrate(quiet: bool = False) -> None:
         fail(f"migrations failed: {result.message}\n{output.getvalue()}")
 
 
-async def prepare(settings: Settings) -> str | None:
+async def prepare(settings: Settings, keyring: Keyring) -> str | None:
     """Check the keyring against the database and create the first admin token if needed."""
     from app.auth.service import bootstrap_admin
     from app.db.engine import bind_tables, engine_from_url
     from app.security.key_check import KeyringMismatch, check_keyring
-    from app.security.keyring import load_keyring
 
-    keyring = load_keyring(settings)
     bind_tables(engine_from_url(settings.database_url))
     try:
         await check_keyring(keyring)
@@ -69,8 +68,9 @@ def announce(settings: Settings, token: str | None) -> None:
         "\nFirst start: created an admin token. It is shown this once; store it now:\n\n"
         f"    {token}\n\nTry it:\n\n"
         f"    curl -s {url}/graphql -H 'Authorization: Bearer {token}' \\\n"
-        "      -H 'Content-Type: application/json' -d '{\"query\": \"{ viewer { name role } }\"}'\n\n"
-        "More tokens: python -m app.cli create-token --user NAME --role ADMIN|MEMBER\n"
+        "      -H 'Content-Type: application/json' \\\n"
+        '      -d \'{"query": "{ viewer { name role } }"}\'\n\n'
+        "More tokens: .venv/bin/python -m app.cli create-token --user NAME --role ADMIN|MEMBER\n"
     )
 
 
@@ -80,11 +80,19 @@ def serve() -> None:
     from app.asgi import create_app
 
     settings = get_settings()
+    try:
+        keyring = load_keyring(settings)
+    except SettingsError as exc:
+        fail(f"configuration error: {exc}")
     asyncio.run(migrate(quiet=True))
-    token = asyncio.run(prepare(settings))
+    token = asyncio.run(prepare(settings, keyring))
     announce(settings, token)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings, keyring),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 async def create_token(user: str, role: str, name: str) -> None:

@@ -90,7 +90,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         admin_token=_optional(environ, "SWITCHBOARD_ADMIN_TOKEN"),
     )
     if settings.admin_token is not None:
-        from app.auth.tokens import TOKEN_PREFIX, MIN_TOKEN_LENGTH
+        from app.auth.tokens import MIN_TOKEN_LENGTH, TOKEN_PREFIX
 
         if len(settings.admin_token) < MIN_TOKEN_LENGTH:
             raise SettingsError(
@@ -111,4 +111,6 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Piccolo announces the SQLite version for every engine it builds; that is noise.
-    logging.getLogger("piccolo").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    logging.getLogger("piccolo").setLevel(
+        max(logging.WARNING, logging.getLevelName(settings.log_level))
+    )

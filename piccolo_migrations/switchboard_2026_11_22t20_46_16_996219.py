@@ -14,7 +14,7 @@ STATEMENTS = (
     "CREATE INDEX llm_connection_created_at ON llm_connection (created_at, id)",
     "CREATE INDEX llm_connection_updated_at ON llm_connection (updated_at, id)",
     "CREATE INDEX llm_connection_owner ON llm_connection (owner)",
-    "CREATE INDEX api_token_user ON api_token (\"user\")",
+    'CREATE INDEX api_token_user ON api_token ("user")',
 )
 
 

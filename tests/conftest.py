@@ -31,7 +31,9 @@ from app.settings import load_settings  # noqa: E402
 from tests.support import GraphQLClient, SecretWatch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN_URL = os.environ.get("SWITCHBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "SWITCHBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
 TEST_KEYRING = Keyring(primary_id="test1", keys={"test1": bytes(range(32))})
 
 
@@ -42,8 +44,12 @@ def keyring_env(keyring: Keyring) -> str:
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **env}
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=full_env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -70,7 +76,9 @@ async def create_postgres_database() -> str:
     except Exception as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI but {PG_ADMIN_URL} did not answer: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc}); set up a server to run these")
+        pytest.skip(
+            f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc}); set up a server to run these"
+        )
     name = f"switchboard_test_{uuid.uuid4().hex[:12]}"
     await conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
     await conn.close()  # type: ignore[attr-defined]
@@ -128,7 +136,9 @@ def secret_watch() -> Iterator[SecretWatch]:
 
 
 @pytest.fixture
-async def client(app: object, clean_db: None, secret_watch: SecretWatch, caplog: pytest.LogCaptureFixture) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    app: object, clean_db: None, secret_watch: SecretWatch, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://switchboard.test") as http:
         yield http

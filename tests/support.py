@@ -34,9 +34,13 @@ class GraphQLClient:
         self.token = token
         self.watch = watch
 
-    async def raw(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token or self.token}"}
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         self.watch.assert_absent("response", response.text)
         return response
 
@@ -48,7 +52,9 @@ class GraphQLClient:
         assert "errors" not in body, json.dumps(body["errors"], indent=2)
         return body["data"]
 
-    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def errors(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         response = await self.raw(query, variables)
         body = response.json()
         assert body.get("errors"), body

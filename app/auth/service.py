@@ -66,9 +66,7 @@ async def ensure_user(name: str, role: Role) -> uuid.UUID:
     return user.id
 
 
-async def issue_token(
-    user_name: str, role: Role, token_name: str, token: str | None = None
-) -> str:
+async def issue_token(user_name: str, role: Role, token_name: str, token: str | None = None) -> str:
     """Create a token for the user (created if new); return its plaintext, shown only now."""
     user_id = await ensure_user(user_name, role)
     plaintext = token or generate_token()

@@ -1,11 +1,11 @@
-"""API token format: a recognisable prefix (so scanners can find leaked tokens) and 256 random bits."""
+"""API tokens: a recognisable prefix (so scanners find leaked ones) and 256 random bits."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "swb_"
+TOKEN_PREFIX = "swb_"  # noqa: S105 (a prefix, not a secret)
 MIN_TOKEN_LENGTH = 24
 DISPLAY_CHARS = 8
 

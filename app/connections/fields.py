@@ -36,7 +36,11 @@ def check_name(raw: str) -> Checked:
     if len(name) > NAME_MAX:
         return None, f"name must be at most {NAME_MAX} characters"
     if not NAME_PATTERN.match(name):
-        return None, "name may contain letters, digits, spaces, '.', '_' and '-', starting with a letter or digit"
+        return (
+            None,
+            "name may contain letters, digits, spaces, '.', '_' and '-', "
+            "starting with a letter or digit",
+        )
     return name, None
 
 
@@ -103,7 +107,10 @@ def check_secret(raw: str, label: str, maximum: int = SECRET_MAX) -> Checked:
 
 def check_service_account(raw: str) -> Checked:
     if looks_masked(raw):
-        return None, "serviceAccountJson looks like a masked hint; leave it out to keep the stored one"
+        return (
+            None,
+            "serviceAccountJson looks like a masked hint; leave it out to keep the stored one",
+        )
     if len(raw) > SERVICE_ACCOUNT_MAX:
         return None, f"serviceAccountJson must be at most {SERVICE_ACCOUNT_MAX} characters"
     try:
@@ -111,8 +118,13 @@ def check_service_account(raw: str) -> Checked:
     except ValueError:
         return None, "serviceAccountJson is not valid JSON (paste the whole key file)"
     if not isinstance(document, dict) or document.get("type") != "service_account":
-        return None, 'serviceAccountJson must be a service-account key file ("type": "service_account")'
-    missing = [k for k in SERVICE_ACCOUNT_KEYS if not isinstance(document.get(k), str) or not document[k]]
+        return (
+            None,
+            'serviceAccountJson must be a service-account key file ("type": "service_account")',
+        )
+    missing = [
+        k for k in SERVICE_ACCOUNT_KEYS if not isinstance(document.get(k), str) or not document[k]
+    ]
     if missing:
         return None, f"serviceAccountJson is missing {', '.join(missing)}"
     if not document["token_uri"].startswith(("https://", "http://")):
@@ -132,8 +144,14 @@ def check_config(raw: Any, spec: ProviderSpec) -> tuple[dict[str, str], list[tup
         field = spec.config_field(key)
         if field is None:
             known = ", ".join(f.name for f in spec.config_fields) or "none"
-            problems.append((key, f"{spec.display_name} has no config field {key!r} (known: {known})"))
-        elif not isinstance(value, str) or len(value) > CONFIG_VALUE_MAX or not field.pattern.match(value):
+            problems.append(
+                (key, f"{spec.display_name} has no config field {key!r} (known: {known})")
+            )
+        elif (
+            not isinstance(value, str)
+            or len(value) > CONFIG_VALUE_MAX
+            or not field.pattern.match(value)
+        ):
             example = f", e.g. {field.example}" if field.example else ""
             problems.append((key, f"config.{key} is not a valid {field.label}{example}"))
         else:

@@ -53,13 +53,22 @@ def conditions(q: ConnectionQuery) -> list[Any]:
         where.append(LLMConnection.is_default == q.is_default)
     if q.tag:
         # Tags are stored as a JSON array of validated tokens, so '"tag"' matches one exactly.
-        where.append(WhereRaw("CAST(tags AS TEXT) LIKE {} ESCAPE '\\'", _like_pattern(f'"{q.tag.strip().lower()}"')))
+        where.append(
+            WhereRaw(
+                "CAST(tags AS TEXT) LIKE {} ESCAPE '\\'",
+                _like_pattern(f'"{q.tag.strip().lower()}"'),
+            )
+        )
     if q.search and q.search.strip():
         pattern = _like_pattern(q.search.strip().lower())
-        where.append(WhereRaw(
-            "(lower(name) LIKE {} ESCAPE '\\' OR lower(coalesce(description, '')) LIKE {} ESCAPE '\\')",
-            pattern, pattern,
-        ))
+        where.append(
+            WhereRaw(
+                "(lower(name) LIKE {} ESCAPE '\\'"
+                " OR lower(coalesce(description, '')) LIKE {} ESCAPE '\\')",
+                pattern,
+                pattern,
+            )
+        )
     if q.owner is OwnerScope.GLOBAL:
         where.append(LLMConnection.owner.is_null())
     elif q.owner is OwnerScope.MINE:

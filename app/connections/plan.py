@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.connections import fields as check
-from app.connections.inputs import ConnectionInput, HeaderInput, Unset, given
+from app.connections.inputs import ConnectionInput, HeaderInput, Unset
 from app.connections.records import ConnectionRecord
 from app.connections.urls import normalize_base_url, origin
 from app.errors import ErrorCode, Problem
@@ -71,7 +71,9 @@ class ConnectionPlan:
 class Problems:
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, path: tuple[str, ...], message: str, code: ErrorCode = ErrorCode.VALIDATION) -> None:
+    def add(
+        self, path: tuple[str, ...], message: str, code: ErrorCode = ErrorCode.VALIDATION
+    ) -> None:
         self.items.append(Problem(("input", *path), code, message))
 
     def take(self, path: tuple[str, ...], checked: check.Checked) -> Any:
@@ -102,7 +104,10 @@ def plan_connection(
     provider = current.provider if current else data.provider
     assert isinstance(provider, Provider)
     spec = spec_for(provider)
-    name = p.take(("name",), check.check_name(_required(p, "name", data.name, current.name if current else "")))
+    name = p.take(
+        ("name",),
+        check.check_name(_required(p, "name", data.name, current.name if current else "")),
+    )
     config, config_problems = check.check_config(
         _optional(data.config, current.config if current else None), spec
     )
@@ -111,30 +116,49 @@ def plan_connection(
     plan = ConnectionPlan(
         provider=provider,
         name=name,
-        description=p.take(("description",), check.check_description(
-            _optional(data.description, current.description if current else None))),
+        description=p.take(
+            ("description",),
+            check.check_description(
+                _optional(data.description, current.description if current else None)
+            ),
+        ),
         auth_method=_auth_method(p, spec, data, current),
         base_url=_base_url(p, spec, data, current, config),
         config=config,
-        prefix_id=p.take(("prefixId",), check.check_prefix_id(
-            _optional(data.prefix_id, current.prefix_id if current else None))),
-        model_ids=p.take(("modelIds",), check.check_model_ids(
-            _optional(data.model_ids, list(current.model_ids) if current else None))),
-        tags=p.take(("tags",), check.check_tags(
-            _optional(data.tags, list(current.tags) if current else None))),
+        prefix_id=p.take(
+            ("prefixId",),
+            check.check_prefix_id(
+                _optional(data.prefix_id, current.prefix_id if current else None)
+            ),
+        ),
+        model_ids=p.take(
+            ("modelIds",),
+            check.check_model_ids(
+                _optional(data.model_ids, list(current.model_ids) if current else None)
+            ),
+        ),
+        tags=p.take(
+            ("tags",),
+            check.check_tags(_optional(data.tags, list(current.tags) if current else None)),
+        ),
         enabled=_required(p, "enabled", data.enabled, current.enabled if current else True),
         is_default=_default_flag(p, data, current),
     )
     _plan_secrets(p, spec, plan, data, current)
     if plan.is_default and not plan.enabled:
-        p.add(("isDefault",), "a disabled connection cannot be the default; enable it first",
-              ErrorCode.NOT_ALLOWED)
+        p.add(
+            ("isDefault",),
+            "a disabled connection cannot be the default; enable it first",
+            ErrorCode.NOT_ALLOWED,
+        )
     if current is not None:
         _guard_origin_change(p, spec, plan, current)
     return (None, p.items) if p.items else (plan, [])
 
 
-def _default_flag(p: Problems, data: ConnectionInput, current: ConnectionRecord | None) -> bool | None:
+def _default_flag(
+    p: Problems, data: ConnectionInput, current: ConnectionRecord | None
+) -> bool | None:
     if current is None:
         return bool(_required(p, "isDefault", data.is_default, False))
     if isinstance(data.is_default, Unset):
@@ -153,17 +177,28 @@ def _auth_method(
         return wanted
     key_given = isinstance(data.api_key, str)
     if current is not None and isinstance(wanted, Unset):
-        if current.auth_method is AuthMethod.NONE and key_given and AuthMethod.API_KEY in spec.auth_methods:
+        if (
+            current.auth_method is AuthMethod.NONE
+            and key_given
+            and AuthMethod.API_KEY in spec.auth_methods
+        ):
             return AuthMethod.API_KEY
         return current.auth_method
     # Not given: a provider that works without a key defaults to NONE unless a key was sent.
     if AuthMethod.NONE in spec.auth_methods:
-        return AuthMethod.API_KEY if key_given and AuthMethod.API_KEY in spec.auth_methods else AuthMethod.NONE
+        return (
+            AuthMethod.API_KEY
+            if key_given and AuthMethod.API_KEY in spec.auth_methods
+            else AuthMethod.NONE
+        )
     return spec.default_auth_method
 
 
 def _base_url(
-    p: Problems, spec: ProviderSpec, data: ConnectionInput, current: ConnectionRecord | None,
+    p: Problems,
+    spec: ProviderSpec,
+    data: ConnectionInput,
+    current: ConnectionRecord | None,
     config: dict[str, str],
 ) -> str:
     raw = data.base_url
@@ -193,26 +228,43 @@ def _missing_base_url_message(spec: ProviderSpec) -> str:
 
 
 def _plan_secrets(
-    p: Problems, spec: ProviderSpec, plan: ConnectionPlan, data: ConnectionInput,
+    p: Problems,
+    spec: ProviderSpec,
+    plan: ConnectionPlan,
+    data: ConnectionInput,
     current: ConnectionRecord | None,
 ) -> None:
     kind = secret_kind(plan.auth_method)
     plan.api_key = _secret_change(
-        p, "apiKey", data.api_key, current.api_key_sealed if current else None,
-        needed=kind == "apiKey", spec=spec, checker=check.check_secret,
+        p,
+        "apiKey",
+        data.api_key,
+        current.api_key_sealed if current else None,
+        needed=kind == "apiKey",
+        spec=spec,
+        checker=check.check_secret,
     )
     plan.service_account = _secret_change(
-        p, "serviceAccountJson", data.service_account_json,
+        p,
+        "serviceAccountJson",
+        data.service_account_json,
         current.service_account_sealed if current else None,
-        needed=kind == "serviceAccountJson", spec=spec,
+        needed=kind == "serviceAccountJson",
+        spec=spec,
         checker=lambda raw, _label: check.check_service_account(raw),
     )
     plan.headers = _plan_headers(p, spec, plan.auth_method, data.custom_headers, current)
 
 
 def _secret_change(
-    p: Problems, label: str, raw: str | None | Unset, stored: str | None, *, needed: bool,
-    spec: ProviderSpec, checker: Any,
+    p: Problems,
+    label: str,
+    raw: str | Unset | None,
+    stored: str | None,
+    *,
+    needed: bool,
+    spec: ProviderSpec,
+    checker: Any,
 ) -> SecretChange:
     if isinstance(raw, str):
         if not needed:
@@ -229,8 +281,11 @@ def _secret_change(
 
 
 def _plan_headers(
-    p: Problems, spec: ProviderSpec, method: AuthMethod,
-    raw: list[HeaderInput] | None | Unset, current: ConnectionRecord | None,
+    p: Problems,
+    spec: ProviderSpec,
+    method: AuthMethod,
+    raw: list[HeaderInput] | Unset | None,
+    current: ConnectionRecord | None,
 ) -> list[HeaderPlan] | None:
     if isinstance(raw, Unset):
         return None
@@ -270,7 +325,10 @@ def _guard_origin_change(
     official = {derived_base_url(spec, current.config), derived_base_url(spec, plan.config)}
     if current.base_url in official and plan.base_url in official:
         return  # moving between the provider's own endpoints (e.g. Vertex regions)
-    why = "baseUrl moves to another origin; re-enter {} so a stored secret is never sent to a host it was not entered for"
+    why = (
+        "baseUrl moves to another origin; re-enter {} so a stored secret is never sent to a "
+        "host it was not entered for"
+    )
     if plan.api_key.action == "keep" and current.api_key_sealed:
         p.add(("apiKey",), why.format("apiKey"))
     if plan.service_account.action == "keep" and current.service_account_sealed:

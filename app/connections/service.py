@@ -33,7 +33,7 @@ class _Raced(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    """A service result: the connection as stored after the write, or the reasons nothing was written."""
+    """A service result: the connection as stored after the write, or why nothing was written."""
 
     connection: ConnectionRecord | None = None
     problems: tuple[Problem, ...] = ()
@@ -101,8 +101,15 @@ class ConnectionService:
             if current is None:
                 raise ProblemsFound([not_found()])
             if not current.enabled:
-                raise ProblemsFound([Problem(("id",), ErrorCode.NOT_ALLOWED,
-                                             "a disabled connection cannot be the default; enable it first")])
+                raise ProblemsFound(
+                    [
+                        Problem(
+                            ("id",),
+                            ErrorCode.NOT_ALLOWED,
+                            "a disabled connection cannot be the default; enable it first",
+                        )
+                    ]
+                )
             if not current.is_default:
                 await self._clear_default()
                 await self._versioned_update(current, {"is_default": True})
@@ -119,9 +126,13 @@ class ConnectionService:
 
         return await self._run_write(write, connection_id)
 
-    async def delete(self, connection_id: uuid.UUID) -> tuple[uuid.UUID | None, tuple[Problem, ...]]:
-        deleted = await LLMConnection.delete().where(LLMConnection.id == connection_id).returning(
-            LLMConnection.id
+    async def delete(
+        self, connection_id: uuid.UUID
+    ) -> tuple[uuid.UUID | None, tuple[Problem, ...]]:
+        deleted = (
+            await LLMConnection.delete()
+            .where(LLMConnection.id == connection_id)
+            .returning(LLMConnection.id)
         )
         if not deleted:
             return None, (not_found(),)
@@ -147,11 +158,20 @@ class ConnectionService:
         raise AssertionError("unreachable")
 
     async def _ensure_name_free(self, name: str, own_id: uuid.UUID | None) -> None:
-        query = LLMConnection.select(LLMConnection.id).where(LLMConnection.name_key == name.casefold())
+        query = LLMConnection.select(LLMConnection.id).where(
+            LLMConnection.name_key == name.casefold()
+        )
         rows = await query
         if any(row["id"] != own_id for row in rows):
-            raise ProblemsFound([Problem(("input", "name"), ErrorCode.DUPLICATE_NAME,
-                                         f"a connection named {name!r} already exists")])
+            raise ProblemsFound(
+                [
+                    Problem(
+                        ("input", "name"),
+                        ErrorCode.DUPLICATE_NAME,
+                        f"a connection named {name!r} already exists",
+                    )
+                ]
+            )
 
     async def _clear_default(self) -> None:
         await LLMConnection.update(
@@ -169,12 +189,16 @@ class ConnectionService:
 
         `strict` (the client sent expectedVersion) reports a conflict; otherwise the write retries.
         """
-        columns: dict[Any, Any] = {LLMConnection._meta.get_column_by_name(k): v for k, v in values.items()}
+        columns: dict[Any, Any] = {
+            LLMConnection._meta.get_column_by_name(k): v for k, v in values.items()
+        }
         columns[LLMConnection.version] = current.version + 1
         columns[LLMConnection.updated_at] = _now()
-        updated = await LLMConnection.update(columns).where(
-            (LLMConnection.id == current.id) & (LLMConnection.version == current.version)
-        ).returning(LLMConnection.id)
+        updated = (
+            await LLMConnection.update(columns)
+            .where((LLMConnection.id == current.id) & (LLMConnection.version == current.version))
+            .returning(LLMConnection.id)
+        )
         if not updated:
             if strict:
                 raise ProblemsFound([_version_conflict(None)])
@@ -208,7 +232,9 @@ class ConnectionService:
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         if plan.api_key.action == "set" and plan.api_key.value:
-            values["api_key_sealed"] = seal_for(self.keyring, connection_id, API_KEY_FIELD, plan.api_key.value)
+            values["api_key_sealed"] = seal_for(
+                self.keyring, connection_id, API_KEY_FIELD, plan.api_key.value
+            )
             values["api_key_hint"] = hint(plan.api_key.value)
         elif plan.api_key.action == "clear":
             values["api_key_sealed"] = values["api_key_hint"] = None
@@ -227,7 +253,10 @@ class ConnectionService:
         return values
 
     def _sealed_header(
-        self, connection_id: uuid.UUID, name: str, value: str | None,
+        self,
+        connection_id: uuid.UUID,
+        name: str,
+        value: str | None,
         stored: dict[str, StoredHeader],
     ) -> StoredHeader:
         if value is None:
@@ -239,5 +268,8 @@ class ConnectionService:
 
 def _version_conflict(current_version: int | None) -> Problem:
     detail = f" (it is now at version {current_version})" if current_version is not None else ""
-    return Problem(("input", "expectedVersion"), ErrorCode.VERSION_CONFLICT,
-                   f"the connection was changed by someone else{detail}; reload it and try again")
+    return Problem(
+        ("input", "expectedVersion"),
+        ErrorCode.VERSION_CONFLICT,
+        f"the connection was changed by someone else{detail}; reload it and try again",
+    )

@@ -39,7 +39,11 @@ class PageRequest:
         for name, value in (("first", self.first), ("last", self.last)):
             if value is not None and not 0 <= value <= MAX_PAGE_SIZE:
                 raise PaginationError(f"{name} must be between 0 and {MAX_PAGE_SIZE}, got {value}")
-        return self.last if self.last is not None else (self.first if self.first is not None else DEFAULT_PAGE_SIZE)
+        return (
+            self.last
+            if self.last is not None
+            else (self.first if self.first is not None else DEFAULT_PAGE_SIZE)
+        )
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,10 @@ class Page:
 
 
 def _encode(values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v for v in values]
+    plain = [
+        v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+        for v in values
+    ]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
@@ -67,7 +74,9 @@ def _decode(cursor: str, keys: Sequence[OrderKey]) -> list[Any]:
             raise ValueError
         return [_typed(key.column, value) for key, value in zip(keys, raw, strict=True)]
     except (ValueError, TypeError):
-        raise PaginationError("the cursor is not valid for this list; start again without it") from None
+        raise PaginationError(
+            "the cursor is not valid for this list; start again without it"
+        ) from None
 
 
 def _typed(column: Column, value: Any) -> Any:

@@ -10,18 +10,26 @@ from graphql import GraphQLError
 from app.errors import ErrorCode as DomainErrorCode
 from app.errors import Problem
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="What kind of failure a UserError is.")
+ErrorCode = strawberry.enum(
+    DomainErrorCode, name="ErrorCode", description="What kind of failure a UserError is."
+)
 
 
 @strawberry.type
 class UserError:
-    field: list[str] | None = strawberry.field(description='Path into the arguments, e.g. ["input", "baseUrl"].')
+    field: list[str] | None = strawberry.field(
+        description='Path into the arguments, e.g. ["input", "baseUrl"].'
+    )
     code: ErrorCode  # type: ignore[valid-type]
     message: str
 
     @classmethod
     def of(cls, problem: Problem) -> UserError:
-        return cls(field=list(problem.field) if problem.field else None, code=problem.code, message=problem.message)
+        return cls(
+            field=list(problem.field) if problem.field else None,
+            code=problem.code,
+            message=problem.message,
+        )
 
 
 def user_errors(problems: Iterable[Problem]) -> list[UserError]:
@@ -36,7 +44,9 @@ class PublicError(GraphQLError):
 
 
 def unauthenticated() -> PublicError:
-    return PublicError("Authentication required: send 'Authorization: Bearer <token>'.", "UNAUTHENTICATED")
+    return PublicError(
+        "Authentication required: send 'Authorization: Bearer <token>'.", "UNAUTHENTICATED"
+    )
 
 
 def forbidden(action: str = "this operation") -> PublicError:

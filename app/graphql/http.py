@@ -50,7 +50,9 @@ def _parse(raw: bytes) -> dict[str, Any] | str:
 async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     # JSON only: a browser cannot send it cross-site without a CORS preflight (CSRF-safe).
     if request.content_type[0] != "application/json":
-        return _error(415, "Send GraphQL requests as POST with Content-Type: application/json.", "BAD_REQUEST")
+        return _error(
+            415, "Send GraphQL requests as POST with Content-Type: application/json.", "BAD_REQUEST"
+        )
     raw = await request.body()
     if len(raw) > MAX_REQUEST_BYTES:
         return _error(413, f"The request body exceeds {MAX_REQUEST_BYTES} bytes.", "BAD_REQUEST")
@@ -77,5 +79,7 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
 @get("/graphql", media_type=MediaType.HTML)
 async def graphiql(request: Request[Any, Any, Any]) -> Response[Any]:
     if "text/html" not in request.headers.get("accept", ""):
-        return _error(405, "Send GraphQL requests as POST with Content-Type: application/json.", "BAD_REQUEST")
+        return _error(
+            405, "Send GraphQL requests as POST with Content-Type: application/json.", "BAD_REQUEST"
+        )
     return Response(content=GRAPHIQL_PAGE, media_type=MediaType.HTML)

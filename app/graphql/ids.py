@@ -10,7 +10,9 @@ import strawberry
 
 
 def to_global_id(type_name: str, raw_id: uuid.UUID | str) -> strawberry.ID:
-    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{raw_id}".encode()).decode().rstrip("="))
+    return strawberry.ID(
+        base64.urlsafe_b64encode(f"{type_name}:{raw_id}".encode()).decode().rstrip("=")
+    )
 
 
 def from_global_id(global_id: str) -> tuple[str, str] | None:

@@ -26,7 +26,7 @@ class Provider(Enum):
 class AuthMethod(Enum):
     API_KEY = "API_KEY"
     AZURE_API_KEY = "AZURE_API_KEY"
-    AZURE_AD_TOKEN = "AZURE_AD_TOKEN"
+    AZURE_AD_TOKEN = "AZURE_AD_TOKEN"  # noqa: S105 (an enum name)
     SERVICE_ACCOUNT = "SERVICE_ACCOUNT"
     NONE = "NONE"
 
@@ -74,29 +74,55 @@ class ProviderSpec:
 _TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 OPENAI_FIELDS = (
-    ConfigFieldSpec("organization", "Organization ID", False,
-                    "Sent as OpenAI-Organization", _TOKEN, example="org-abc123"),
-    ConfigFieldSpec("project", "Project ID", False,
-                    "Sent as OpenAI-Project", _TOKEN, example="proj_abc123"),
+    ConfigFieldSpec(
+        "organization",
+        "Organization ID",
+        False,
+        "Sent as OpenAI-Organization",
+        _TOKEN,
+        example="org-abc123",
+    ),
+    ConfigFieldSpec(
+        "project", "Project ID", False, "Sent as OpenAI-Project", _TOKEN, example="proj_abc123"
+    ),
 )
 AZURE_FIELDS = (
-    ConfigFieldSpec("apiVersion", "API version", True,
-                    "The api-version query parameter of every call",
-                    re.compile(r"^(\d{4}-\d{2}-\d{2}(-preview)?|v1|latest|preview)$"),
-                    example="2024-10-21"),
+    ConfigFieldSpec(
+        "apiVersion",
+        "API version",
+        True,
+        "The api-version query parameter of every call",
+        re.compile(r"^(\d{4}-\d{2}-\d{2}(-preview)?|v1|latest|preview)$"),
+        example="2024-10-21",
+    ),
 )
 ANTHROPIC_FIELDS = (
-    ConfigFieldSpec("anthropicVersion", "anthropic-version header", False,
-                    "Sent as anthropic-version", re.compile(r"^\d{4}-\d{2}-\d{2}$"),
-                    default="2023-06-01"),
+    ConfigFieldSpec(
+        "anthropicVersion",
+        "anthropic-version header",
+        False,
+        "Sent as anthropic-version",
+        re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+        default="2023-06-01",
+    ),
 )
 VERTEX_FIELDS = (
-    ConfigFieldSpec("projectId", "Google Cloud project ID", True,
-                    "The project that is billed", re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"),
-                    example="my-project-123"),
-    ConfigFieldSpec("region", "Region", True,
-                    "Vertex AI location; the base URL defaults to {region}-aiplatform",
-                    re.compile(r"^([a-z]+-[a-z]+[0-9]+|global)$"), example="us-central1"),
+    ConfigFieldSpec(
+        "projectId",
+        "Google Cloud project ID",
+        True,
+        "The project that is billed",
+        re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"),
+        example="my-project-123",
+    ),
+    ConfigFieldSpec(
+        "region",
+        "Region",
+        True,
+        "Vertex AI location; the base URL defaults to {region}-aiplatform",
+        re.compile(r"^([a-z]+-[a-z]+[0-9]+|global)$"),
+        example="us-central1",
+    ),
 )
 
 _BEARER = (AuthMethod.API_KEY,)
@@ -109,20 +135,59 @@ def _openai_like(provider: Provider, name: str, base_url: str | None) -> Provide
 CATALOG: dict[Provider, ProviderSpec] = {
     spec.provider: spec
     for spec in (
-        ProviderSpec(Provider.OPENAI, "OpenAI", Family.OPENAI, "https://api.openai.com/v1",
-                     _BEARER, OPENAI_FIELDS),
-        ProviderSpec(Provider.AZURE_OPENAI, "Azure OpenAI", Family.AZURE, None,
-                     (AuthMethod.AZURE_API_KEY, AuthMethod.AZURE_AD_TOKEN), AZURE_FIELDS),
-        ProviderSpec(Provider.ANTHROPIC, "Anthropic", Family.ANTHROPIC,
-                     "https://api.anthropic.com", _BEARER, ANTHROPIC_FIELDS),
-        ProviderSpec(Provider.GEMINI, "Google Gemini", Family.GEMINI,
-                     "https://generativelanguage.googleapis.com", _BEARER),
-        ProviderSpec(Provider.VERTEX_AI, "Google Vertex AI", Family.VERTEX, None,
-                     (AuthMethod.SERVICE_ACCOUNT,), VERTEX_FIELDS),
-        ProviderSpec(Provider.OLLAMA, "Ollama", Family.OLLAMA, "http://localhost:11434",
-                     (AuthMethod.NONE, AuthMethod.API_KEY)),
-        ProviderSpec(Provider.OPENAI_COMPATIBLE, "OpenAI-compatible server", Family.OPENAI,
-                     None, (AuthMethod.API_KEY, AuthMethod.NONE)),
+        ProviderSpec(
+            Provider.OPENAI,
+            "OpenAI",
+            Family.OPENAI,
+            "https://api.openai.com/v1",
+            _BEARER,
+            OPENAI_FIELDS,
+        ),
+        ProviderSpec(
+            Provider.AZURE_OPENAI,
+            "Azure OpenAI",
+            Family.AZURE,
+            None,
+            (AuthMethod.AZURE_API_KEY, AuthMethod.AZURE_AD_TOKEN),
+            AZURE_FIELDS,
+        ),
+        ProviderSpec(
+            Provider.ANTHROPIC,
+            "Anthropic",
+            Family.ANTHROPIC,
+            "https://api.anthropic.com",
+            _BEARER,
+            ANTHROPIC_FIELDS,
+        ),
+        ProviderSpec(
+            Provider.GEMINI,
+            "Google Gemini",
+            Family.GEMINI,
+            "https://generativelanguage.googleapis.com",
+            _BEARER,
+        ),
+        ProviderSpec(
+            Provider.VERTEX_AI,
+            "Google Vertex AI",
+            Family.VERTEX,
+            None,
+            (AuthMethod.SERVICE_ACCOUNT,),
+            VERTEX_FIELDS,
+        ),
+        ProviderSpec(
+            Provider.OLLAMA,
+            "Ollama",
+            Family.OLLAMA,
+            "http://localhost:11434",
+            (AuthMethod.NONE, AuthMethod.API_KEY),
+        ),
+        ProviderSpec(
+            Provider.OPENAI_COMPATIBLE,
+            "OpenAI-compatible server",
+            Family.OPENAI,
+            None,
+            (AuthMethod.API_KEY, AuthMethod.NONE),
+        ),
         _openai_like(Provider.MISTRAL, "Mistral", "https://api.mistral.ai/v1"),
         _openai_like(Provider.GROQ, "Groq", "https://api.groq.com/openai/v1"),
         _openai_like(Provider.DEEPSEEK, "DeepSeek", "https://api.deepseek.com/v1"),
@@ -141,7 +206,11 @@ def derived_base_url(spec: ProviderSpec, config: dict[str, str]) -> str | None:
     """The base URL used when none is given: the provider's default, or one built from config."""
     if spec.family is Family.VERTEX and config.get("region"):
         region = config["region"]
-        host = "aiplatform.googleapis.com" if region == "global" else f"{region}-aiplatform.googleapis.com"
+        host = (
+            "aiplatform.googleapis.com"
+            if region == "global"
+            else f"{region}-aiplatform.googleapis.com"
+        )
         return f"https://{host}"
     return spec.default_base_url
 

@@ -39,7 +39,9 @@ class ProviderInfo:
     auth_methods: list[AuthMethod]  # type: ignore[valid-type]
     config_fields: list[ConfigField]
     supports_model_listing: bool
-    requires_base_url: bool = strawberry.field(description="True when there is no default base URL to fall back on.")
+    requires_base_url: bool = strawberry.field(
+        description="True when there is no default base URL to fall back on."
+    )
 
     @classmethod
     def of(cls, spec: ProviderSpec) -> ProviderInfo:
@@ -50,12 +52,15 @@ class ProviderInfo:
             auth_methods=list(spec.auth_methods),
             config_fields=[ConfigField.of(f) for f in spec.config_fields],
             supports_model_listing=spec.supports_model_listing,
-            requires_base_url=spec.default_base_url is None and not any(f.name == "region" for f in spec.config_fields),
+            requires_base_url=spec.default_base_url is None
+            and not any(f.name == "region" for f in spec.config_fields),
         )
 
 
 @strawberry.type
 class ProviderQueries:
-    @strawberry.field(description="Every provider Switchboard can connect to, with what each needs.")
+    @strawberry.field(
+        description="Every provider Switchboard can connect to, with what each needs."
+    )
     def providers(self) -> list[ProviderInfo]:
         return [ProviderInfo.of(spec) for spec in CATALOG.values()]

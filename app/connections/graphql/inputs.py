@@ -36,7 +36,9 @@ class CreateConnectionInput:
     name: str
     provider: Provider  # type: ignore[valid-type]
     auth_method: AuthMethod | None = None  # type: ignore[valid-type]
-    base_url: str | None = strawberry.field(default=None, description="Provider default when not given.")
+    base_url: str | None = strawberry.field(
+        default=None, description="Provider default when not given."
+    )
     api_key: str | None = None
     service_account_json: str | None = None
     config: JSON | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import strawberry
+from strawberry.permission import BasePermission
 
 from app.connections.graphql.inputs import (
     CreateConnectionInput,
@@ -50,14 +51,18 @@ def _connection_id(global_id: str) -> uuid.UUID | None:
     return uuid_of(global_id, "LLMConnection")
 
 
-ADMIN = [IsAdmin]
+ADMIN: list[type[BasePermission]] = [IsAdmin]
 
 
 @strawberry.type
 class ConnectionMutations:
     @strawberry.mutation(permission_classes=ADMIN)
-    async def create_connection(self, info: Info, input: CreateConnectionInput) -> ConnectionPayload:
-        return ConnectionPayload.of(await info.context.services.connections.create(create_input(input)))
+    async def create_connection(
+        self, info: Info, input: CreateConnectionInput
+    ) -> ConnectionPayload:
+        return ConnectionPayload.of(
+            await info.context.services.connections.create(create_input(input))
+        )
 
     @strawberry.mutation(
         permission_classes=ADMIN,
@@ -77,7 +82,9 @@ class ConnectionMutations:
         connection_id = _connection_id(id)
         if connection_id is None:
             return ConnectionPayload.missing()
-        return ConnectionPayload.of(await info.context.services.connections.set_default(connection_id))
+        return ConnectionPayload.of(
+            await info.context.services.connections.set_default(connection_id)
+        )
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def set_connection_enabled(

@@ -16,7 +16,9 @@ from app.graphql.node import register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 
 
-def _connection_query(info: Info, filter: ConnectionFilter | None, order: ConnectionOrder | None) -> ConnectionQuery:
+def _connection_query(
+    info: Info, filter: ConnectionFilter | None, order: ConnectionOrder | None
+) -> ConnectionQuery:
     f = filter or ConnectionFilter()
     o = order or ConnectionOrder()
     return ConnectionQuery(
@@ -60,7 +62,9 @@ class ConnectionQueries:
     async def default_connection(self, info: Info) -> LLMConnectionType | None:
         return await _one(LLMConnection.is_default == True)  # noqa: E712
 
-    @strawberry.field(description="Connections, filtered and ordered, in Relay pages (first is capped at 500).")
+    @strawberry.field(
+        description="Connections, filtered and ordered, in Relay pages (first is capped at 500)."
+    )
     async def connections(
         self,
         info: Info,

@@ -49,7 +49,9 @@ class Verification:
         )
 
 
-@strawberry.type(name="LLMConnection", description="A provider connection. Secrets never leave; hints do.")
+@strawberry.type(
+    name="LLMConnection", description="A provider connection. Secrets never leave; hints do."
+)
 class LLMConnectionType(Node):
     record: strawberry.Private[ConnectionRecord]
     name: str
@@ -70,7 +72,9 @@ class LLMConnectionType(Node):
     credentials_updated_at: datetime
     version: int
 
-    @strawberry.field(description="null for a workspace-wide connection; the owner of a personal one.")
+    @strawberry.field(
+        description="null for a workspace-wide connection; the owner of a personal one."
+    )
     async def owner(self, info: Info) -> User | None:
         if self.record.owner_id is None:
             return None
@@ -92,7 +96,7 @@ class LLMConnectionType(Node):
             provider=r.provider,
             auth_method=r.auth_method,
             base_url=r.base_url,
-            config=dict(r.config),
+            config=dict(r.config),  # type: ignore[arg-type]
             api_key_hint=r.api_key_hint,
             custom_headers=[HeaderHint(name=h.name, value_hint=h.hint) for h in r.custom_headers],
             prefix_id=r.prefix_id,

@@ -1,0 +1,56 @@
+"""The HTTP surface: GraphiQL served offline, health, JSON-only GraphQL, masked errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.db
+
+
+async def test_graphiql_is_served_with_local_assets(client):
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "GraphiQL" in page.text
+    assert not re.search(r"(src|href)=\"https?://", page.text), "no asset may come from a CDN"
+    assets = re.findall(r"(?:src|href)=\"(/static/[^\"]+)\"", page.text)
+    assert len(assets) == 5
+    for asset in assets:
+        response = await client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 100, asset
+
+
+async def test_health_needs_no_token(client):
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "reachable"}
+
+
+async def test_graphql_over_get_or_form_posts_is_refused(admin):
+    http = admin.http
+    auth = {"Authorization": f"Bearer {admin.token}"}
+    got = await http.get("/graphql", params={"query": "{ viewer { name } }"}, headers=auth)
+    assert got.status_code == 405
+    form = await http.post("/graphql", data={"query": "mutation { x }"}, headers=auth)
+    assert form.status_code == 415
+    broken = await http.post(
+        "/graphql", content=b"{not json", headers={**auth, "Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    huge = await http.post(
+        "/graphql", json={"query": "{ viewer { name } }" + " " * 300_000}, headers=auth
+    )
+    assert huge.status_code == 413
+
+
+async def test_malformed_queries_get_clear_errors(admin):
+    errors = await admin.errors("{ connections { nope } }")
+    assert "nope" in errors[0]["message"]
+    errors = await admin.errors("{ viewer { name ")
+    assert "Syntax Error" in errors[0]["message"]
+
+
+async def test_alias_floods_are_refused(admin):
+    flood = "{ " + " ".join(f"a{i}: viewer {{ name }}" for i in range(40)) + " }"
+    errors = await admin.errors(flood)
+    assert "aliases" in errors[0]["message"]

@@ -1,0 +1,81 @@
+"""The committed schema and the migrations agree with the code."""
+
+from __future__ import annotations
+
+import pytest
+from piccolo.apps.migrations.commands.new import AutoMigrationManager
+
+from app.cli import SCHEMA_FILE
+from app.db.piccolo_app import APP_CONFIG
+from app.db.tables import ALL_TABLES, LLMConnection
+from app.graphql.schema import schema
+
+
+def test_schema_graphql_is_current():
+    assert SCHEMA_FILE.read_text() == schema.as_str() + "\n", (
+        "schema.graphql is stale; regenerate it with: make schema"
+    )
+
+
+async def test_migrations_describe_the_tables_exactly():
+    statements = await AutoMigrationManager().get_alter_statements(app_config=APP_CONFIG)
+    pending = [line for alter in statements for line in alter.statements]
+    assert pending == [], (
+        "the tables differ from piccolo_migrations/; add a migration with "
+        "`piccolo migrations new switchboard --auto` (against PostgreSQL):\n" + "\n".join(pending)
+    )
+
+
+async def _columns(table: type) -> set[str]:
+    engine = table._meta.db
+    name = table._meta.tablename
+    if engine.engine_type == "sqlite":
+        rows = await engine.run_ddl(f"PRAGMA table_info({name})")
+        return {row["name"] for row in rows}
+    rows = await engine.run_ddl(
+        f"SELECT column_name FROM information_schema.columns WHERE table_name = '{name}'"
+    )
+    return {row["column_name"] for row in rows}
+
+
+@pytest.mark.db
+async def test_migrated_database_has_exactly_the_table_columns(app):
+    for table in ALL_TABLES:
+        expected = {c._meta.db_column_name for c in table._meta.columns}
+        assert await _columns(table) == expected, table._meta.tablename
+
+
+@pytest.mark.db
+async def test_database_refuses_a_second_default(app, clean_db):
+    from app.db.engine import is_unique_violation
+
+    for name in ("a", "b"):
+        await LLMConnection.insert(
+            LLMConnection(
+                name=name,
+                name_key=name,
+                provider="OLLAMA",
+                auth_method="NONE",
+                base_url="http://x",
+                is_default=True,
+            )
+        ) if name == "a" else None
+    with pytest.raises(Exception) as caught:
+        await LLMConnection.insert(
+            LLMConnection(
+                name="b",
+                name_key="b",
+                provider="OLLAMA",
+                auth_method="NONE",
+                base_url="http://x",
+                is_default=True,
+            )
+        )
+    assert is_unique_violation(caught.value)
+    with pytest.raises(Exception) as caught:
+        await LLMConnection.insert(
+            LLMConnection(
+                name="A", name_key="a", provider="OLLAMA", auth_method="NONE", base_url="http://x"
+            )
+        )
+    assert is_unique_violation(caught.value)
