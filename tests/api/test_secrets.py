@@ -144,3 +144,38 @@ async def test_switching_to_no_auth_drops_the_stored_key(admin, fresh_secret):
     assert data["updateConnection"]["connection"]["apiKeyHint"] is None
     record = await fetch_connection(_uuid(conn["id"]))
     assert record and record.api_key_sealed is None
+
+
+async def test_raw_database_never_contains_a_secret(admin, database_url, fresh_secret):
+    """Grep what is stored, as an attacker with a backup would: the SQLite file and its WAL, or
+    every PostgreSQL table dumped as text."""
+    conn = await create(
+        admin,
+        name="on-disk",
+        provider="OPENAI",
+        apiKey=fresh_secret,
+        customHeaders=[{"name": "X-Team", "value": "hdr-S3CR3T-disk"}],
+    )
+    await admin(UPDATE, {"id": conn["id"], "input": {"apiKey": "sk-S3CR3T-second-key-9876"}})
+    blobs = await _stored_bytes(database_url)
+    assert blobs and any(b"on-disk" in blob for blob in blobs), "the row should be stored"
+    for blob in blobs:
+        assert b"S3CR3T" not in blob
+        assert fresh_secret.encode() not in blob
+
+
+async def _stored_bytes(database_url: str) -> list[bytes]:
+    from pathlib import Path
+
+    from app.db.tables import ALL_TABLES
+
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        return [p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+    engine = LLMConnection._meta.db
+    dumps = []
+    for table in ALL_TABLES:
+        name = table._meta.tablename
+        rows = await engine.run_ddl(f'SELECT row_to_json(t)::text AS line FROM "{name}" t')
+        dumps.append("\n".join(row["line"] for row in rows).encode())
+    return dumps
