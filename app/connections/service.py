@@ -78,9 +78,7 @@ class ConnectionService:
 
     async def update(self, connection_id: uuid.UUID, data: ConnectionInput) -> Outcome:
         async def write() -> None:
-            current = await fetch_connection(connection_id)
-            if current is None:
-                raise ProblemsFound([not_found()])
+            current = await _existing(connection_id)
             expected = data.expected_version
             if isinstance(expected, int) and expected != current.version:
                 raise ProblemsFound([_version_conflict(current.version)])
@@ -97,9 +95,7 @@ class ConnectionService:
 
     async def set_default(self, connection_id: uuid.UUID) -> Outcome:
         async def write() -> None:
-            current = await fetch_connection(connection_id)
-            if current is None:
-                raise ProblemsFound([not_found()])
+            current = await _existing(connection_id)
             if not current.enabled:
                 raise ProblemsFound(
                     [
@@ -118,9 +114,7 @@ class ConnectionService:
 
     async def set_enabled(self, connection_id: uuid.UUID, enabled: bool) -> Outcome:
         async def write() -> None:
-            current = await fetch_connection(connection_id)
-            if current is None:
-                raise ProblemsFound([not_found()])
+            current = await _existing(connection_id)
             if current.enabled != enabled:
                 await self._versioned_update(current, {"enabled": enabled})
 
@@ -264,6 +258,13 @@ class ConnectionService:
             return StoredHeader(name=name, sealed=kept.sealed, hint=kept.hint)
         sealed = seal_for(self.keyring, connection_id, header_field(name), value)
         return StoredHeader(name=name, sealed=sealed, hint=hint(value))
+
+
+async def _existing(connection_id: uuid.UUID) -> ConnectionRecord:
+    current = await fetch_connection(connection_id)
+    if current is None:
+        raise ProblemsFound([not_found()])
+    return current
 
 
 def _version_conflict(current_version: int | None) -> Problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -54,15 +55,24 @@ def _connection_id(global_id: str) -> uuid.UUID | None:
 ADMIN: list[type[BasePermission]] = [IsAdmin]
 
 
+async def _on_connection(
+    global_id: str, act: Callable[[uuid.UUID], Awaitable[Outcome]]
+) -> ConnectionPayload:
+    """Run a service call on the connection a global ID names, or answer NOT_FOUND."""
+    connection_id = _connection_id(global_id)
+    if connection_id is None:
+        return ConnectionPayload.missing()
+    return ConnectionPayload.of(await act(connection_id))
+
+
 @strawberry.type
 class ConnectionMutations:
     @strawberry.mutation(permission_classes=ADMIN)
     async def create_connection(
         self, info: Info, input: CreateConnectionInput
     ) -> ConnectionPayload:
-        return ConnectionPayload.of(
-            await info.context.services.connections.create(create_input(input))
-        )
+        service = info.context.services.connections
+        return ConnectionPayload.of(await service.create(create_input(input)))
 
     @strawberry.mutation(
         permission_classes=ADMIN,
@@ -71,30 +81,19 @@ class ConnectionMutations:
     async def update_connection(
         self, info: Info, id: strawberry.ID, input: UpdateConnectionInput
     ) -> ConnectionPayload:
-        connection_id = _connection_id(id)
-        if connection_id is None:
-            return ConnectionPayload.missing()
-        outcome = await info.context.services.connections.update(connection_id, update_input(input))
-        return ConnectionPayload.of(outcome)
+        service = info.context.services.connections
+        return await _on_connection(id, lambda cid: service.update(cid, update_input(input)))
 
     @strawberry.mutation(permission_classes=ADMIN, description="Exactly one default at any time.")
     async def set_default_connection(self, info: Info, id: strawberry.ID) -> ConnectionPayload:
-        connection_id = _connection_id(id)
-        if connection_id is None:
-            return ConnectionPayload.missing()
-        return ConnectionPayload.of(
-            await info.context.services.connections.set_default(connection_id)
-        )
+        return await _on_connection(id, info.context.services.connections.set_default)
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def set_connection_enabled(
         self, info: Info, id: strawberry.ID, enabled: bool
     ) -> ConnectionPayload:
-        connection_id = _connection_id(id)
-        if connection_id is None:
-            return ConnectionPayload.missing()
-        outcome = await info.context.services.connections.set_enabled(connection_id, enabled)
-        return ConnectionPayload.of(outcome)
+        service = info.context.services.connections
+        return await _on_connection(id, lambda cid: service.set_enabled(cid, enabled))
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def delete_connection(self, info: Info, id: strawberry.ID) -> DeleteConnectionPayload:
