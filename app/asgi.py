@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.static_files import create_static_files_router
 
 from app.connections.service import ConnectionService
+from app.connections.workflow import ConnectionWorkflow
 from app.db.engine import (
     bind_tables,
     close_engine,
@@ -22,8 +23,12 @@ from app.db.engine import (
 from app.graphql.context import Services
 from app.graphql.http import graphiql, graphql_endpoint
 from app.graphql.schema import schema
+from app.models.service import ModelService
+from app.providers.gateway import ProviderGateway
+from app.providers.http import HttpLimits, Outbound, build_client
 from app.security.key_check import check_keyring
 from app.security.keyring import Keyring, load_keyring
+from app.security.outbound import OutboundPolicy, Resolver, system_resolver
 from app.settings import Settings, get_settings
 
 VENDOR = Path(__file__).resolve().parent / "web" / "vendor"
@@ -44,13 +49,42 @@ async def start(app: Litestar) -> None:
 
 
 async def stop(app: Litestar) -> None:
+    await app.state.outbound.client.aclose()
     await close_engine(app.state.engine)
 
 
-def create_app(settings: Settings | None = None, keyring: Keyring | None = None) -> Litestar:
+def build_services(settings: Settings, keyring: Keyring, outbound: Outbound) -> Services:
+    gateway = ProviderGateway(outbound)
+    connections = ConnectionService(keyring)
+    models = ModelService(gateway, keyring, settings.refresh_concurrency)
+    return Services(
+        connections=connections,
+        workflow=ConnectionWorkflow(connections, models, gateway, keyring),
+        models=models,
+    )
+
+
+def build_outbound(settings: Settings, resolve: Resolver | None = None) -> Outbound:
+    policy = OutboundPolicy.from_cidrs(settings.outbound_allow, settings.outbound_deny)
+    limits = HttpLimits(
+        connect_timeout=settings.provider_connect_timeout,
+        read_timeout=settings.provider_read_timeout,
+        max_response_bytes=settings.provider_max_response_bytes,
+    )
+    resolver = resolve or system_resolver
+    return Outbound(build_client(policy, limits, resolver), limits, policy, resolver)
+
+
+def create_app(
+    settings: Settings | None = None,
+    keyring: Keyring | None = None,
+    resolve: Resolver | None = None,
+) -> Litestar:
+    """The app. `resolve` replaces DNS for provider calls (tests map names to addresses)."""
     settings = settings or get_settings()
     keyring = keyring or load_keyring(settings)
     engine = engine_from_url(settings.database_url)
+    outbound = build_outbound(settings, resolve)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -65,7 +99,8 @@ def create_app(settings: Settings | None = None, keyring: Keyring | None = None)
         "schema": schema,
         "settings": settings,
         "keyring": keyring,
-        "services": Services(connections=ConnectionService(keyring)),
+        "outbound": outbound,
+        "services": build_services(settings, keyring, outbound),
     }
     return Litestar(
         route_handlers=[

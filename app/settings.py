@@ -35,6 +35,12 @@ class Settings:
     encryption_keys: str | None
     key_file: Path
     admin_token: str | None
+    outbound_allow: tuple[str, ...] = ()
+    outbound_deny: tuple[str, ...] = ()
+    provider_connect_timeout: float = 5.0
+    provider_read_timeout: float = 20.0
+    provider_max_response_bytes: int = 8 * 1024 * 1024
+    refresh_concurrency: int = 8
 
     @property
     def is_production(self) -> bool:
@@ -72,6 +78,33 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+def _cidrs(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    import ipaddress
+
+    items = tuple(item.strip() for item in environ.get(name, "").split(",") if item.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SettingsError(name, f"{item!r} is not a CIDR range like 10.0.0.0/8") from None
+    return items
+
+
+def _number(
+    environ: Mapping[str, str], name: str, default: float, low: float, high: float
+) -> float:
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(name, f"must be between {low:g} and {high:g}, got {raw}")
+    return value
+
+
 def _optional(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
@@ -88,6 +121,18 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         encryption_keys=_optional(environ, "SWITCHBOARD_ENCRYPTION_KEYS"),
         key_file=Path(environ.get("SWITCHBOARD_KEY_FILE", DEFAULT_KEY_FILE)),
         admin_token=_optional(environ, "SWITCHBOARD_ADMIN_TOKEN"),
+        outbound_allow=_cidrs(environ, "SWITCHBOARD_OUTBOUND_ALLOW"),
+        outbound_deny=_cidrs(environ, "SWITCHBOARD_OUTBOUND_DENY"),
+        provider_connect_timeout=_number(
+            environ, "SWITCHBOARD_PROVIDER_CONNECT_TIMEOUT", 5, 0.1, 120
+        ),
+        provider_read_timeout=_number(environ, "SWITCHBOARD_PROVIDER_READ_TIMEOUT", 20, 0.1, 600),
+        provider_max_response_bytes=int(
+            _number(
+                environ, "SWITCHBOARD_PROVIDER_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, 1024, 1 << 30
+            )
+        ),
+        refresh_concurrency=int(_number(environ, "SWITCHBOARD_REFRESH_CONCURRENCY", 8, 1, 256)),
     )
     if settings.admin_token is not None:
         from app.auth.tokens import MIN_TOKEN_LENGTH, TOKEN_PREFIX

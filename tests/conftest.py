@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 # Settings are read from the environment once; set them before the app is imported.
 os.environ.setdefault("SWITCHBOARD_ENV", "development")
@@ -27,6 +29,7 @@ from app.asgi import create_app, start, stop  # noqa: E402
 from app.auth.service import Role, issue_token  # noqa: E402
 from app.db.tables import ALL_TABLES  # noqa: E402
 from app.security.keyring import Keyring  # noqa: E402
+from app.security.outbound import system_resolver  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 from tests.support import GraphQLClient, SecretWatch  # noqa: E402
 
@@ -108,10 +111,31 @@ async def database_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
         await drop_postgres_database(name)
 
 
+async def test_resolver(host: str, port: int) -> list[str]:
+    """DNS for provider calls in tests: names that point where an attacker would want them."""
+    if host.endswith(".metadata.test"):
+        return ["169.254.169.254"]
+    if host.endswith(".loopback.test"):
+        return ["127.0.0.1"]
+    if host.endswith(".invalid"):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    return await system_resolver(host, port)
+
+
+TEST_SETTINGS = {
+    "SWITCHBOARD_ENV": "development",
+    # Short provider timeouts and a small response cap, so the failure tests run fast.
+    "SWITCHBOARD_PROVIDER_CONNECT_TIMEOUT": "1",
+    "SWITCHBOARD_PROVIDER_READ_TIMEOUT": "1",
+    "SWITCHBOARD_PROVIDER_MAX_RESPONSE_BYTES": str(1024 * 1024),
+    "SWITCHBOARD_REFRESH_CONCURRENCY": "4",
+}
+
+
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[object]:
-    settings = load_settings({"DATABASE_URL": database_url, "SWITCHBOARD_ENV": "development"})
-    application = create_app(settings, TEST_KEYRING)
+    settings = load_settings({"DATABASE_URL": database_url, **TEST_SETTINGS})
+    application = create_app(settings, TEST_KEYRING, resolve=test_resolver)
     # The same start-up and shut-down the lifespan runs (httpx's ASGITransport sends no
     # lifespan events, and anyio's lifespan task group cannot span pytest-asyncio tasks).
     await start(application)
@@ -156,6 +180,23 @@ async def admin(client: httpx.AsyncClient, secret_watch: SecretWatch) -> GraphQL
 async def member(client: httpx.AsyncClient, secret_watch: SecretWatch) -> GraphQLClient:
     token = await issue_token("mia", Role.MEMBER, "test member")
     return GraphQLClient(client, token, secret_watch)
+
+
+@pytest.fixture
+def fake() -> Iterator[Callable[..., Any]]:
+    """Start fake providers on 127.0.0.1: fake("ANTHROPIC", key=..., models=[...])."""
+    from tests.fakes.providers import FAKES
+
+    started: list[Any] = []
+
+    def start(provider: str, **kwargs: Any) -> Any:
+        server = FAKES[provider](**kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from app.db.pagination import OrderKey, Page, PageRequest, count_rows, keyset_page
+from app.db.pagination import OrderKey, Page, PageRequest, count_rows, keyset_page, like_pattern
 from app.db.tables import LLMConnection
 from app.providers.catalog import Provider
 
@@ -38,11 +38,6 @@ class ConnectionQuery:
     descending: bool = False
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def conditions(q: ConnectionQuery) -> list[Any]:
     where: list[Any] = []
     if q.providers:
@@ -56,11 +51,11 @@ def conditions(q: ConnectionQuery) -> list[Any]:
         where.append(
             WhereRaw(
                 "CAST(tags AS TEXT) LIKE {} ESCAPE '\\'",
-                _like_pattern(f'"{q.tag.strip().lower()}"'),
+                like_pattern(f'"{q.tag.strip().lower()}"'),
             )
         )
     if q.search and q.search.strip():
-        pattern = _like_pattern(q.search.strip().lower())
+        pattern = like_pattern(q.search.strip().lower())
         where.append(
             WhereRaw(
                 "(lower(name) LIKE {} ESCAPE '\\'"

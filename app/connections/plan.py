@@ -329,10 +329,11 @@ def _guard_origin_change(
         "baseUrl moves to another origin; re-enter {} so a stored secret is never sent to a "
         "host it was not entered for"
     )
+    refused = ErrorCode.NOT_ALLOWED
     if plan.api_key.action == "keep" and current.api_key_sealed:
-        p.add(("apiKey",), why.format("apiKey"))
+        p.add(("apiKey",), why.format("apiKey"), refused)
     if plan.service_account.action == "keep" and current.service_account_sealed:
-        p.add(("serviceAccountJson",), why.format("serviceAccountJson"))
+        p.add(("serviceAccountJson",), why.format("serviceAccountJson"), refused)
     kept_headers = plan.headers is None or any(h.value is None for h in plan.headers)
     if current.custom_headers and kept_headers:
-        p.add(("customHeaders",), why.format("every custom header value"))
+        p.add(("customHeaders",), why.format("every custom header value"), refused)

@@ -45,6 +45,8 @@ class ConnectionRecord:
     owner_id: uuid.UUID | None
     last_verification: dict[str, Any] | None
     version: int
+    models_fetched_at: datetime | None
+    models_error: str | None
     created_at: datetime
     updated_at: datetime
     credentials_updated_at: datetime
@@ -75,6 +77,8 @@ class ConnectionRecord:
             owner_id=row["owner"],
             last_verification=load_json(row["last_verification"]),
             version=row["version"],
+            models_fetched_at=row["models_fetched_at"],
+            models_error=row["models_error"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             credentials_updated_at=row["credentials_updated_at"],
@@ -91,3 +95,9 @@ async def fetch_connections(*conditions: Any) -> list[ConnectionRecord]:
 async def fetch_connection(connection_id: uuid.UUID) -> ConnectionRecord | None:
     rows = await fetch_connections(LLMConnection.id == connection_id)
     return rows[0] if rows else None
+
+
+async def load_connections(ids: list[uuid.UUID]) -> list[ConnectionRecord | None]:
+    """DataLoader batch: the connections with these ids, in order."""
+    by_id = {r.id: r for r in await fetch_connections(LLMConnection.id.is_in(ids))}
+    return [by_id.get(i) for i in ids]

@@ -22,6 +22,7 @@ from app.connections.secrets import (
 from app.db.engine import is_unique_violation, write_transaction
 from app.db.tables import LLMConnection
 from app.errors import ErrorCode, Problem, ProblemsFound
+from app.providers.verification import VerificationResult
 from app.security.keyring import Keyring
 
 RACE_RETRIES = 5
@@ -59,13 +60,20 @@ class ConnectionService:
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
 
-    async def create(self, data: ConnectionInput, owner_id: uuid.UUID | None = None) -> Outcome:
+    async def create(
+        self,
+        data: ConnectionInput,
+        owner_id: uuid.UUID | None = None,
+        verification: VerificationResult | None = None,
+    ) -> Outcome:
         plan, problems = plan_connection(data, None)
         if plan is None:
             return Outcome.failed(*problems)
         connection_id = uuid.uuid4()
         values = self._row_values(plan, connection_id, None)
         values.update({"id": connection_id, "owner": owner_id, "is_default": False})
+        if verification is not None:
+            values["last_verification"] = json.dumps(verification.to_json())
 
         async def write() -> None:
             await self._ensure_name_free(plan.name, None)
@@ -131,6 +139,15 @@ class ConnectionService:
         if not deleted:
             return None, (not_found(),)
         return connection_id, ()
+
+    async def record_verification(
+        self, connection_id: uuid.UUID, result: VerificationResult
+    ) -> ConnectionRecord | None:
+        """Remember the latest check. Status, not configuration: the version does not move."""
+        await LLMConnection.update(
+            {LLMConnection.last_verification: json.dumps(result.to_json())}
+        ).where(LLMConnection.id == connection_id)
+        return await fetch_connection(connection_id)
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -18,6 +18,12 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching `text` anywhere, wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class PaginationError(ValueError):
     """Bad paging arguments; the message says which and why."""
 
@@ -54,7 +60,7 @@ class OrderKey:
 
 @dataclass
 class Page:
-    rows: list[tuple[str, dict[str, Any]]]  # (cursor, row)
+    rows: list[tuple[str, Any]]  # (cursor, row)
     has_next: bool
     has_previous: bool
 

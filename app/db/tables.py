@@ -64,6 +64,8 @@ class LLMConnection(Table, tablename="llm_connection"):
     is_default = Boolean(default=False)
     owner = ForeignKey(references=AppUser, on_delete=OnDelete.cascade, null=True, default=None)
     last_verification = JSON(null=True, default=None)
+    models_fetched_at = Timestamptz(null=True, default=None)  # last successful discovery
+    models_error = Text(null=True, default=None)  # why the last discovery failed, if it did
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -78,4 +80,30 @@ class EncryptionKeyCheck(Table, tablename="encryption_key_check"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-ALL_TABLES: tuple[type[Table], ...] = (AppUser, ApiToken, LLMConnection, EncryptionKeyCheck)
+class ConnectionModel(Table, tablename="connection_model"):
+    """A model a connection serves: discovered upstream, or listed by hand (modelIds)."""
+
+    id = UUID(primary_key=True)
+    connection = ForeignKey(references=LLMConnection, on_delete=OnDelete.cascade, null=False)
+    upstream_id = Varchar(length=256)
+    exposed_id = Varchar(length=300)  # prefix applied: "{prefixId}.{upstream_id}"
+    display_name = Varchar(length=256, null=True, default=None)
+    source = Varchar(length=16)  # DISCOVERED | MANUAL
+
+
+class ModelSetting(Table, tablename="model_setting"):
+    """Per exposed model switches that survive refreshes (a missing row means enabled)."""
+
+    exposed_id = Varchar(length=300, primary_key=True)
+    enabled = Boolean(default=True)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    AppUser,
+    ApiToken,
+    LLMConnection,
+    EncryptionKeyCheck,
+    ConnectionModel,
+    ModelSetting,
+)

@@ -10,7 +10,11 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from app.auth.service import Viewer, load_users
+from app.connections.records import load_connections
 from app.connections.service import ConnectionService
+from app.connections.workflow import ConnectionWorkflow
+from app.models.listing import model_switches, models_of_connections
+from app.models.service import ModelService
 
 
 @dataclass(frozen=True)
@@ -18,10 +22,18 @@ class Services:
     """Long-lived services, built once in create_app()."""
 
     connections: ConnectionService
+    workflow: ConnectionWorkflow
+    models: ModelService
 
 
 def _loaders() -> dict[str, DataLoader[Any, Any]]:
-    return {"users": DataLoader(load_fn=load_users)}
+    """Per-request batches: whatever a response mentions, each kind costs one query."""
+    return {
+        "users": DataLoader(load_fn=load_users),
+        "connections": DataLoader(load_fn=load_connections),
+        "connection_models": DataLoader(load_fn=models_of_connections),
+        "model_switches": DataLoader(load_fn=model_switches),
+    }
 
 
 @dataclass

@@ -57,6 +57,16 @@ def bad_argument(message: str) -> PublicError:
     return PublicError(message, "VALIDATION")
 
 
+def invalid_input(problems: Iterable[Problem]) -> GraphQLError:
+    """For operations without a payload: the userErrors travel in the error's extensions."""
+    items = list(problems)
+    message = "; ".join(f"{'.'.join(p.field or ())}: {p.message}" for p in items)
+    details = [
+        {"field": list(p.field or ()), "code": p.code.value, "message": p.message} for p in items
+    ]
+    return GraphQLError(message, extensions={"code": "VALIDATION", "userErrors": details})
+
+
 def should_mask(error: GraphQLError) -> bool:
     """Mask everything but parse/validation errors and our own public errors."""
     original = error.original_error

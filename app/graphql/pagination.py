@@ -61,7 +61,7 @@ async def load_page(fetch: Callable[[], Awaitable[Page]]) -> Page:
 
 
 def build_connection(
-    page: Page, to_node: Callable[[dict[str, Any]], Any], counter: Callable[[], Awaitable[int]]
+    page: Page, to_node: Callable[[Any], Any], counter: Callable[[], Awaitable[int]]
 ) -> Connection[Any]:
     edges = [Edge(cursor=cursor, node=to_node(row)) for cursor, row in page.rows]
     return Connection(
@@ -74,3 +74,38 @@ def build_connection(
         ),
         counter=counter,
     )
+
+
+def slice_connection(
+    items: list[Any],
+    key: Callable[[Any], str],
+    to_node: Callable[[Any], Any],
+    first: int | None,
+    after: str | None,
+) -> Connection[Any]:
+    """Relay paging over a list already in memory (loaded in one batch for many parents)."""
+    import base64
+
+    size = page_request(first, after).size()
+    start = 0
+    if after:
+        try:
+            last_key = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            raise bad_argument("the cursor is not valid for this list") from None
+        start = next((i for i, item in enumerate(items) if key(item) > last_key), len(items))
+    chosen = items[start : start + size]
+
+    def cursor(item: Any) -> str:
+        return base64.urlsafe_b64encode(key(item).encode()).decode().rstrip("=")
+
+    page = Page(
+        rows=[(cursor(item), item) for item in chosen],
+        has_next=start + size < len(items),
+        has_previous=start > 0,
+    )
+
+    async def count() -> int:
+        return len(items)
+
+    return build_connection(page, to_node, count)

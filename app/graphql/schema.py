@@ -18,6 +18,7 @@ from app.connections.graphql.queries import ConnectionQueries
 from app.connections.graphql.types import LLMConnectionType
 from app.graphql.errors import should_mask
 from app.graphql.node import NodeQuery
+from app.models.graphql import Model, ModelMutations, ModelQueries
 from app.providers.graphql import ProviderQueries
 
 MAX_DEPTH = 12
@@ -26,12 +27,12 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, ConnectionQueries, ProviderQueries):
+class Query(NodeQuery, AuthQuery, ConnectionQueries, ModelQueries, ProviderQueries):
     pass
 
 
 @strawberry.type
-class Mutation(ConnectionMutations):
+class Mutation(ConnectionMutations, ModelMutations):
     pass
 
 
@@ -39,7 +40,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[LLMConnectionType, User],
+        types=[LLMConnectionType, User, Model],
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,36 +31,45 @@ def _free_port() -> int:
 
 
 def _serve(env: dict[str, str], expect_exit: bool = False) -> tuple[int | None, str]:
-    """Start `serve`; wait until healthy (then stop it) or until it exits. Return (exit code, output)."""
+    """Start `serve`; wait until healthy (then stop it) or until it exits.
+
+    Returns (exit code or None when it was healthy, everything it printed).
+    """
     port = _free_port()
     full_env = {**os.environ, "SWITCHBOARD_PORT": str(port), **env}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve"],
-        cwd=ROOT,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # Output goes to a file, not a pipe: a full pipe would block the server mid-start.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            code = _wait(process, port, expect_exit)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+        log.seek(0)
+        return code, log.read()
+
+
+def _wait(process: subprocess.Popen[str], port: int, expect_exit: bool) -> int | None:
     deadline = time.monotonic() + 30
-    try:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                return process.returncode, process.stdout.read()  # type: ignore[union-attr]
-            if not expect_exit:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("serve neither became healthy nor exited within 30s")
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=10)
-    return None, process.stdout.read()  # type: ignore[union-attr]
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return process.returncode
+        if not expect_exit:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    return None
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.2)
+    pytest.fail("serve neither became healthy nor exited within 30s")
 
 
 async def test_first_start_prints_an_admin_token_once(database_url, clean_db, tmp_path):

@@ -49,6 +49,29 @@ class CreateConnectionInput:
     enabled: bool = True
     is_default: bool = False
     description: str | None = None
+    verify: bool = strawberry.field(
+        default=False, description="Test the configuration first; save nothing if it fails."
+    )
+
+
+@strawberry.input(
+    description="An unsaved configuration (provider required), or id plus overrides to test an "
+    "edit against the stored secrets."
+)
+class TestConnectionInput:
+    id: strawberry.ID | None = None
+    provider: Provider | None = None  # type: ignore[valid-type]
+    name: str | None = None
+    auth_method: AuthMethod | None = None  # type: ignore[valid-type]
+    base_url: str | None = None
+    api_key: str | None = None
+    service_account_json: str | None = None
+    config: JSON | None = None
+    custom_headers: list[CustomHeaderInput] | None = None
+    prefix_id: str | None = None
+    model_ids: list[str] | None = None
+    tags: list[str] | None = None
+    description: str | None = None
 
 
 @strawberry.input(description="Partial: an absent field is unchanged, an explicit null clears it.")
@@ -133,4 +156,31 @@ def update_input(data: UpdateConnectionInput) -> ConnectionInput:
         enabled=_maybe(data.enabled),
         is_default=_maybe(data.is_default),
         expected_version=UNSET if data.expected_version is None else data.expected_version,
+    )
+
+
+TEST_NAME = "connection-test"
+
+
+def test_input(data: TestConnectionInput) -> ConnectionInput:
+    """Without id: a new connection (absent means default). With id: overrides (absent keeps)."""
+
+    def pick(value: Any) -> Any:
+        return UNSET if value is None and data.id is not None else value
+
+    return ConnectionInput(
+        provider=data.provider if data.provider is not None else UNSET,
+        name=data.name if data.name is not None else (UNSET if data.id else TEST_NAME),
+        description=pick(data.description),
+        auth_method=pick(data.auth_method),
+        base_url=pick(data.base_url),
+        api_key=pick(data.api_key),
+        service_account_json=pick(data.service_account_json),
+        config=pick(data.config),
+        custom_headers=pick(_headers(data.custom_headers)),
+        prefix_id=pick(data.prefix_id),
+        model_ids=pick(data.model_ids),
+        tags=pick(data.tags),
+        enabled=UNSET if data.id else True,
+        is_default=UNSET if data.id else False,
     )

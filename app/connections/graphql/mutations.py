@@ -10,16 +10,20 @@ from strawberry.permission import BasePermission
 
 from app.connections.graphql.inputs import (
     CreateConnectionInput,
+    TestConnectionInput,
     UpdateConnectionInput,
     create_input,
+    test_input,
     update_input,
 )
 from app.connections.graphql.types import LLMConnectionType, Verification
 from app.connections.service import Outcome, not_found
+from app.errors import ErrorCode, Problem
 from app.graphql.context import Info
-from app.graphql.errors import UserError, user_errors
+from app.graphql.errors import UserError, invalid_input, user_errors
 from app.graphql.ids import to_global_id, uuid_of
 from app.graphql.permissions import IsAdmin
+from app.providers.verification import VerificationResult
 
 
 @strawberry.type
@@ -31,10 +35,13 @@ class ConnectionPayload:
     )
 
     @classmethod
-    def of(cls, outcome: Outcome) -> ConnectionPayload:
+    def of(
+        cls, outcome: Outcome, verification: VerificationResult | None = None
+    ) -> ConnectionPayload:
         return cls(
             connection=LLMConnectionType.of(outcome.connection) if outcome.connection else None,
             user_errors=user_errors(outcome.problems),
+            verification=Verification.of(verification) if verification else None,
         )
 
     @classmethod
@@ -71,8 +78,8 @@ class ConnectionMutations:
     async def create_connection(
         self, info: Info, input: CreateConnectionInput
     ) -> ConnectionPayload:
-        service = info.context.services.connections
-        return ConnectionPayload.of(await service.create(create_input(input)))
+        checked = await info.context.services.workflow.create(create_input(input), input.verify)
+        return ConnectionPayload.of(checked.outcome, checked.verification)
 
     @strawberry.mutation(
         permission_classes=ADMIN,
@@ -81,8 +88,8 @@ class ConnectionMutations:
     async def update_connection(
         self, info: Info, id: strawberry.ID, input: UpdateConnectionInput
     ) -> ConnectionPayload:
-        service = info.context.services.connections
-        return await _on_connection(id, lambda cid: service.update(cid, update_input(input)))
+        workflow = info.context.services.workflow
+        return await _on_connection(id, lambda cid: workflow.update(cid, update_input(input)))
 
     @strawberry.mutation(permission_classes=ADMIN, description="Exactly one default at any time.")
     async def set_default_connection(self, info: Info, id: strawberry.ID) -> ConnectionPayload:
@@ -94,6 +101,37 @@ class ConnectionMutations:
     ) -> ConnectionPayload:
         service = info.context.services.connections
         return await _on_connection(id, lambda cid: service.set_enabled(cid, enabled))
+
+    @strawberry.mutation(permission_classes=ADMIN, description="Test and record lastVerification.")
+    async def verify_connection(self, info: Info, id: strawberry.ID) -> ConnectionPayload:
+        connection_id = _connection_id(id)
+        if connection_id is None:
+            return ConnectionPayload.missing()
+        checked = await info.context.services.workflow.verify(connection_id)
+        return ConnectionPayload.of(checked.outcome, checked.verification)
+
+    @strawberry.mutation(
+        permission_classes=ADMIN,
+        description="Test without saving. Stored secrets never go to a new origin.",
+    )
+    async def test_connection(self, info: Info, input: TestConnectionInput) -> Verification:
+        connection_id = _connection_id(input.id) if input.id else None
+        if input.id and connection_id is None:
+            raise invalid_input([not_found(("input", "id"))])
+        if connection_id is None and input.provider is None:
+            raise invalid_input(
+                [
+                    Problem(
+                        ("input", "provider"),
+                        ErrorCode.VALIDATION,
+                        "provider is required when testing without an id",
+                    )
+                ]
+            )
+        result = await info.context.services.workflow.test(test_input(input), connection_id)
+        if isinstance(result, list):
+            raise invalid_input(result)
+        return Verification.of(result)
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def delete_connection(self, info: Info, id: strawberry.ID) -> DeleteConnectionPayload:

@@ -12,6 +12,8 @@ from app.connections.records import ConnectionRecord
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node
+from app.graphql.pagination import Connection, slice_connection
+from app.models.graphql_types import ConnectionModel
 from app.providers.catalog import AuthMethod as DomainAuthMethod
 from app.providers.catalog import Provider as DomainProvider
 from app.providers.verification import VerificationResult
@@ -80,6 +82,21 @@ class LLMConnectionType(Node):
             return None
         user = await info.context.loaders["users"].load(self.record.owner_id)
         return User.of(user) if user else None
+
+    @strawberry.field(description="The models this connection serves, prefix applied.")
+    async def models(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ConnectionModel]:
+        rows = await info.context.loaders["connection_models"].load(self.record.id)
+        return slice_connection(rows, lambda r: r["exposed_id"], ConnectionModel.of, first, after)
+
+    @strawberry.field(description="When the model list was last fetched successfully.")
+    def models_fetched_at(self) -> datetime | None:
+        return self.record.models_fetched_at
+
+    @strawberry.field(description="Why the last model refresh failed; the last good list is kept.")
+    def models_error(self) -> str | None:
+        return self.record.models_error
 
     @strawberry.field
     def last_verification(self) -> Verification | None:

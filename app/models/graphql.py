@@ -1,0 +1,191 @@
+"""The merged model catalog: queries and the model switches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.permission import BasePermission
+
+from app.connections.graphql.types import LLMConnectionType, Provider, VerificationStatus
+from app.db.pagination import Page
+from app.errors import ErrorCode, Problem
+from app.graphql.context import Info
+from app.graphql.errors import UserError, user_errors
+from app.graphql.ids import to_global_id, uuid_of
+from app.graphql.node import Node, register_node
+from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.graphql.permissions import IsAdmin
+from app.models import listing
+from app.models.graphql_types import ModelSource
+from app.models.service import RefreshResult
+from app.models.store import model_exists, set_model_enabled
+
+
+@strawberry.type
+class ModelOffering:
+    upstream_id: str
+    source: ModelSource
+    connection_record: strawberry.Private[listing.Offering]
+
+    @strawberry.field
+    async def connection(self, info: Info) -> LLMConnectionType:
+        record = await info.context.loaders["connections"].load(
+            self.connection_record.connection_id
+        )
+        return LLMConnectionType.of(record)
+
+
+@strawberry.type(description="A merged catalog entry: one per exposed model id.")
+class Model(Node):
+    model_id: str
+    enabled: bool
+    offerings: list[ModelOffering] = strawberry.field(
+        description="Every enabled connection that serves it (a load-balancing group)."
+    )
+
+    @classmethod
+    def of(cls, entry: listing.CatalogEntry) -> Model:
+        return cls(
+            id=to_global_id("Model", entry.model_id),
+            model_id=entry.model_id,
+            enabled=entry.enabled,
+            offerings=[
+                ModelOffering(
+                    upstream_id=o.upstream_id, source=ModelSource(o.source), connection_record=o
+                )
+                for o in entry.offerings
+            ],
+        )
+
+
+def _model_id(global_id: str) -> str | None:
+    from app.graphql.ids import from_global_id
+
+    parsed = from_global_id(global_id)
+    return parsed[1] if parsed and parsed[0] == "Model" else None
+
+
+@register_node("Model")
+async def resolve_model(info: Info, global_id: str) -> Model | None:
+    model_id = _model_id(global_id)
+    found = await listing.entries([model_id]) if model_id else []
+    return Model.of(found[0]) if found else None
+
+
+@strawberry.input
+class ModelFilter:
+    connection_id: strawberry.ID | None = None
+    provider: list[Provider] | None = None  # type: ignore[valid-type]
+    enabled: bool | None = strawberry.field(
+        default=True, description="Defaults to true: hidden models are left out unless asked for."
+    )
+    search: str | None = None
+
+
+@strawberry.type
+class ModelQueries:
+    @strawberry.field(description="Every enabled connection's models, merged by exposed id.")
+    async def models(
+        self,
+        info: Info,
+        filter: ModelFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Model]:
+        f = filter or ModelFilter()
+        connection_id = uuid_of(f.connection_id, "LLMConnection") if f.connection_id else None
+        if f.connection_id and connection_id is None:
+            return build_connection(Page([], False, False), Model.of, _zero)
+        query = listing.ModelQuery(connection_id, tuple(f.provider or ()), f.enabled, f.search)
+        size = page_request(first, after).size()
+
+        async def fetch() -> Page:
+            ids, more = await listing.page_ids(query, size, after)
+            found = await listing.entries(ids)
+            rows = [(listing.encode_cursor(e.model_id), e) for e in found]
+            return Page(rows, has_next=more, has_previous=after is not None)
+
+        return build_connection(
+            await load_page(fetch), Model.of, lambda: listing.count_models(query)
+        )
+
+
+async def _zero() -> int:
+    return 0
+
+
+@strawberry.type
+class ModelRefresh:
+    status: VerificationStatus  # type: ignore[valid-type]
+    ok: bool
+    message: str | None
+    model_count: int | None
+    fetched_at: datetime | None
+    result: strawberry.Private[RefreshResult]
+
+    @strawberry.field
+    async def connection(self, info: Info) -> LLMConnectionType | None:
+        record = await info.context.loaders["connections"].load(self.result.connection_id)
+        return LLMConnectionType.of(record) if record else None
+
+    @classmethod
+    def of(cls, r: RefreshResult) -> ModelRefresh:
+        return cls(
+            status=r.status,
+            ok=r.ok,
+            message=r.message,
+            model_count=r.model_count,
+            fetched_at=r.fetched_at,
+            result=r,
+        )
+
+
+@strawberry.type
+class RefreshModelsPayload:
+    results: list[ModelRefresh] = strawberry.field(
+        description="One outcome per connection refreshed."
+    )
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ModelPayload:
+    model: Model | None
+    user_errors: list[UserError]
+
+
+ADMIN: list[type[BasePermission]] = [IsAdmin]
+
+
+@strawberry.type
+class ModelMutations:
+    @strawberry.mutation(
+        permission_classes=ADMIN,
+        description="Refresh one connection's models, or every enabled connection's concurrently.",
+    )
+    async def refresh_models(
+        self, info: Info, connection_id: strawberry.ID | None = None
+    ) -> RefreshModelsPayload:
+        target = uuid_of(connection_id, "LLMConnection") if connection_id else None
+        results = (
+            await info.context.services.models.refresh(target)
+            if (target or not connection_id)
+            else []
+        )
+        if connection_id and not results:
+            problem = Problem(("connectionId",), ErrorCode.NOT_FOUND, "no connection with this id")
+            return RefreshModelsPayload(results=[], user_errors=user_errors([problem]))
+        return RefreshModelsPayload(results=[ModelRefresh.of(r) for r in results], user_errors=[])
+
+    @strawberry.mutation(
+        permission_classes=ADMIN, description="Hide or show a model; survives refreshes."
+    )
+    async def set_model_enabled(self, info: Info, id: strawberry.ID, enabled: bool) -> ModelPayload:
+        model_id = _model_id(id)
+        if model_id is None or not await model_exists(model_id):
+            problem = Problem(("id",), ErrorCode.NOT_FOUND, "no model with this id")
+            return ModelPayload(model=None, user_errors=user_errors([problem]))
+        await set_model_enabled(model_id, enabled)
+        found = await listing.entries([model_id])
+        return ModelPayload(model=Model.of(found[0]) if found else None, user_errors=[])

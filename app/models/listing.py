@@ -1,0 +1,151 @@
+"""The merged catalog: one entry per exposed model id across enabled connections.
+
+A page costs a constant number of queries: the ids, the count, their offerings, their switches.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from app.db.pagination import PaginationError, like_pattern
+from app.db.tables import ConnectionModel, ModelSetting
+from app.providers.catalog import Provider
+
+
+@dataclass(frozen=True)
+class ModelQuery:
+    connection_id: uuid.UUID | None = None
+    providers: tuple[Provider, ...] = ()
+    enabled: bool | None = True
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class Offering:
+    connection_id: uuid.UUID
+    upstream_id: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    model_id: str
+    enabled: bool
+    offerings: tuple[Offering, ...]
+
+
+FROM = (
+    " FROM connection_model cm JOIN llm_connection c ON c.id = cm.connection"
+    " LEFT JOIN model_setting ms ON ms.exposed_id = cm.exposed_id"
+)
+
+
+def _where(q: ModelQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["c.enabled = {}"]
+    args: list[Any] = [True]
+    if q.connection_id is not None:
+        clauses.append("cm.connection = {}")
+        args.append(q.connection_id)
+    if q.providers:
+        clauses.append("c.provider IN (" + ", ".join("{}" for _ in q.providers) + ")")
+        args.extend(p.value for p in q.providers)
+    if q.enabled is not None:
+        clauses.append("COALESCE(ms.enabled, {}) = {}")
+        args.extend([True, q.enabled])
+    if q.search and q.search.strip():
+        clauses.append("lower(cm.exposed_id) LIKE {} ESCAPE '\\'")
+        args.append(like_pattern(q.search.strip().lower()))
+    return " WHERE " + " AND ".join(clauses), args
+
+
+def encode_cursor(model_id: str) -> str:
+    return base64.urlsafe_b64encode(model_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise PaginationError("the cursor is not valid for this list") from None
+
+
+async def page_ids(q: ModelQuery, size: int, after: str | None) -> tuple[list[str], bool]:
+    where, args = _where(q)
+    if after is not None:
+        where += " AND cm.exposed_id > {}"
+        args.append(decode_cursor(after))
+    sql = (
+        f"SELECT cm.exposed_id AS model_id{FROM}{where}"
+        f" GROUP BY cm.exposed_id ORDER BY cm.exposed_id LIMIT {size + 1}"
+    )
+    rows = await ConnectionModel.raw(sql, *args)
+    ids = [row["model_id"] for row in rows]
+    return ids[:size], len(ids) > size
+
+
+async def count_models(q: ModelQuery) -> int:
+    where, args = _where(q)
+    rows = await ConnectionModel.raw(
+        f"SELECT COUNT(DISTINCT cm.exposed_id) AS n{FROM}{where}", *args
+    )
+    return int(rows[0]["n"])
+
+
+async def entries(model_ids: list[str]) -> list[CatalogEntry]:
+    """Catalog entries for these ids, in order: offerings from enabled connections only."""
+    if not model_ids:
+        return []
+    marks = ", ".join("{}" for _ in model_ids)
+    offerings_sql = (
+        "SELECT cm.exposed_id AS model_id, cm.upstream_id, cm.source, cm.connection"
+        f"{FROM} WHERE c.enabled = {{}} AND cm.exposed_id IN ({marks}) ORDER BY c.name_key, c.id"
+    )
+    rows = await ConnectionModel.raw(offerings_sql, True, *model_ids)
+    settings = await ModelSetting.select(ModelSetting.exposed_id, ModelSetting.enabled).where(
+        ModelSetting.exposed_id.is_in(model_ids)
+    )
+    enabled = {row["exposed_id"]: bool(row["enabled"]) for row in settings}
+    offered: dict[str, list[Offering]] = defaultdict(list)
+    for row in rows:
+        connection = row["connection"]
+        connection_id = (
+            connection if isinstance(connection, uuid.UUID) else uuid.UUID(str(connection))
+        )
+        offered[row["model_id"]].append(Offering(connection_id, row["upstream_id"], row["source"]))
+    return [
+        CatalogEntry(model_id, enabled.get(model_id, True), tuple(offered[model_id]))
+        for model_id in model_ids
+        if offered[model_id]
+    ]
+
+
+async def models_of_connections(connection_ids: list[uuid.UUID]) -> list[list[dict[str, Any]]]:
+    """DataLoader batch: every stored model of each connection, ordered by exposed id."""
+    rows = (
+        await ConnectionModel.select(
+            ConnectionModel.connection,
+            ConnectionModel.upstream_id,
+            ConnectionModel.exposed_id,
+            ConnectionModel.display_name,
+            ConnectionModel.source,
+        )
+        .where(ConnectionModel.connection.is_in(connection_ids))
+        .order_by(ConnectionModel.exposed_id)
+    )
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["connection"]].append(row)
+    return [grouped[cid] for cid in connection_ids]
+
+
+async def model_switches(model_ids: list[str]) -> list[bool]:
+    """DataLoader batch: whether each exposed model id is enabled."""
+    rows = await ModelSetting.select(ModelSetting.exposed_id, ModelSetting.enabled).where(
+        ModelSetting.exposed_id.is_in(model_ids)
+    )
+    enabled = {row["exposed_id"]: bool(row["enabled"]) for row in rows}
+    return [enabled.get(model_id, True) for model_id in model_ids]

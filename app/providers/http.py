@@ -1,0 +1,149 @@
+"""The one outbound HTTP client: policy-checked connections, timeouts, size caps, no redirects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+import httpcore
+import httpx
+
+from app.security.outbound import (
+    BlockedByPolicy,
+    OutboundPolicy,
+    Resolver,
+    system_resolver,
+    vetted_addresses,
+)
+
+
+class PolicyNetworkBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses the policy allows, and to exactly the address it checked."""
+
+    def __init__(self, policy: OutboundPolicy, resolve: Resolver) -> None:
+        self.policy = policy
+        self.resolve = resolve
+        self.inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
+        local_address: str | None = None,
+        socket_options: typing.Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            addresses = await asyncio.wait_for(
+                vetted_addresses(self.policy, self.resolve, host, port), timeout
+            )
+        except (socket.gaierror, OSError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return await self.inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class PolicyTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, policy: OutboundPolicy, resolve: Resolver, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits, trust_env=False)
+        # httpx has no public hook for the network backend; swap in a pool that uses ours.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PolicyNetworkBackend(policy, resolve),
+        )
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_response_bytes: int = 8 * 1024 * 1024
+
+
+def build_client(
+    policy: OutboundPolicy, limits: HttpLimits, resolve: Resolver | None = None
+) -> httpx.AsyncClient:
+    """The app-wide client: no redirects followed, no proxies from the environment."""
+    timeout = httpx.Timeout(
+        connect=limits.connect_timeout, read=limits.read_timeout, write=10.0, pool=10.0
+    )
+    transport = PolicyTransport(
+        policy, resolve or system_resolver, httpx.Limits(max_connections=200)
+    )
+    return httpx.AsyncClient(
+        transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
+    )
+
+
+class ResponseTooLarge(Exception):
+    pass
+
+
+class Redirected(Exception):
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+class HttpStatusError(Exception):
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.body = body
+
+
+class InvalidResponse(Exception):
+    """The provider answered, but not with what its API promises."""
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """What adapters use to call providers: the shared client plus its limits and policy."""
+
+    client: httpx.AsyncClient
+    limits: HttpLimits
+    policy: OutboundPolicy
+    resolve: Resolver
+
+    async def get_json(
+        self, url: str, headers: dict[str, str], params: dict[str, str] | None = None
+    ) -> Any:
+        async with self.client.stream("GET", url, headers=headers, params=params) as response:
+            if response.is_redirect:
+                raise Redirected(response.headers.get("location", ""))
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > self.limits.max_response_bytes:
+                    raise ResponseTooLarge(
+                        f"the response is larger than {self.limits.max_response_bytes} bytes"
+                    )
+        if response.status_code >= 400:
+            raise HttpStatusError(response.status_code, bytes(body))
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise InvalidResponse("the response is not JSON") from None
+
+
+__all__ = ["BlockedByPolicy", "Outbound", "build_client"]

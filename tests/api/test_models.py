@@ -1,0 +1,199 @@
+"""Discovery, refresh isolation, and the merged catalog with prefixes, manual lists and switches."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from app.db.tables import LLMConnection
+from tests.api.documents import SET_ENABLED, UPDATE, create
+
+pytestmark = pytest.mark.db
+
+KEY = "sk-S3CR3T-models-key-0001"
+
+MODELS = """query($filter: ModelFilter, $first: Int, $after: String) {
+  models(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { id modelId enabled offerings { upstreamId source connection { name } } } } }"""
+
+REFRESH = """mutation($id: ID) { refreshModels(connectionId: $id) {
+  results { ok status message modelCount fetchedAt connection { name modelsError } }
+  userErrors { field code message } } }"""
+
+SET_MODEL = """mutation($id: ID!, $enabled: Boolean!) { setModelEnabled(id: $id, enabled: $enabled) {
+  model { modelId enabled } userErrors { field code message } } }"""
+
+
+async def _catalog(admin, **filter_) -> list[dict]:
+    return (await admin(MODELS, {"filter": filter_ or None, "first": 100}))["models"]["nodes"]
+
+
+async def test_two_regions_serving_one_model_merge_into_one_entry(admin, fake):
+    us = fake("OPENAI", key=KEY, models=["gpt-4o", "gpt-4o-mini"])
+    eu = fake("OPENAI", key=KEY, models=["gpt-4o", "o1"])
+    await create(admin, name="azure-us", provider="OPENAI_COMPATIBLE", baseUrl=us.url, apiKey=KEY)
+    await create(admin, name="azure-eu", provider="OPENAI_COMPATIBLE", baseUrl=eu.url, apiKey=KEY)
+    catalog = {m["modelId"]: m for m in await _catalog(admin)}
+    assert sorted(catalog) == ["gpt-4o", "gpt-4o-mini", "o1"]
+    assert [o["connection"]["name"] for o in catalog["gpt-4o"]["offerings"]] == [
+        "azure-eu",
+        "azure-us",
+    ]
+    node = await admin(
+        "query($id: ID!) { node(id: $id) { ... on Model { modelId offerings { upstreamId } } } }",
+        {"id": catalog["gpt-4o"]["id"]},
+    )
+    assert node["node"]["modelId"] == "gpt-4o" and len(node["node"]["offerings"]) == 2
+
+
+async def test_prefix_and_manual_lists(admin, fake):
+    server = fake("OPENAI", key=KEY, models=["gpt-4o"])
+    conn = await create(
+        admin,
+        name="lab",
+        provider="OPENAI_COMPATIBLE",
+        baseUrl=server.url,
+        apiKey=KEY,
+        prefixId="lab",
+    )
+    manual = await create(
+        admin,
+        name="fixed",
+        provider="OPENAI_COMPATIBLE",
+        baseUrl=server.url,
+        apiKey=KEY,
+        modelIds=["only-this", "and-that"],
+    )
+    ids = {m["modelId"]: m["offerings"][0] for m in await _catalog(admin)}
+    assert ids["lab.gpt-4o"] == {
+        "upstreamId": "gpt-4o",
+        "source": "DISCOVERED",
+        "connection": {"name": "lab"},
+    }
+    assert ids["only-this"]["source"] == "MANUAL" and "and-that" in ids
+    assert len(server.requests) == 1, "a manual list needs no upstream call"
+    await admin(UPDATE, {"id": conn["id"], "input": {"prefixId": "lab2"}})
+    assert "lab2.gpt-4o" in {m["modelId"] for m in await _catalog(admin)}
+    await admin(UPDATE, {"id": manual["id"], "input": {"modelIds": ["swapped"]}})
+    names = {m["modelId"] for m in await _catalog(admin, connectionId=manual["id"])}
+    assert names == {"swapped"}
+
+
+async def test_disabled_connections_and_models_leave_the_catalog(admin, fake):
+    server = fake("OLLAMA", models=["llama3", "qwen"])
+    conn = await create(admin, name="ollama", provider="OLLAMA", baseUrl=server.url)
+    catalog = {m["modelId"]: m for m in await _catalog(admin)}
+    hidden = await admin(SET_MODEL, {"id": catalog["qwen"]["id"], "enabled": False})
+    assert hidden["setModelEnabled"] == {
+        "model": {"modelId": "qwen", "enabled": False},
+        "userErrors": [],
+    }
+    assert [m["modelId"] for m in await _catalog(admin)] == ["llama3"]
+    assert [m["modelId"] for m in await _catalog(admin, enabled=False)] == ["qwen"]
+    await admin(REFRESH, {"id": conn["id"]})
+    assert [m["modelId"] for m in await _catalog(admin)] == ["llama3"], (
+        "the switch survives refreshes"
+    )
+    await admin(SET_ENABLED, {"id": conn["id"], "enabled": False})
+    assert await _catalog(admin) == []
+    missing = await admin(SET_MODEL, {"id": "TW9kZWw6bm9uZQ", "enabled": False})
+    assert missing["setModelEnabled"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_catalog_filters_and_paging(admin, fake):
+    a = fake("OLLAMA", models=[f"m{i:02d}" for i in range(7)])
+    b = fake("ANTHROPIC", key=KEY, models=["claude-x"])
+    conn_a = await create(admin, name="a", provider="OLLAMA", baseUrl=a.url)
+    await create(admin, name="b", provider="ANTHROPIC", baseUrl=b.url, apiKey=KEY)
+    seen, after = [], None
+    while True:
+        page = (await admin(MODELS, {"first": 3, "after": after}))["models"]
+        assert page["totalCount"] == 8
+        seen += [m["modelId"] for m in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == ["claude-x", *[f"m{i:02d}" for i in range(7)]]
+    assert [m["modelId"] for m in await _catalog(admin, provider="ANTHROPIC")] == ["claude-x"]
+    assert len(await _catalog(admin, connectionId=conn_a["id"])) == 7
+    assert [m["modelId"] for m in await _catalog(admin, search="M03")] == ["m03"]
+    assert await _catalog(admin, search="%") == []
+
+
+async def test_catalog_costs_a_constant_number_of_queries(admin, fake):
+    engine = LLMConnection._meta.db
+    for i in range(3):
+        await create(
+            admin,
+            name=f"c{i}",
+            provider="OLLAMA",
+            baseUrl=fake("OLLAMA", models=[f"x{j}" for j in range(20)]).url,
+        )
+
+    async def queries(first: int) -> int:
+        before = engine.queries
+        data = await admin(MODELS, {"first": first})
+        assert len(data["models"]["nodes"]) == first
+        return engine.queries - before
+
+    assert await queries(2) == await queries(20)
+    nested = "query($n: Int) { connections(first: $n) { nodes { name models(first: 5) { totalCount nodes { modelId enabled } } } } }"
+    before = engine.queries
+    await admin(nested, {"n": 1})
+    one = engine.queries - before
+    before = engine.queries
+    await admin(nested, {"n": 3})
+    assert engine.queries - before == one
+
+
+async def test_refresh_all_is_concurrent_and_isolates_failures(admin, fake):
+    good = fake("OLLAMA", models=["good"])
+    slow = fake("OLLAMA", models=["slow-1"])
+    broken = fake("OPENAI", key=KEY, models=["kept"])
+    await create(admin, name="good", provider="OLLAMA", baseUrl=good.url)
+    await create(admin, name="slow", provider="OLLAMA", baseUrl=slow.url)
+    await create(admin, name="broken", provider="OPENAI_COMPATIBLE", baseUrl=broken.url, apiKey=KEY)
+    for i in range(5):
+        await create(
+            admin, name=f"more-{i}", provider="OLLAMA", baseUrl=fake("OLLAMA", models=[f"m{i}"]).url
+        )
+    slow.mode, slow.delay = "slow", 0.6  # under the 1 s read timeout: slow but fine
+    broken.mode = "500"
+    started = time.monotonic()
+    payload = (await admin(REFRESH))["refreshModels"]
+    elapsed = time.monotonic() - started
+    results = {r["connection"]["name"]: r for r in payload["results"]}
+    assert len(results) == 8 and payload["userErrors"] == []
+    assert results["good"]["ok"] and results["slow"]["ok"] and results["more-4"]["modelCount"] == 1
+    assert results["broken"]["status"] == "INVALID_RESPONSE" and not results["broken"]["ok"]
+    assert results["broken"]["connection"]["modelsError"].startswith("INVALID_RESPONSE")
+    assert "kept" in {m["modelId"] for m in await _catalog(admin)}, (
+        "a failed refresh keeps the last good list"
+    )
+    assert elapsed < 1.5, f"refreshes ran one after another ({elapsed:.2f}s)"
+
+
+async def test_refresh_one_and_unknown(admin, fake):
+    server = fake("OLLAMA", models=["a"])
+    conn = await create(admin, name="one", provider="OLLAMA", baseUrl=server.url)
+    server.models = ["a", "b"]
+    payload = (await admin(REFRESH, {"id": conn["id"]}))["refreshModels"]
+    assert [r["modelCount"] for r in payload["results"]] == [2]
+    missing = (await admin(REFRESH, {"id": "TExNQ29ubmVjdGlvbjpub3Bl"}))["refreshModels"]
+    assert missing["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_one_slow_provider_does_not_delay_the_others_past_its_timeout(admin, fake):
+    stuck = fake("OLLAMA", models=["s"])
+    await create(admin, name="stuck", provider="OLLAMA", baseUrl=stuck.url)
+    await create(admin, name="fine", provider="OLLAMA", baseUrl=fake("OLLAMA", models=["f"]).url)
+    stuck.mode, stuck.delay = "slow", 5
+    started = time.monotonic()
+    payload = (await admin(REFRESH))["refreshModels"]
+    results = {r["connection"]["name"]: r["status"] for r in payload["results"]}
+    assert results == {"stuck": "TIMEOUT", "fine": "OK"}
+    assert time.monotonic() - started < 3
+    await asyncio.sleep(0)
