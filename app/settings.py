@@ -40,7 +40,7 @@ class Settings:
     provider_connect_timeout: float = 5.0
     provider_read_timeout: float = 20.0
     provider_max_response_bytes: int = 8 * 1024 * 1024
-    refresh_concurrency: int = 8
+    refresh_concurrency: int = 128
 
     @property
     def is_production(self) -> bool:
@@ -132,7 +132,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
                 environ, "SWITCHBOARD_PROVIDER_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, 1024, 1 << 30
             )
         ),
-        refresh_concurrency=int(_number(environ, "SWITCHBOARD_REFRESH_CONCURRENCY", 8, 1, 256)),
+        refresh_concurrency=int(_number(environ, "SWITCHBOARD_REFRESH_CONCURRENCY", 128, 1, 1024)),
     )
     if settings.admin_token is not None:
         from app.auth.tokens import MIN_TOKEN_LENGTH, TOKEN_PREFIX

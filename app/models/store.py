@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.db.engine import write_transaction
@@ -19,30 +20,42 @@ def exposed_id(prefix: str | None, upstream_id: str) -> str:
     return f"{prefix}.{upstream_id}" if prefix else upstream_id
 
 
-async def replace_models(
-    connection_id: uuid.UUID, prefix: str | None, models: list[DiscoveredModel], source: str
-) -> datetime:
-    """Swap the connection's list in one transaction; readers see the old list or the new."""
-    unique = {m.id: m for m in models}
+@dataclass(frozen=True)
+class ModelList:
+    connection_id: uuid.UUID
+    prefix: str | None
+    models: list[DiscoveredModel]
+    source: str
+
+
+INSERT_CHUNK = 500
+
+
+async def replace_models(lists: list[ModelList]) -> datetime:
+    """Swap these connections' lists in one transaction and a handful of statements, so
+    readers see the old lists or the new, and a refresh of hundreds stays cheap."""
     now = datetime.now(UTC)
+    if not lists:
+        return now
+    ids = [item.connection_id for item in lists]
+    rows = [
+        ConnectionModel(
+            connection=item.connection_id,
+            upstream_id=model.id,
+            exposed_id=exposed_id(item.prefix, model.id),
+            display_name=model.display_name,
+            source=item.source,
+        )
+        for item in lists
+        for model in {m.id: m for m in item.models}.values()
+    ]
     async with write_transaction(LLMConnection._meta.db):
-        await ConnectionModel.delete().where(ConnectionModel.connection == connection_id)
-        if unique:
-            await ConnectionModel.insert(
-                *(
-                    ConnectionModel(
-                        connection=connection_id,
-                        upstream_id=m.id,
-                        exposed_id=exposed_id(prefix, m.id),
-                        display_name=m.display_name,
-                        source=source,
-                    )
-                    for m in unique.values()
-                )
-            )
+        await ConnectionModel.delete().where(ConnectionModel.connection.is_in(ids))
+        for start in range(0, len(rows), INSERT_CHUNK):
+            await ConnectionModel.insert(*rows[start : start + INSERT_CHUNK])
         await LLMConnection.update(
             {LLMConnection.models_fetched_at: now, LLMConnection.models_error: None}
-        ).where(LLMConnection.id == connection_id)
+        ).where(LLMConnection.id.is_in(ids))
     return now
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import ssl
 import typing
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,17 +62,48 @@ class PolicyNetworkBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-class PolicyTransport(httpx.AsyncHTTPTransport):
-    def __init__(self, policy: OutboundPolicy, resolve: Resolver, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits, trust_env=False)
+class _OriginTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport for one origin, connecting through the policy backend."""
+
+    def __init__(self, backend: PolicyNetworkBackend, ssl_context: ssl.SSLContext) -> None:
+        super().__init__(verify=ssl_context, trust_env=False)
         # httpx has no public hook for the network backend; swap in a pool that uses ours.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PolicyNetworkBackend(policy, resolve),
+            ssl_context=ssl_context,
+            max_connections=MAX_CONNECTIONS_PER_ORIGIN,
+            keepalive_expiry=KEEPALIVE_SECONDS,
+            network_backend=backend,
         )
+
+
+class PolicyTransport(httpx.AsyncBaseTransport):
+    """One connection pool per origin. httpcore's pool scans every connection it holds for each
+    request, so a single pool shared by hundreds of providers turns quadratic; per-origin pools
+    keep each scan to the few connections of one host."""
+
+    def __init__(self, policy: OutboundPolicy, resolve: Resolver) -> None:
+        self.backend = PolicyNetworkBackend(policy, resolve)
+        self.ssl_context = httpx.create_ssl_context()  # loading CA certificates once is enough
+        self.origins: OrderedDict[tuple[bytes, bytes, int | None], _OriginTransport] = OrderedDict()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+        transport = self.origins.pop(key, None) or _OriginTransport(self.backend, self.ssl_context)
+        self.origins[key] = transport  # most recently used last
+        if len(self.origins) > MAX_ORIGINS:
+            _, oldest = self.origins.popitem(last=False)
+            await oldest.aclose()
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in self.origins.values():
+            await transport.aclose()
+        self.origins.clear()
+
+
+MAX_ORIGINS = 1024
+MAX_CONNECTIONS_PER_ORIGIN = 20
+KEEPALIVE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -87,9 +120,7 @@ def build_client(
     timeout = httpx.Timeout(
         connect=limits.connect_timeout, read=limits.read_timeout, write=10.0, pool=10.0
     )
-    transport = PolicyTransport(
-        policy, resolve or system_resolver, httpx.Limits(max_connections=200)
-    )
+    transport = PolicyTransport(policy, resolve or system_resolver)
     return httpx.AsyncClient(
         transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
     )
