@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from dataclasses import dataclass
@@ -19,17 +18,11 @@ from app.connections.secrets import (
     hint,
     seal_for,
 )
-from app.db.engine import is_unique_violation, write_transaction
 from app.db.tables import LLMConnection
+from app.db.writes import ensure_name_free, run_write, version_conflict, versioned_update
 from app.errors import ErrorCode, Problem, ProblemsFound
 from app.providers.verification import VerificationResult
 from app.security.keyring import Keyring
-
-RACE_RETRIES = 5
-
-
-class _Raced(Exception):
-    """Another write landed between our read and our write: read again and retry."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +82,7 @@ class ConnectionService:
             current = await _existing(connection_id)
             expected = data.expected_version
             if isinstance(expected, int) and expected != current.version:
-                raise ProblemsFound([_version_conflict(current.version)])
+                raise ProblemsFound([version_conflict(current.version)])
             plan, problems = plan_connection(data, current)
             if plan is None:
                 raise ProblemsFound(problems)
@@ -152,37 +145,13 @@ class ConnectionService:
     # -- helpers ---------------------------------------------------------------------------
 
     async def _run_write(self, write: Any, connection_id: uuid.UUID) -> Outcome:
-        """Run `write` in a transaction, retrying races the database caught."""
-        for attempt in range(RACE_RETRIES):
-            try:
-                async with write_transaction(_engine()):
-                    await write()
-            except ProblemsFound as found:
-                return Outcome.failed(*found.problems)
-            except Exception as exc:
-                retry = isinstance(exc, _Raced) or is_unique_violation(exc)
-                if not retry or attempt == RACE_RETRIES - 1:
-                    raise
-                await asyncio.sleep(0.01 * (attempt + 1))
-                continue
-            return Outcome(connection=await fetch_connection(connection_id))
-        raise AssertionError("unreachable")
+        result = await run_write(LLMConnection, write)
+        if isinstance(result, list):
+            return Outcome.failed(*result)
+        return Outcome(connection=await fetch_connection(connection_id))
 
     async def _ensure_name_free(self, name: str, own_id: uuid.UUID | None) -> None:
-        query = LLMConnection.select(LLMConnection.id).where(
-            LLMConnection.name_key == name.casefold()
-        )
-        rows = await query
-        if any(row["id"] != own_id for row in rows):
-            raise ProblemsFound(
-                [
-                    Problem(
-                        ("input", "name"),
-                        ErrorCode.DUPLICATE_NAME,
-                        f"a connection named {name!r} already exists",
-                    )
-                ]
-            )
+        await ensure_name_free(LLMConnection, name, own_id, "a connection")
 
     async def _clear_default(self) -> None:
         await LLMConnection.update(
@@ -196,24 +165,11 @@ class ConnectionService:
     async def _versioned_update(
         self, current: ConnectionRecord, values: dict[str, Any], strict: bool = False
     ) -> None:
-        """Write only if nobody else wrote since `current` was read (optimistic concurrency).
-
-        `strict` (the client sent expectedVersion) reports a conflict; otherwise the write retries.
-        """
         columns: dict[Any, Any] = {
             LLMConnection._meta.get_column_by_name(k): v for k, v in values.items()
         }
-        columns[LLMConnection.version] = current.version + 1
         columns[LLMConnection.updated_at] = _now()
-        updated = (
-            await LLMConnection.update(columns)
-            .where((LLMConnection.id == current.id) & (LLMConnection.version == current.version))
-            .returning(LLMConnection.id)
-        )
-        if not updated:
-            if strict:
-                raise ProblemsFound([_version_conflict(None)])
-            raise _Raced()
+        await versioned_update(LLMConnection, current.id, current.version, columns, strict)
 
     def _row_values(
         self, plan: ConnectionPlan, connection_id: uuid.UUID, current: ConnectionRecord | None
@@ -282,12 +238,3 @@ async def _existing(connection_id: uuid.UUID) -> ConnectionRecord:
     if current is None:
         raise ProblemsFound([not_found()])
     return current
-
-
-def _version_conflict(current_version: int | None) -> Problem:
-    detail = f" (it is now at version {current_version})" if current_version is not None else ""
-    return Problem(
-        ("input", "expectedVersion"),
-        ErrorCode.VERSION_CONFLICT,
-        f"the connection was changed by someone else{detail}; reload it and try again",
-    )

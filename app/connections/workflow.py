@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from app.connections.inputs import ConnectionInput
+from app.connections.inputs import ConnectionInput, Unset
 from app.connections.plan import plan_connection
 from app.connections.records import ConnectionRecord, fetch_connection
 from app.connections.service import ConnectionService, Outcome, not_found
@@ -76,6 +76,46 @@ class ConnectionWorkflow:
         await self.models.sync(after)
         return Outcome(await fetch_connection(connection_id))
 
+    async def rotate(
+        self, connection_id: uuid.UUID, data: ConnectionInput, verify: bool = True
+    ) -> Checked:
+        """New secrets in one place: every dependent uses them from the next call on. With
+        `verify`, the new secrets are tested first and, if they fail, the old ones stay."""
+        data = _secrets_only(data)
+        if all(
+            isinstance(v, Unset)
+            for v in (data.api_key, data.service_account_json, data.custom_headers)
+        ):
+            return Checked(
+                Outcome.failed(
+                    Problem(
+                        ("input",),
+                        ErrorCode.VALIDATION,
+                        "give apiKey, serviceAccountJson or customHeaders to rotate",
+                    )
+                )
+            )
+        current = await fetch_connection(connection_id)
+        if current is None:
+            return Checked(Outcome.failed(not_found()))
+        plan, problems = plan_connection(data, current)
+        if plan is None:
+            return Checked(Outcome.failed(*problems))
+        probe = (
+            await self.gateway.probe(target_from_plan(self.keyring, plan, current))
+            if verify
+            else None
+        )
+        if probe is not None and not probe.result.ok:
+            failed = _verification_failed(probe.result, "The old credentials stay in place.")
+            return Checked(Outcome.failed(failed), probe.result)
+        outcome = await self.connections.update(connection_id, data)
+        if outcome.connection is None or probe is None:
+            return Checked(outcome)
+        await self.models.sync(outcome.connection, probe)
+        updated = await self.connections.record_verification(connection_id, probe.result)
+        return Checked(Outcome(updated), probe.result)
+
     async def verify(self, connection_id: uuid.UUID) -> Checked:
         record = await fetch_connection(connection_id)
         if record is None:
@@ -110,12 +150,13 @@ def _models_affected(before: ConnectionRecord, after: ConnectionRecord) -> bool:
     return any(getattr(before, f) != getattr(after, f) for f in MODEL_FIELDS)
 
 
-def _verification_failed(result: VerificationResult) -> Problem:
+def _verification_failed(
+    result: VerificationResult, outcome: str = "Nothing was saved."
+) -> Problem:
     return Problem(
         ("input",),
         ErrorCode.VERIFICATION_FAILED,
-        f"Verification failed ({result.status.value}): {result.message or 'no details'}. "
-        "Nothing was saved.",
+        f"Verification failed ({result.status.value}): {result.message or 'no details'}. {outcome}",
     )
 
 
@@ -123,3 +164,12 @@ def _refused(message: str) -> VerificationResult:
     from datetime import UTC, datetime
 
     return VerificationResult(S.BLOCKED_BY_POLICY, message, None, None, datetime.now(UTC))
+
+
+def _secrets_only(data: ConnectionInput) -> ConnectionInput:
+    """Rotation changes secrets and nothing else."""
+    return ConnectionInput(
+        api_key=data.api_key,
+        service_account_json=data.service_account_json,
+        custom_headers=data.custom_headers,
+    )

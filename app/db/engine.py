@@ -69,6 +69,14 @@ async def database_reachable(engine: Engine) -> bool:
     return True
 
 
+def is_foreign_key_violation(exc: BaseException) -> bool:
+    """True when a referenced row vanished (or is still referenced) on either backend."""
+    name = type(exc).__name__
+    return name == "ForeignKeyViolationError" or (
+        name == "IntegrityError" and "FOREIGN KEY constraint failed" in str(exc)
+    )
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-constraint failure on either backend."""
     name = type(exc).__name__

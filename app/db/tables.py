@@ -99,6 +99,41 @@ class ModelSetting(Table, tablename="model_setting"):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class Endpoint(Table, tablename="endpoint"):
+    """A named route consumers call; it depends on a connection.
+
+    RESTRICT: the database refuses to delete a connection an endpoint still points at, so a
+    delete racing an endpoint's creation can never leave an endpoint pointing at a missing row.
+    """
+
+    id = UUID(primary_key=True)
+    name = Varchar(length=64)
+    name_key = Varchar(length=64, unique=True)
+    description = Text(null=True, default=None)
+    connection = ForeignKey(
+        references=LLMConnection, on_delete=OnDelete.restrict, null=True, default=None
+    )
+    model = Varchar(length=300)
+    config = JSON(default="{}")
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Workspace(Table, tablename="workspace"):
+    """Overrides the default connection for its members' new work."""
+
+    id = UUID(primary_key=True)
+    name = Varchar(length=64)
+    name_key = Varchar(length=64, unique=True)
+    default_connection = ForeignKey(
+        references=LLMConnection, on_delete=OnDelete.restrict, null=True, default=None
+    )
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     AppUser,
     ApiToken,
@@ -106,4 +141,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     EncryptionKeyCheck,
     ConnectionModel,
     ModelSetting,
+    Endpoint,
+    Workspace,
 )

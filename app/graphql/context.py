@@ -13,6 +13,7 @@ from app.auth.service import Viewer, load_users
 from app.connections.records import load_connections
 from app.connections.service import ConnectionService
 from app.connections.workflow import ConnectionWorkflow
+from app.dependents.records import dependents_of
 from app.models.listing import model_switches, models_of_connections
 from app.models.service import ModelService
 
@@ -33,6 +34,7 @@ def _loaders() -> dict[str, DataLoader[Any, Any]]:
         "connections": DataLoader(load_fn=load_connections),
         "connection_models": DataLoader(load_fn=models_of_connections),
         "model_switches": DataLoader(load_fn=model_switches),
+        "dependents": DataLoader(load_fn=dependents_of),
     }
 
 

@@ -16,6 +16,9 @@ from app.auth.graphql import AuthQuery, User
 from app.connections.graphql.mutations import ConnectionMutations
 from app.connections.graphql.queries import ConnectionQueries
 from app.connections.graphql.types import LLMConnectionType
+from app.dependents.graphql.mutations import DependentMutations
+from app.dependents.graphql.queries import DependentQueries
+from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.graphql.errors import should_mask
 from app.graphql.node import NodeQuery
 from app.models.graphql import Model, ModelMutations, ModelQueries
@@ -27,12 +30,14 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(NodeQuery, AuthQuery, ConnectionQueries, ModelQueries, ProviderQueries):
+class Query(
+    NodeQuery, AuthQuery, ConnectionQueries, DependentQueries, ModelQueries, ProviderQueries
+):
     pass
 
 
 @strawberry.type
-class Mutation(ConnectionMutations, ModelMutations):
+class Mutation(ConnectionMutations, DependentMutations, ModelMutations):
     pass
 
 
@@ -40,7 +45,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[LLMConnectionType, User, Model],
+        types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType],
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -10,6 +10,7 @@ from strawberry.permission import BasePermission
 
 from app.connections.graphql.inputs import (
     CreateConnectionInput,
+    CustomHeaderInput,
     TestConnectionInput,
     UpdateConnectionInput,
     create_input,
@@ -17,7 +18,10 @@ from app.connections.graphql.inputs import (
     update_input,
 )
 from app.connections.graphql.types import LLMConnectionType, Verification
+from app.connections.inputs import UNSET, ConnectionInput, HeaderInput
 from app.connections.service import Outcome, not_found
+from app.dependents.graphql.types import DependentType, dependent_of
+from app.dependents.links import delete_connection
 from app.errors import ErrorCode, Problem
 from app.graphql.context import Info
 from app.graphql.errors import UserError, invalid_input, user_errors
@@ -52,7 +56,24 @@ class ConnectionPayload:
 @strawberry.type
 class DeleteConnectionPayload:
     deleted_id: strawberry.ID | None = None
+    dependents: list[DependentType] = strawberry.field(
+        default_factory=list,
+        description="With HAS_DEPENDENTS: what uses the connection. After a delete: what was "
+        "moved (reassignTo) or unlinked (force).",
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RotateCredentialsInput:
+    api_key: str | None = None
+    service_account_json: str | None = None
+    custom_headers: list[CustomHeaderInput] | None = strawberry.field(
+        default=None, description="The new header list; a null value keeps that header's value."
+    )
+    verify: bool = strawberry.field(
+        default=True, description="Test the new secrets first; if they fail, the old ones stay."
+    )
 
 
 def _connection_id(global_id: str) -> uuid.UUID | None:
@@ -133,13 +154,52 @@ class ConnectionMutations:
             raise invalid_input(result)
         return Verification.of(result)
 
-    @strawberry.mutation(permission_classes=ADMIN)
-    async def delete_connection(self, info: Info, id: strawberry.ID) -> DeleteConnectionPayload:
+    @strawberry.mutation(
+        permission_classes=ADMIN,
+        description="Refused while endpoints or workspaces use it, unless force (unlink them) or "
+        "reassignTo (move them) is given; either happens in one transaction with the delete.",
+    )
+    async def delete_connection(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        force: bool = False,
+        reassign_to: strawberry.ID | None = None,
+    ) -> DeleteConnectionPayload:
         connection_id = _connection_id(id)
+        target = _connection_id(reassign_to) if reassign_to else None
         if connection_id is None:
             return DeleteConnectionPayload(user_errors=user_errors([not_found()]))
-        deleted, problems = await info.context.services.connections.delete(connection_id)
+        if reassign_to and target is None:
+            problem = Problem(("reassignTo",), ErrorCode.NOT_FOUND, "no connection with this id")
+            return DeleteConnectionPayload(user_errors=user_errors([problem]))
+        deletion = await delete_connection(connection_id, force, target)
         return DeleteConnectionPayload(
-            deleted_id=to_global_id("LLMConnection", deleted) if deleted else None,
-            user_errors=user_errors(problems),
+            deleted_id=to_global_id("LLMConnection", deletion.deleted_id)
+            if deletion.deleted_id
+            else None,
+            dependents=[dependent_of(d) for d in deletion.dependents],
+            user_errors=user_errors(deletion.problems),
         )
+
+    @strawberry.mutation(
+        permission_classes=ADMIN,
+        description="New secrets in one place; every dependent uses them from the next call on.",
+    )
+    async def rotate_connection_credentials(
+        self, info: Info, id: strawberry.ID, input: RotateCredentialsInput
+    ) -> ConnectionPayload:
+        connection_id = _connection_id(id)
+        if connection_id is None:
+            return ConnectionPayload.missing()
+        data = ConnectionInput(
+            api_key=UNSET if input.api_key is None else input.api_key,
+            service_account_json=UNSET
+            if input.service_account_json is None
+            else input.service_account_json,
+            custom_headers=UNSET
+            if input.custom_headers is None
+            else [HeaderInput(h.name, h.value) for h in input.custom_headers],
+        )
+        checked = await info.context.services.workflow.rotate(connection_id, data, input.verify)
+        return ConnectionPayload.of(checked.outcome, checked.verification)

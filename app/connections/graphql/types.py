@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,6 +19,9 @@ from app.providers.catalog import AuthMethod as DomainAuthMethod
 from app.providers.catalog import Provider as DomainProvider
 from app.providers.verification import VerificationResult
 from app.providers.verification import VerificationStatus as DomainVerificationStatus
+
+if TYPE_CHECKING:
+    from app.dependents.graphql.types import DependentType
 
 Provider = strawberry.enum(DomainProvider, name="Provider")
 AuthMethod = strawberry.enum(DomainAuthMethod, name="AuthMethod")
@@ -97,6 +101,20 @@ class LLMConnectionType(Node):
     @strawberry.field(description="Why the last model refresh failed; the last good list is kept.")
     def models_error(self) -> str | None:
         return self.record.models_error
+
+    @strawberry.field(description="Endpoints and workspaces that use this connection.")
+    async def dependents(
+        self, info: Info
+    ) -> list[Annotated[DependentType, strawberry.lazy("app.dependents.graphql.types")]]:
+        from app.dependents.graphql.types import dependent_of
+
+        return [
+            dependent_of(d) for d in await info.context.loaders["dependents"].load(self.record.id)
+        ]
+
+    @strawberry.field
+    async def dependent_count(self, info: Info) -> int:
+        return len(await info.context.loaders["dependents"].load(self.record.id))
 
     @strawberry.field
     def last_verification(self) -> Verification | None:

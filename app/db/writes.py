@@ -1,0 +1,87 @@
+"""Transactions for read-check-write work, with retries for the races the database catches."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from piccolo.table import Table
+
+from app.db.engine import is_foreign_key_violation, is_unique_violation, write_transaction
+from app.errors import ErrorCode, Problem, ProblemsFound
+
+T = TypeVar("T")
+RACE_RETRIES = 5
+
+
+class Raced(Exception):
+    """Another write landed between our read and our write: read again and retry."""
+
+
+async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T | list[Problem]:
+    """Run `write` in one transaction. ProblemsFound rolls back and returns the problems; a
+    constraint violation or a lost optimistic race retries from the start."""
+    for attempt in range(RACE_RETRIES):
+        try:
+            async with write_transaction(table._meta.db):
+                return await write()
+        except ProblemsFound as found:
+            return found.problems
+        except Exception as exc:
+            # What we read changed under us: a duplicate appeared, or a referenced row went away
+            # (or gained a reference). Read again; the checks then answer with a clear problem.
+            retry = (
+                isinstance(exc, Raced) or is_unique_violation(exc) or is_foreign_key_violation(exc)
+            )
+            if not retry or attempt == RACE_RETRIES - 1:
+                raise
+            await asyncio.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+async def ensure_name_free(
+    table: type[Table], name: str, own_id: uuid.UUID | None, what: str
+) -> None:
+    """Names are unique case-insensitively (the name_key column's unique index enforces it)."""
+    rows = await table.select(table._meta.primary_key).where(
+        table._meta.get_column_by_name("name_key") == name.casefold()
+    )
+    if any(row["id"] != own_id for row in rows):
+        raise ProblemsFound(
+            [
+                Problem(
+                    ("input", "name"),
+                    ErrorCode.DUPLICATE_NAME,
+                    f"{what} named {name!r} already exists",
+                )
+            ]
+        )
+
+
+async def versioned_update(
+    table: type[Table], row_id: uuid.UUID, version: int, values: dict[Any, Any], strict: bool
+) -> None:
+    """Write only if the row is still at `version`; bump it. A miss is a conflict (`strict`, the
+    client sent expectedVersion) or a race to retry."""
+    version_column = table._meta.get_column_by_name("version")
+    columns = {**values, version_column: version + 1}
+    updated = (
+        await table.update(columns)
+        .where((table._meta.primary_key == row_id) & (version_column == version))
+        .returning(table._meta.primary_key)
+    )
+    if not updated:
+        if strict:
+            raise ProblemsFound([version_conflict(None)])
+        raise Raced()
+
+
+def version_conflict(current_version: int | None) -> Problem:
+    detail = f" (it is now at version {current_version})" if current_version is not None else ""
+    return Problem(
+        ("input", "expectedVersion"),
+        ErrorCode.VERSION_CONFLICT,
+        f"it was changed by someone else{detail}; reload it and try again",
+    )

@@ -1,0 +1,140 @@
+"""The rules for endpoints: a name, a connection, and a model that connection serves."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from app.connections.fields import check_description, check_name
+from app.connections.inputs import Unset, given
+from app.connections.records import fetch_connection
+from app.db.tables import ConnectionModel, Endpoint
+from app.db.writes import ensure_name_free, run_write, version_conflict, versioned_update
+from app.dependents.inputs import EndpointInput
+from app.dependents.records import EndpointRecord, fetch_endpoint
+from app.errors import ErrorCode, Problem, ProblemsFound, invalid
+
+MODEL_MAX = 300
+CONFIG_MAX_BYTES = 16384
+
+
+def endpoint_not_found() -> Problem:
+    return Problem(("id",), ErrorCode.NOT_FOUND, "no endpoint with this id")
+
+
+async def _check_connection_and_model(connection_id: uuid.UUID | None, model: str) -> list[Problem]:
+    """The connection must exist; when its model list is known, the model must be on it."""
+    if connection_id is None:
+        return [invalid(("input", "connectionId"), "an endpoint needs a connection")]
+    connection = await fetch_connection(connection_id)
+    if connection is None:
+        return [
+            Problem(("input", "connectionId"), ErrorCode.NOT_FOUND, "no connection with this id")
+        ]
+    offered = await ConnectionModel.select(ConnectionModel.exposed_id).where(
+        ConnectionModel.connection == connection_id
+    )
+    known = [row["exposed_id"] for row in offered]
+    if (connection.models_fetched_at or connection.model_ids) and model not in known:
+        sample = ", ".join(known[:5]) or "none"
+        return [
+            invalid(
+                ("input", "model"),
+                f"connection {connection.name!r} does not serve model {model!r} "
+                f"(it serves: {sample})",
+            )
+        ]
+    return []
+
+
+def _checked_fields(
+    data: EndpointInput, current: EndpointRecord | None
+) -> tuple[dict[str, Any], list[Problem]]:
+    problems: list[Problem] = []
+    name, message = check_name(given(data.name, current.name if current else ""))
+    if message:
+        problems.append(invalid(("input", "name"), message))
+    description, message = check_description(
+        given(data.description, current.description if current else None)
+    )
+    if message:
+        problems.append(invalid(("input", "description"), message))
+    model = given(data.model, current.model if current else "").strip()
+    if not model or len(model) > MODEL_MAX:
+        problems.append(invalid(("input", "model"), f"model must be 1-{MODEL_MAX} characters"))
+    config = given(data.config, current.config if current else {}) or {}
+    if not isinstance(config, dict) or len(json.dumps(config)) > CONFIG_MAX_BYTES:
+        problems.append(
+            invalid(
+                ("input", "config"), f"config must be a JSON object under {CONFIG_MAX_BYTES} bytes"
+            )
+        )
+    values = {"name": name, "description": description, "model": model, "config": config}
+    return values, problems
+
+
+class EndpointService:
+    async def create(self, data: EndpointInput) -> EndpointRecord | list[Problem]:
+        endpoint_id = uuid.uuid4()
+
+        async def write() -> None:
+            values, problems = _checked_fields(data, None)
+            connection_id = given(data.connection_id, None)
+            problems += await _check_connection_and_model(connection_id, values["model"])
+            if problems:
+                raise ProblemsFound(problems)
+            await ensure_name_free(Endpoint, values["name"], None, "an endpoint")
+            await Endpoint.insert(
+                Endpoint(
+                    id=endpoint_id,
+                    name_key=values["name"].casefold(),
+                    connection=connection_id,
+                    **{**values, "config": json.dumps(values["config"])},
+                )
+            )
+
+        return await self._written(write, endpoint_id)
+
+    async def update(
+        self, endpoint_id: uuid.UUID, data: EndpointInput
+    ) -> EndpointRecord | list[Problem]:
+        async def write() -> None:
+            current = await fetch_endpoint(endpoint_id)
+            if current is None:
+                raise ProblemsFound([endpoint_not_found()])
+            if isinstance(data.expected_version, int) and data.expected_version != current.version:
+                raise ProblemsFound([version_conflict(current.version)])
+            values, problems = _checked_fields(data, current)
+            connection_id = given(data.connection_id, current.connection_id)
+            if not isinstance(data.connection_id, Unset) or not isinstance(data.model, Unset):
+                problems += await _check_connection_and_model(connection_id, values["model"])
+            if problems:
+                raise ProblemsFound(problems)
+            await ensure_name_free(Endpoint, values["name"], endpoint_id, "an endpoint")
+            columns = {
+                Endpoint.name: values["name"],
+                Endpoint.name_key: values["name"].casefold(),
+                Endpoint.description: values["description"],
+                Endpoint.model: values["model"],
+                Endpoint.config: json.dumps(values["config"]),
+                Endpoint.connection: connection_id,
+                Endpoint.updated_at: datetime.now(UTC),
+            }
+            strict = isinstance(data.expected_version, int)
+            await versioned_update(Endpoint, endpoint_id, current.version, columns, strict)
+
+        return await self._written(write, endpoint_id)
+
+    async def delete(self, endpoint_id: uuid.UUID) -> uuid.UUID | list[Problem]:
+        deleted = await Endpoint.delete().where(Endpoint.id == endpoint_id).returning(Endpoint.id)
+        return endpoint_id if deleted else [endpoint_not_found()]
+
+    async def _written(self, write: Any, endpoint_id: uuid.UUID) -> EndpointRecord | list[Problem]:
+        result = await run_write(Endpoint, write)
+        if isinstance(result, list):
+            return result
+        record = await fetch_endpoint(endpoint_id)
+        assert record is not None
+        return record

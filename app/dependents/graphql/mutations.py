@@ -1,0 +1,179 @@
+"""Endpoint and workspace mutations: thin translations onto their services."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission
+from strawberry.scalars import JSON
+
+from app.connections.inputs import UNSET
+from app.dependents.endpoints import EndpointService, endpoint_not_found
+from app.dependents.graphql.types import EndpointType, WorkspaceType
+from app.dependents.inputs import EndpointInput, WorkspaceInput
+from app.dependents.workspaces import WorkspaceService, workspace_not_found
+from app.graphql.context import Info
+from app.graphql.errors import UserError, user_errors
+from app.graphql.ids import to_global_id, uuid_of
+from app.graphql.permissions import IsAdmin
+
+ADMIN: list[type[BasePermission]] = [IsAdmin]
+
+
+@strawberry.input
+class CreateEndpointInput:
+    name: str
+    connection_id: strawberry.ID
+    model: str
+    description: str | None = None
+    config: JSON | None = None
+
+
+@strawberry.input(description="Partial: an absent field is unchanged.")
+class UpdateEndpointInput:
+    name: strawberry.Maybe[str | None]
+    connection_id: strawberry.Maybe[strawberry.ID | None]
+    model: strawberry.Maybe[str | None]
+    description: strawberry.Maybe[str | None]
+    config: strawberry.Maybe[JSON | None]
+    expected_version: int | None = None
+
+
+@strawberry.input
+class CreateWorkspaceInput:
+    name: str
+    default_connection_id: strawberry.ID | None = None
+
+
+@strawberry.input(
+    description="Partial: an absent field is unchanged; a null defaultConnectionId clears it."
+)
+class UpdateWorkspaceInput:
+    name: strawberry.Maybe[str | None]
+    default_connection_id: strawberry.Maybe[strawberry.ID | None]
+    expected_version: int | None = None
+
+
+@strawberry.type
+class EndpointPayload:
+    endpoint: EndpointType | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class WorkspacePayload:
+    workspace: WorkspaceType | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteEndpointPayload:
+    deleted_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteWorkspacePayload:
+    deleted_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+BAD_CONNECTION = uuid.UUID(int=0)  # a global ID that names no connection: found by nobody
+
+
+def _maybe(value: Any) -> Any:
+    return UNSET if value is None else value.value
+
+
+def _connection(global_id: str | None) -> uuid.UUID | None:
+    return None if global_id is None else uuid_of(global_id, "LLMConnection") or BAD_CONNECTION
+
+
+def _endpoint_payload(result: Any) -> EndpointPayload:
+    if isinstance(result, list):
+        return EndpointPayload(endpoint=None, user_errors=user_errors(result))
+    return EndpointPayload(endpoint=EndpointType.of(result), user_errors=[])
+
+
+def _workspace_payload(result: Any) -> WorkspacePayload:
+    if isinstance(result, list):
+        return WorkspacePayload(workspace=None, user_errors=user_errors(result))
+    return WorkspacePayload(workspace=WorkspaceType.of(result), user_errors=[])
+
+
+@strawberry.type
+class DependentMutations:
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def create_endpoint(self, info: Info, input: CreateEndpointInput) -> EndpointPayload:
+        data = EndpointInput(
+            name=input.name,
+            connection_id=_connection(input.connection_id),
+            model=input.model,
+            description=input.description,
+            config=input.config,
+        )
+        return _endpoint_payload(await EndpointService().create(data))
+
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def update_endpoint(
+        self, info: Info, id: strawberry.ID, input: UpdateEndpointInput
+    ) -> EndpointPayload:
+        endpoint_id = uuid_of(id, "Endpoint")
+        if endpoint_id is None:
+            return _endpoint_payload([endpoint_not_found()])
+        connection = _maybe(input.connection_id)
+        data = EndpointInput(
+            name=_maybe(input.name),
+            model=_maybe(input.model),
+            description=_maybe(input.description),
+            config=_maybe(input.config),
+            connection_id=connection if connection is UNSET else _connection(connection),
+            expected_version=UNSET if input.expected_version is None else input.expected_version,
+        )
+        return _endpoint_payload(await EndpointService().update(endpoint_id, data))
+
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def delete_endpoint(self, info: Info, id: strawberry.ID) -> DeleteEndpointPayload:
+        endpoint_id = uuid_of(id, "Endpoint")
+        result = (
+            await EndpointService().delete(endpoint_id) if endpoint_id else [endpoint_not_found()]
+        )
+        if isinstance(result, list):
+            return DeleteEndpointPayload(deleted_id=None, user_errors=user_errors(result))
+        return DeleteEndpointPayload(deleted_id=to_global_id("Endpoint", result), user_errors=[])
+
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def create_workspace(self, info: Info, input: CreateWorkspaceInput) -> WorkspacePayload:
+        data = WorkspaceInput(
+            name=input.name, default_connection_id=_connection(input.default_connection_id)
+        )
+        return _workspace_payload(await WorkspaceService().create(data))
+
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def update_workspace(
+        self, info: Info, id: strawberry.ID, input: UpdateWorkspaceInput
+    ) -> WorkspacePayload:
+        workspace_id = uuid_of(id, "Workspace")
+        if workspace_id is None:
+            return _workspace_payload([workspace_not_found()])
+        default = _maybe(input.default_connection_id)
+        data = WorkspaceInput(
+            name=_maybe(input.name),
+            default_connection_id=default if default is UNSET else _connection(default),
+            expected_version=UNSET if input.expected_version is None else input.expected_version,
+        )
+        return _workspace_payload(await WorkspaceService().update(workspace_id, data))
+
+    @strawberry.mutation(permission_classes=ADMIN)
+    async def delete_workspace(self, info: Info, id: strawberry.ID) -> DeleteWorkspacePayload:
+        workspace_id = uuid_of(id, "Workspace")
+        result = (
+            await WorkspaceService().delete(workspace_id)
+            if workspace_id
+            else [workspace_not_found()]
+        )
+        if isinstance(result, list):
+            return DeleteWorkspacePayload(deleted_id=None, user_errors=user_errors(result))
+        return DeleteWorkspacePayload(deleted_id=to_global_id("Workspace", result), user_errors=[])

@@ -1,0 +1,156 @@
+"""Endpoint, workspace, dependents and resolution queries."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import strawberry
+from piccolo.columns.combination import WhereRaw
+
+from app.db.pagination import OrderKey, PageRequest, count_rows, keyset_page, like_pattern
+from app.db.tables import Endpoint, Workspace
+from app.dependents.graphql.types import (
+    ConnectionResolution,
+    DependentType,
+    EndpointType,
+    WorkspaceType,
+    dependent_of,
+)
+from app.dependents.links import Resolution, resolve_connection
+from app.dependents.records import EndpointRecord, WorkspaceRecord
+from app.errors import ErrorCode, Problem
+from app.graphql.context import Info
+from app.graphql.errors import bad_argument
+from app.graphql.ids import uuid_of
+from app.graphql.node import register_node
+from app.graphql.pagination import Connection, build_connection, load_page, page_request
+
+
+@register_node("Endpoint")
+async def resolve_endpoint(info: Info, global_id: str) -> EndpointType | None:
+    endpoint_id = uuid_of(global_id, "Endpoint")
+    rows = await Endpoint.select().where(Endpoint.id == endpoint_id) if endpoint_id else []
+    return EndpointType.of(EndpointRecord.from_row(rows[0])) if rows else None
+
+
+@register_node("Workspace")
+async def resolve_workspace(info: Info, global_id: str) -> WorkspaceType | None:
+    workspace_id = uuid_of(global_id, "Workspace")
+    rows = await Workspace.select().where(Workspace.id == workspace_id) if workspace_id else []
+    return WorkspaceType.of(WorkspaceRecord.from_row(rows[0])) if rows else None
+
+
+@strawberry.input
+class EndpointFilter:
+    connection_id: strawberry.ID | None = None
+    search: str | None = strawberry.field(default=None, description="Matches name or model.")
+
+
+def _search(columns: str, text: str | None) -> list[Any]:
+    if not text or not text.strip():
+        return []
+    pattern = like_pattern(text.strip().lower())
+    clause = " OR ".join(f"lower({c}) LIKE {{}} ESCAPE '\\'" for c in columns.split(","))
+    return [WhereRaw(f"({clause})", *([pattern] * len(columns.split(","))))]
+
+
+def _required_uuid(global_id: str | None, type_name: str) -> uuid.UUID | None:
+    if global_id is None:
+        return None
+    parsed = uuid_of(global_id, type_name)
+    if parsed is None:
+        raise bad_argument(f"not a valid {type_name} id: {global_id}")
+    return parsed
+
+
+async def _page(
+    table: Any, where: list[Any], request: PageRequest, to_node: Any
+) -> Connection[Any]:
+    keys = [OrderKey(table.name_key), OrderKey(table.id)]
+    page = await load_page(lambda: keyset_page(table, where, keys, request))
+    return build_connection(page, to_node, lambda: count_rows(table, where))
+
+
+@strawberry.type
+class DependentQueries:
+    @strawberry.field(description="Endpoints by name, optionally those of one connection.")
+    async def endpoints(
+        self,
+        info: Info,
+        filter: EndpointFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[EndpointType]:
+        f = filter or EndpointFilter()
+        where = _search("name,model", f.search)
+        connection_id = _required_uuid(f.connection_id, "LLMConnection")
+        if connection_id is not None:
+            where.append(Endpoint.connection == connection_id)
+        request = page_request(first, after, last, before)
+        return await _page(
+            Endpoint, where, request, lambda row: EndpointType.of(EndpointRecord.from_row(row))
+        )
+
+    @strawberry.field
+    async def endpoint(
+        self, info: Info, id: strawberry.ID | None = None, name: str | None = None
+    ) -> EndpointType | None:
+        if (id is None) == (name is None):
+            raise bad_argument("pass exactly one of id or name")
+        if id is not None:
+            return await resolve_endpoint(info, id)
+        rows = await Endpoint.select().where(Endpoint.name_key == (name or "").strip().casefold())
+        return EndpointType.of(EndpointRecord.from_row(rows[0])) if rows else None
+
+    @strawberry.field
+    async def workspaces(
+        self,
+        info: Info,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[WorkspaceType]:
+        request = page_request(first, after, last, before)
+        return await _page(
+            Workspace,
+            _search("name", search),
+            request,
+            lambda row: WorkspaceType.of(WorkspaceRecord.from_row(row)),
+        )
+
+    @strawberry.field
+    async def workspace(self, info: Info, id: strawberry.ID) -> WorkspaceType | None:
+        return await resolve_workspace(info, id)
+
+    @strawberry.field(description="Every endpoint and workspace that uses this connection.")
+    async def dependents(self, info: Info, connection_id: strawberry.ID) -> list[DependentType]:
+        target = uuid_of(connection_id, "LLMConnection")
+        if target is None:
+            return []
+        return [dependent_of(d) for d in await info.context.loaders["dependents"].load(target)]
+
+    @strawberry.field(
+        description="The connection to use: explicit > workspace default > global default."
+    )
+    async def resolve_connection(
+        self,
+        info: Info,
+        connection_id: strawberry.ID | None = None,
+        workspace_id: strawberry.ID | None = None,
+    ) -> ConnectionResolution:
+        explicit = uuid_of(connection_id, "LLMConnection") if connection_id else None
+        workspace = uuid_of(workspace_id, "Workspace") if workspace_id else None
+        if connection_id and explicit is None:
+            return ConnectionResolution.of(_missing("connectionId", "connection"))
+        if workspace_id and workspace is None:
+            return ConnectionResolution.of(_missing("workspaceId", "workspace"))
+        return ConnectionResolution.of(await resolve_connection(explicit, workspace))
+
+
+def _missing(field: str, what: str) -> Resolution:
+    return Resolution(problems=[Problem((field,), ErrorCode.NOT_FOUND, f"no {what} with this id")])

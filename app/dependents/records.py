@@ -1,0 +1,92 @@
+"""Endpoints and workspaces as the services see them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.connections.records import load_json
+from app.db.tables import Endpoint, Workspace
+
+
+@dataclass(frozen=True)
+class EndpointRecord:
+    id: uuid.UUID
+    name: str
+    description: str | None
+    connection_id: uuid.UUID | None
+    model: str
+    config: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> EndpointRecord:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            connection_id=row["connection"],
+            model=row["model"],
+            config=load_json(row["config"]),
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+@dataclass(frozen=True)
+class WorkspaceRecord:
+    id: uuid.UUID
+    name: str
+    default_connection_id: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> WorkspaceRecord:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            default_connection_id=row["default_connection"],
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+Dependent = EndpointRecord | WorkspaceRecord
+
+
+async def fetch_endpoint(endpoint_id: uuid.UUID) -> EndpointRecord | None:
+    rows = await Endpoint.select().where(Endpoint.id == endpoint_id)
+    return EndpointRecord.from_row(rows[0]) if rows else None
+
+
+async def fetch_workspace(workspace_id: uuid.UUID) -> WorkspaceRecord | None:
+    rows = await Workspace.select().where(Workspace.id == workspace_id)
+    return WorkspaceRecord.from_row(rows[0]) if rows else None
+
+
+async def dependents_of(connection_ids: list[uuid.UUID]) -> list[list[Dependent]]:
+    """DataLoader batch: every endpoint and workspace depending on each connection (2 queries)."""
+    endpoints = (
+        await Endpoint.select()
+        .where(Endpoint.connection.is_in(connection_ids))
+        .order_by(Endpoint.name_key)
+    )
+    workspaces = (
+        await Workspace.select()
+        .where(Workspace.default_connection.is_in(connection_ids))
+        .order_by(Workspace.name_key)
+    )
+    grouped: dict[uuid.UUID, list[Dependent]] = {cid: [] for cid in connection_ids}
+    for row in endpoints:
+        grouped[row["connection"]].append(EndpointRecord.from_row(row))
+    for row in workspaces:
+        grouped[row["default_connection"]].append(WorkspaceRecord.from_row(row))
+    return [grouped[cid] for cid in connection_ids]
