@@ -49,12 +49,15 @@ async def start(app: Litestar) -> None:
 
 
 async def stop(app: Litestar) -> None:
-    await app.state.outbound.client.aclose()
+    for outbound in app.state.outbound:
+        await outbound.client.aclose()
     await close_engine(app.state.engine)
 
 
-def build_services(settings: Settings, keyring: Keyring, outbound: Outbound) -> Services:
-    gateway = ProviderGateway(outbound)
+def build_services(
+    settings: Settings, keyring: Keyring, outbound: tuple[Outbound, Outbound]
+) -> Services:
+    gateway = ProviderGateway(*outbound)
     connections = ConnectionService(keyring)
     models = ModelService(gateway, keyring, settings.refresh_concurrency)
     return Services(
@@ -64,8 +67,18 @@ def build_services(settings: Settings, keyring: Keyring, outbound: Outbound) -> 
     )
 
 
-def build_outbound(settings: Settings, resolve: Resolver | None = None) -> Outbound:
+def build_outbound(
+    settings: Settings, resolve: Resolver | None = None
+) -> tuple[Outbound, Outbound]:
+    """Two clients: one for workspace-wide connections, and one for members' personal ones whose
+    policy also refuses loopback and private ranges (the check lives in each client's pool)."""
     policy = OutboundPolicy.from_cidrs(settings.outbound_allow, settings.outbound_deny)
+    return _outbound(settings, policy, resolve), _outbound(
+        settings, policy.without_private(), resolve
+    )
+
+
+def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | None) -> Outbound:
     limits = HttpLimits(
         connect_timeout=settings.provider_connect_timeout,
         read_timeout=settings.provider_read_timeout,

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
 import strawberry
 
+from app.audit.graphql import audit
+from app.audit.service import Target
+from app.auth.policy import check_new_token
 from app.auth.service import Role as DomainRole
-from app.auth.service import UserRecord
+from app.auth.service import UserRecord, issue_token
+from app.auth.tokens import hash_token
+from app.db.pagination import OrderKey, count_rows, keyset_page
+from app.db.tables import ApiToken
+from app.errors import ErrorCode, Problem
 from app.graphql.context import Info
+from app.graphql.errors import UserError, user_errors
 from app.graphql.ids import to_global_id, uuid_of
 from app.graphql.node import Node, register_node
+from app.graphql.pagination import Connection, build_connection, load_page, page_request
 
 Role = strawberry.enum(DomainRole, name="Role")
 
@@ -38,3 +51,149 @@ class AuthQuery:
     def viewer(self, info: Info) -> User:
         viewer = info.context.viewer
         return User.of(UserRecord(viewer.user_id, viewer.name, viewer.role))
+
+
+@strawberry.type(
+    name="ApiToken", description="A bearer token. Its value is shown once, at creation."
+)
+class ApiTokenType(Node):
+    name: str
+    role: Role  # type: ignore[valid-type]
+    prefix: str = strawberry.field(description="The first characters, to recognise it (swb_...).")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    def active(self) -> bool:
+        expired = self.expires_at is not None and self.expires_at <= datetime.now(UTC)
+        return self.revoked_at is None and not expired
+
+    @strawberry.field
+    async def owner(self, info: Info) -> User | None:
+        record = await info.context.loaders["users"].load(self.user_id)
+        return User.of(record) if record else None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ApiTokenType:
+        return cls(
+            id=to_global_id("ApiToken", row["id"]),
+            name=row["name"],
+            role=DomainRole(row["role"]),
+            prefix=row["display_prefix"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            last_used_at=row["last_used_at"],
+            revoked_at=row["revoked_at"],
+            user_id=row["user"],
+        )
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    name: str
+    role: Role  # type: ignore[valid-type]
+    expires_at: datetime | None = None
+    user: str | None = strawberry.field(
+        default=None,
+        description="Whose token it is (created if new); defaults to you. Admins only.",
+    )
+
+
+@strawberry.type
+class CreateApiTokenPayload:
+    token: str | None = strawberry.field(
+        description="The token itself: shown this once, never again."
+    )
+    api_token: ApiTokenType | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class RevokeApiTokenPayload:
+    api_token: ApiTokenType | None
+    user_errors: list[UserError]
+
+
+def _token_scope(info: Info) -> list[Any]:
+    viewer = info.context.viewer
+    return [] if viewer.is_admin else [ApiToken.user == viewer.user_id]
+
+
+@strawberry.type
+class TokenQueries:
+    @strawberry.field(description="Admins see every token, members their own.")
+    async def api_tokens(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ApiTokenType]:
+        where = _token_scope(info)
+        keys = [
+            OrderKey(ApiToken.created_at, descending=True),
+            OrderKey(ApiToken.id, descending=True),
+        ]
+        request = page_request(first, after)
+        page = await load_page(lambda: keyset_page(ApiToken, where, keys, request))
+        return build_connection(page, ApiTokenType.of, lambda: count_rows(ApiToken, where))
+
+
+@strawberry.type
+class TokenMutations:
+    @strawberry.mutation(
+        description="Admins create any token; members create MEMBER tokens for themselves."
+    )
+    async def create_api_token(
+        self, info: Info, input: CreateApiTokenInput
+    ) -> CreateApiTokenPayload:
+        viewer = info.context.viewer
+        problems = check_new_token(
+            viewer, input.name, DomainRole(input.role), input.expires_at, input.user
+        )
+        if problems:
+            return CreateApiTokenPayload(
+                token=None, api_token=None, user_errors=user_errors(problems)
+            )
+        owner = input.user.strip() if input.user else viewer.name
+        token = await issue_token(
+            owner, DomainRole(input.role), input.name.strip(), expires_at=input.expires_at
+        )
+        rows = await ApiToken.select().where(ApiToken.token_hash == hash_token(token))
+        created = ApiTokenType.of(rows[0])
+        await audit(
+            info,
+            "token.create",
+            Target("ApiToken", created.id, created.name),
+            changes=[
+                {"field": "role", "old": None, "new": DomainRole(input.role).value},
+                {"field": "owner", "old": None, "new": owner},
+                {
+                    "field": "expiresAt",
+                    "old": None,
+                    "new": input.expires_at.isoformat() if input.expires_at else None,
+                },
+            ],
+        )
+        return CreateApiTokenPayload(token=token, api_token=created, user_errors=[])
+
+    @strawberry.mutation(description="Takes effect on the next request, on every instance.")
+    async def revoke_api_token(self, info: Info, id: strawberry.ID) -> RevokeApiTokenPayload:
+        token_id = uuid_of(id, "ApiToken")
+        scope = _token_scope(info)
+        query = ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
+            ApiToken.id == token_id
+        )
+        for condition in scope:
+            query = query.where(condition)
+        revoked = await query.returning(ApiToken.id) if token_id else []
+        if not revoked:
+            problem = Problem(("id",), ErrorCode.NOT_FOUND, "no token with this id")
+            return RevokeApiTokenPayload(api_token=None, user_errors=user_errors([problem]))
+        rows = await ApiToken.select().where(ApiToken.id == token_id)
+        await audit(
+            info,
+            "token.revoke",
+            Target("ApiToken", id, rows[0]["name"]),
+            changes=[{"field": "revokedAt", "old": None, "new": rows[0]["revoked_at"].isoformat()}],
+        )
+        return RevokeApiTokenPayload(api_token=ApiTokenType.of(rows[0]), user_errors=[])

@@ -1,14 +1,16 @@
-"""Users and their API tokens: authentication, creation and the first admin."""
+"""Users and their API tokens: authentication, creation, revocation and the first admin."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from app.auth.tokens import display_prefix, generate_token, hash_token
 from app.db.tables import ApiToken, AppUser
+
+LAST_USED_RESOLUTION = timedelta(seconds=60)  # at most one last-used write a minute per token
 
 
 class Role(Enum):
@@ -18,64 +20,82 @@ class Role(Enum):
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is making the request."""
+    """Who is making the request, and with what role (the token's)."""
 
     user_id: uuid.UUID
     name: str
     role: Role
     token_id: uuid.UUID
+    token_hash: str = ""
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
 
+@dataclass(frozen=True)
+class UserRecord:
+    id: uuid.UUID
+    name: str
+    role: Role
+
+
 async def authenticate(token: str) -> Viewer | None:
-    """The viewer for a bearer token, or None when it is unknown, revoked or expired."""
+    """The viewer for a bearer token, or None when it is unknown, revoked or expired.
+
+    Read from the database on every request, so a revocation holds on the next request on
+    every instance.
+    """
+    token_hash = hash_token(token)
     rows = await ApiToken.select(
         ApiToken.id,
+        ApiToken.role,
         ApiToken.expires_at,
         ApiToken.revoked_at,
+        ApiToken.last_used_at,
         ApiToken.user.id.as_alias("user_id"),
         ApiToken.user.name.as_alias("user_name"),
-        ApiToken.user.role.as_alias("user_role"),
-    ).where(ApiToken.token_hash == hash_token(token))
+    ).where(ApiToken.token_hash == token_hash)
     if not rows:
         return None
     row = rows[0]
     now = datetime.now(UTC)
     if row["revoked_at"] is not None or (row["expires_at"] and row["expires_at"] <= now):
         return None
-    return Viewer(
-        user_id=row["user_id"],
-        name=row["user_name"],
-        role=Role(row["user_role"]),
-        token_id=row["id"],
-    )
+    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
+    return Viewer(row["user_id"], row["user_name"], Role(row["role"]), row["id"], token_hash)
 
 
-async def ensure_user(name: str, role: Role) -> uuid.UUID:
+async def ensure_user(name: str) -> uuid.UUID:
     key = name.casefold()
     rows = await AppUser.select(AppUser.id).where(AppUser.name_key == key)
     if rows:
         user_id: uuid.UUID = rows[0]["id"]
-        await AppUser.update({AppUser.role: role.value}).where(AppUser.id == user_id)
         return user_id
-    user = AppUser(name=name, name_key=key, role=role.value)
+    user = AppUser(name=name, name_key=key)
     await user.save()
     return user.id
 
 
-async def issue_token(user_name: str, role: Role, token_name: str, token: str | None = None) -> str:
+async def issue_token(
+    user_name: str,
+    role: Role,
+    token_name: str,
+    token: str | None = None,
+    expires_at: datetime | None = None,
+) -> str:
     """Create a token for the user (created if new); return its plaintext, shown only now."""
-    user_id = await ensure_user(user_name, role)
+    user_id = await ensure_user(user_name)
     plaintext = token or generate_token()
     await ApiToken.insert(
         ApiToken(
             user=user_id,
             name=token_name,
+            role=role.value,
             token_hash=hash_token(plaintext),
             display_prefix=display_prefix(plaintext),
+            expires_at=expires_at,
         )
     )
     return plaintext
@@ -88,15 +108,19 @@ async def bootstrap_admin(preset_token: str | None) -> str | None:
     return await issue_token("admin", Role.ADMIN, "bootstrap admin token", preset_token)
 
 
-@dataclass(frozen=True)
-class UserRecord:
-    id: uuid.UUID
-    name: str
-    role: Role
-
-
 async def load_users(ids: list[uuid.UUID]) -> list[UserRecord | None]:
-    """DataLoader batch function: one query for every user a response mentions."""
-    rows = await AppUser.select(AppUser.id, AppUser.name, AppUser.role).where(AppUser.id.is_in(ids))
-    by_id = {row["id"]: UserRecord(row["id"], row["name"], Role(row["role"])) for row in rows}
+    """DataLoader batch: users with their highest active role (two queries for any number)."""
+    users = await AppUser.select(AppUser.id, AppUser.name).where(AppUser.id.is_in(ids))
+    admins = await ApiToken.select(ApiToken.user).where(
+        ApiToken.user.is_in(ids)
+        & (ApiToken.role == Role.ADMIN.value)
+        & ApiToken.revoked_at.is_null()
+    )
+    admin_ids = {row["user"] for row in admins}
+    by_id = {
+        row["id"]: UserRecord(
+            row["id"], row["name"], Role.ADMIN if row["id"] in admin_ids else Role.MEMBER
+        )
+        for row in users
+    }
     return [by_id.get(user_id) for user_id in ids]

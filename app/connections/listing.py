@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -36,10 +36,11 @@ class ConnectionQuery:
     viewer_id: uuid.UUID | None = None
     order: ConnectionOrderField = ConnectionOrderField.NAME
     descending: bool = False
+    scope: list[Any] = field(default_factory=list)  # who may see what (app.connections.access)
 
 
 def conditions(q: ConnectionQuery) -> list[Any]:
-    where: list[Any] = []
+    where: list[Any] = list(q.scope)
     if q.providers:
         where.append(LLMConnection.provider.is_in([p.value for p in q.providers]))
     if q.enabled is not None:

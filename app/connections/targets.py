@@ -50,7 +50,7 @@ def target_from_record(keyring: Keyring, record: ConnectionRecord) -> ProviderTa
 
 
 def target_from_plan(
-    keyring: Keyring, plan: ConnectionPlan, current: ConnectionRecord | None
+    keyring: Keyring, plan: ConnectionPlan, current: ConnectionRecord | None, personal: bool = False
 ) -> ProviderTarget:
     """The target a create or an edit would produce, using stored secrets the plan keeps."""
     stored = target_from_record(keyring, current) if current else None
@@ -73,5 +73,6 @@ def target_from_plan(
         api_key=api_key,
         service_account_json=service_account,
         headers=headers,
-        restrict_private=current is not None and current.owner_id is not None,
+        # A member's configuration may not probe the internal network.
+        restrict_private=personal or (current is not None and current.owner_id is not None),
     )

@@ -50,16 +50,21 @@ class ConnectionWorkflow:
         self.gateway = gateway
         self.keyring = keyring
 
-    async def create(self, data: ConnectionInput, verify: bool = False) -> Checked:
+    async def create(
+        self, data: ConnectionInput, verify: bool = False, owner_id: uuid.UUID | None = None
+    ) -> Checked:
         probe = None
         if verify:
             plan, problems = plan_connection(data, None)
             if plan is None:
                 return Checked(Outcome.failed(*problems))
-            probe = await self.gateway.probe(target_from_plan(self.keyring, plan, None))
+            target = target_from_plan(self.keyring, plan, None, personal=owner_id is not None)
+            probe = await self.gateway.probe(target)
             if not probe.result.ok:
                 return Checked(Outcome.failed(_verification_failed(probe.result)), probe.result)
-        outcome = await self.connections.create(data, verification=probe.result if probe else None)
+        outcome = await self.connections.create(
+            data, owner_id=owner_id, verification=probe.result if probe else None
+        )
         if outcome.connection is None:
             return Checked(outcome, probe.result if probe else None)
         await self.models.sync(outcome.connection, probe)
@@ -126,7 +131,7 @@ class ConnectionWorkflow:
         return Checked(Outcome(updated), probe.result)
 
     async def test(
-        self, data: ConnectionInput, connection_id: uuid.UUID | None
+        self, data: ConnectionInput, connection_id: uuid.UUID | None, personal: bool = False
     ) -> VerificationResult | list[Problem]:
         """Test without saving: an unsaved config, or a stored one with overrides."""
         current = await fetch_connection(connection_id) if connection_id else None
@@ -140,7 +145,7 @@ class ConnectionWorkflow:
             if moved:
                 return _refused(moved[0].message)
             return problems
-        target = target_from_plan(self.keyring, plan, current)
+        target = target_from_plan(self.keyring, plan, current, personal=personal)
         return (await self.gateway.probe(target)).result
 
 

@@ -23,7 +23,6 @@ class AppUser(Table, tablename="app_user"):
     id = UUID(primary_key=True)
     name = Varchar(length=64)
     name_key = Varchar(length=64, unique=True)  # casefolded name: unique case-insensitively
-    role = Varchar(length=16)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -33,6 +32,7 @@ class ApiToken(Table, tablename="api_token"):
     id = UUID(primary_key=True)
     user = ForeignKey(references=AppUser, on_delete=OnDelete.cascade, null=False)
     name = Varchar(length=64)
+    role = Varchar(length=16, default="MEMBER")  # what the bearer may do: ADMIN or MEMBER
     token_hash = Varchar(length=64, unique=True)
     display_prefix = Varchar(length=16)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -134,6 +134,34 @@ class Workspace(Table, tablename="workspace"):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class AppSetting(Table, tablename="app_setting"):
+    """Organisation-wide switches (allowDirectConnections, allowSecretReveal...)."""
+
+    key = Varchar(length=64, primary_key=True)
+    value = JSON(default="null")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditEvent(Table, tablename="audit_event"):
+    """Who changed what, when. Append-only: nothing in the API updates or deletes these rows.
+
+    The actor is copied (id and name), not referenced, so history outlives the user.
+    """
+
+    id = UUID(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow())
+    actor_id = UUID(null=True, default=None)
+    actor_name = Varchar(length=64, null=True, default=None)
+    action = Varchar(length=64)
+    target_type = Varchar(length=32)
+    target_id = Varchar(length=128, null=True, default=None)
+    target_name = Varchar(length=300, null=True, default=None)
+    request_id = Varchar(length=64, null=True, default=None)
+    changes = JSON(
+        default="[]"
+    )  # [{"field", "old", "new"}]; secrets only as {"field", "secret": true}
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     AppUser,
     ApiToken,
@@ -143,4 +171,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     ModelSetting,
     Endpoint,
     Workspace,
+    AppSetting,
+    AuditEvent,
 )

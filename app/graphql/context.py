@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from app.audit.service import Actor
 from app.auth.service import Viewer, load_users
 from app.connections.records import load_connections
 from app.connections.service import ConnectionService
@@ -16,6 +17,7 @@ from app.connections.workflow import ConnectionWorkflow
 from app.dependents.records import dependents_of
 from app.models.listing import model_switches, models_of_connections
 from app.models.service import ModelService
+from app.org.settings import OrgSettings, load_org_settings
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,17 @@ class Context:
     services: Services
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=_loaders)
+    _org: OrgSettings | None = None
+
+    async def org_settings(self) -> OrgSettings:
+        """The organisation's switches, read once per request."""
+        if self._org is None:
+            self._org = await load_org_settings()
+        return self._org
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.viewer.user_id, self.viewer.name, self.request_id)
 
 
 Info = strawberry.Info[Context, None]

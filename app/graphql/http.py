@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from app.graphql.errors import unauthenticated
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 256 * 1024
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 GRAPHIQL_PAGE = (Path(__file__).resolve().parents[1] / "web" / "graphiql.html").read_text()
 
 
@@ -64,16 +67,25 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
     if viewer is None:
         error = unauthenticated()
         return _error(401, error.message, "UNAUTHENTICATED")
+    request_id = _request_id(request)
     result = await state.schema.execute(
         body["query"],
         variable_values=body.get("variables"),
         operation_name=body.get("operationName"),
-        context_value=Context(viewer=viewer, services=state.services),
+        context_value=Context(viewer=viewer, services=state.services, request_id=request_id),
     )
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [error.formatted for error in result.errors]
-    return Response(content=payload, media_type=MediaType.JSON)
+    return Response(
+        content=payload, media_type=MediaType.JSON, headers={"X-Request-Id": request_id}
+    )
+
+
+def _request_id(request: Request[Any, Any, Any]) -> str:
+    """The caller's X-Request-Id when it is sane (so logs and audit join up), else a new one."""
+    given = request.headers.get("x-request-id", "")
+    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
 @get("/graphql", media_type=MediaType.HTML)

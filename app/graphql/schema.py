@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
@@ -12,9 +15,10 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from app.auth.graphql import AuthQuery, User
+from app.auth.graphql import AuthQuery, TokenMutations, User
 from app.connections.graphql.mutations import ConnectionMutations
 from app.connections.graphql.queries import ConnectionQueries
+from app.connections.graphql.reveal import RevealMutations
 from app.connections.graphql.types import LLMConnectionType
 from app.dependents.graphql.mutations import DependentMutations
 from app.dependents.graphql.queries import DependentQueries
@@ -22,6 +26,7 @@ from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.graphql.errors import should_mask
 from app.graphql.node import NodeQuery
 from app.models.graphql import Model, ModelMutations, ModelQueries
+from app.org.graphql import SettingsMutations
 from app.providers.graphql import ProviderQueries
 
 MAX_DEPTH = 12
@@ -37,12 +42,27 @@ class Query(
 
 
 @strawberry.type
-class Mutation(ConnectionMutations, DependentMutations, ModelMutations):
+class Mutation(
+    ConnectionMutations,
+    RevealMutations,
+    DependentMutations,
+    ModelMutations,
+    TokenMutations,
+    SettingsMutations,
+):
     pass
 
 
+class SwitchboardSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log only unexpected errors: auth, validation and bad arguments are answers."""
+        unexpected = [e for e in errors if should_mask(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+    return SwitchboardSchema(
         query=Query,
         mutation=Mutation,
         types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType],

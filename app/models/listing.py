@@ -45,7 +45,8 @@ FROM = (
 
 
 def _where(q: ModelQuery) -> tuple[str, list[Any]]:
-    clauses: list[str] = ["c.enabled = {}"]
+    # The merged catalog is organisation-wide: personal connections stay out of it.
+    clauses: list[str] = ["c.enabled = {}", "c.owner IS NULL"]
     args: list[Any] = [True]
     if q.connection_id is not None:
         clauses.append("cm.connection = {}")
@@ -102,7 +103,8 @@ async def entries(model_ids: list[str]) -> list[CatalogEntry]:
     marks = ", ".join("{}" for _ in model_ids)
     offerings_sql = (
         "SELECT cm.exposed_id AS model_id, cm.upstream_id, cm.source, cm.connection"
-        f"{FROM} WHERE c.enabled = {{}} AND cm.exposed_id IN ({marks}) ORDER BY c.name_key, c.id"
+        f"{FROM} WHERE c.enabled = {{}} AND c.owner IS NULL AND cm.exposed_id IN ({marks})"
+        " ORDER BY c.name_key, c.id"
     )
     rows = await ConnectionModel.raw(offerings_sql, True, *model_ids)
     settings = await ModelSetting.select(ModelSetting.exposed_id, ModelSetting.enabled).where(

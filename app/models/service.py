@@ -91,14 +91,17 @@ class ModelService:
         [result] = await self.store([await self.fetch(record, probe)])
         return result
 
-    async def refresh(self, connection_id: uuid.UUID | None = None) -> list[RefreshResult]:
+    async def refresh(
+        self, connection_id: uuid.UUID | None = None, include_personal: bool = True
+    ) -> list[RefreshResult]:
         """One connection, or every enabled one: provider calls run concurrently (at most
         `concurrency` in flight, each bounded by its own timeout); the results are then written
         in one transaction, so writers never queue behind each other."""
         if connection_id is not None:
             record = await fetch_connection(connection_id)
             return [await self.sync(record)] if record else []
-        records = await fetch_connections(LLMConnection.enabled == True)  # noqa: E712
+        scope = [] if include_personal else [LLMConnection.owner.is_null()]
+        records = await fetch_connections(LLMConnection.enabled == True, *scope)  # noqa: E712
         gate = asyncio.Semaphore(self.concurrency)
 
         async def bounded(record: ConnectionRecord) -> Fetched:

@@ -8,7 +8,7 @@ import json
 import logging
 import ssl
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -54,13 +54,12 @@ class Probe:
 
 
 class ProviderGateway:
-    def __init__(self, outbound: Outbound) -> None:
+    def __init__(self, outbound: Outbound, personal: Outbound) -> None:
         self.outbound = outbound
+        self.personal = personal  # its client's policy also refuses loopback and private ranges
 
     def _outbound_for(self, target: ProviderTarget) -> Outbound:
-        if not target.restrict_private:
-            return self.outbound
-        return replace(self.outbound, policy=self.outbound.policy.without_private())
+        return self.personal if target.restrict_private else self.outbound
 
     async def probe(self, target: ProviderTarget) -> Probe:
         """List the target's models, classifying any failure. Never raises for provider trouble."""

@@ -35,8 +35,13 @@ async def test_members_read_hints_but_cannot_write(admin, member, fresh_secret):
     conn = await create(admin, name="shared", provider="OPENAI", apiKey=fresh_secret)
     listed = await member("{ connections { nodes { name apiKeyHint } } }")
     assert listed["connections"]["nodes"] == [{"name": "shared", "apiKeyHint": "…WXYZ"}]
+    refused = (await member(CREATE, {"input": {"name": "x", "provider": "OLLAMA"}}))[
+        "createConnection"
+    ]
+    assert refused["userErrors"][0]["code"] == "NOT_ALLOWED", (
+        "members only create personal OpenAI-compatible ones"
+    )
     for document, variables in (
-        (CREATE, {"input": {"name": "x", "provider": "OLLAMA"}}),
         (
             "mutation($id: ID!) { setDefaultConnection(id: $id) { userErrors { code } } }",
             {"id": conn["id"]},

@@ -296,5 +296,7 @@ async def test_deleting_while_endpoints_are_created_never_orphans(admin, fake):
             assert deleted["userErrors"][0]["code"] == "HAS_DEPENDENTS"
         rows = await Endpoint.select(Endpoint.connection)
         ids = {r["id"] for r in await LLMConnection.select(LLMConnection.id)}
-        assert all(r["connection"] in ids for r in rows), "no orphans, and nothing unlinked without force"
+        assert all(r["connection"] in ids for r in rows), (
+            "no orphans, and nothing unlinked without force"
+        )
     assert await Workspace.count() == 0

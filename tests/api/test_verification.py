@@ -166,6 +166,12 @@ async def test_test_connection_input_errors(admin):
     assert errors[0]["extensions"]["userErrors"][0]["code"] == "NOT_FOUND"
 
 
-async def test_members_cannot_trigger_provider_calls(member):
+async def test_members_test_only_personal_configurations_and_never_internal_addresses(member, fake):
     errors = await member.errors(TEST, {"input": {"provider": "OLLAMA"}})
-    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    assert errors[0]["extensions"]["userErrors"][0]["code"] == "NOT_ALLOWED"
+    server = fake("OPENAI_COMPATIBLE", key=KEY)
+    probe = await _test(member, provider="OPENAI_COMPATIBLE", baseUrl=server.url, apiKey=KEY)
+    assert probe["status"] == "BLOCKED_BY_POLICY" and "private" in probe["message"]
+    assert server.requests == [], (
+        "a member's configuration may not reach loopback or private ranges"
+    )

@@ -1,4 +1,4 @@
-"""Connection mutations: thin translations onto ConnectionService."""
+"""Connection mutations: access checks and audit around the connection services."""
 
 from __future__ import annotations
 
@@ -6,140 +6,186 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import strawberry
-from strawberry.permission import BasePermission
 
+from app.audit.graphql import audit
+from app.audit.service import Target
+from app.audit.snapshots import CONNECTION_SECRETS, connection_snapshot
+from app.connections.access import Forbidden, Operation, creation_refusals, refusal
 from app.connections.graphql.inputs import (
     CreateConnectionInput,
-    CustomHeaderInput,
     TestConnectionInput,
     UpdateConnectionInput,
     create_input,
     test_input,
     update_input,
 )
-from app.connections.graphql.types import LLMConnectionType, Verification
+from app.connections.graphql.payloads import (
+    ConnectionPayload,
+    DeleteConnectionPayload,
+    RotateCredentialsInput,
+)
+from app.connections.graphql.types import Verification
 from app.connections.inputs import UNSET, ConnectionInput, HeaderInput
-from app.connections.service import Outcome, not_found
-from app.dependents.graphql.types import DependentType, dependent_of
+from app.connections.records import ConnectionRecord, fetch_connection
+from app.connections.service import Outcome
+from app.connections.workflow import Checked
+from app.dependents.graphql.types import dependent_of
 from app.dependents.links import delete_connection
 from app.errors import ErrorCode, Problem
 from app.graphql.context import Info
-from app.graphql.errors import UserError, invalid_input, user_errors
+from app.graphql.errors import forbidden, invalid_input, user_errors
 from app.graphql.ids import to_global_id, uuid_of
-from app.graphql.permissions import IsAdmin
-from app.providers.verification import VerificationResult
 
-
-@strawberry.type
-class ConnectionPayload:
-    connection: LLMConnectionType | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-    verification: Verification | None = strawberry.field(
-        default=None, description="Set when the mutation tested something."
-    )
-
-    @classmethod
-    def of(
-        cls, outcome: Outcome, verification: VerificationResult | None = None
-    ) -> ConnectionPayload:
-        return cls(
-            connection=LLMConnectionType.of(outcome.connection) if outcome.connection else None,
-            user_errors=user_errors(outcome.problems),
-            verification=Verification.of(verification) if verification else None,
-        )
-
-    @classmethod
-    def missing(cls) -> ConnectionPayload:
-        return cls(user_errors=user_errors([not_found()]))
-
-
-@strawberry.type
-class DeleteConnectionPayload:
-    deleted_id: strawberry.ID | None = None
-    dependents: list[DependentType] = strawberry.field(
-        default_factory=list,
-        description="With HAS_DEPENDENTS: what uses the connection. After a delete: what was "
-        "moved (reassignTo) or unlinked (force).",
-    )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class RotateCredentialsInput:
-    api_key: str | None = None
-    service_account_json: str | None = None
-    custom_headers: list[CustomHeaderInput] | None = strawberry.field(
-        default=None, description="The new header list; a null value keeps that header's value."
-    )
-    verify: bool = strawberry.field(
-        default=True, description="Test the new secrets first; if they fail, the old ones stay."
-    )
+Act = Callable[[uuid.UUID], Awaitable[Checked | Outcome]]
 
 
 def _connection_id(global_id: str) -> uuid.UUID | None:
     return uuid_of(global_id, "LLMConnection")
 
 
-ADMIN: list[type[BasePermission]] = [IsAdmin]
+def _target(record: ConnectionRecord) -> Target:
+    return Target("LLMConnection", to_global_id("LLMConnection", record.id), record.name)
 
 
-async def _on_connection(
-    global_id: str, act: Callable[[uuid.UUID], Awaitable[Outcome]]
-) -> ConnectionPayload:
-    """Run a service call on the connection a global ID names, or answer NOT_FOUND."""
+async def record_change(
+    info: Info, action: str, before: ConnectionRecord | None, after: ConnectionRecord | None
+) -> None:
+    subject = after or before
+    assert subject is not None
+    await audit(
+        info,
+        action,
+        _target(subject),
+        connection_snapshot(before),
+        connection_snapshot(after),
+        CONNECTION_SECRETS,
+    )
+
+
+async def _allowed(
+    info: Info, global_id: str, op: Operation
+) -> tuple[ConnectionRecord | None, Problem | None]:
+    """The connection, or why the viewer may not do `op` to it."""
     connection_id = _connection_id(global_id)
-    if connection_id is None:
-        return ConnectionPayload.missing()
-    return ConnectionPayload.of(await act(connection_id))
+    record = await fetch_connection(connection_id) if connection_id else None
+    try:
+        return record, refusal(info.context.viewer, await info.context.org_settings(), record, op)
+    except Forbidden:
+        raise forbidden(
+            f"{op.value} on a workspace-wide connection (it needs an ADMIN token)"
+        ) from None
+
+
+async def _guarded(
+    info: Info, global_id: str, op: Operation, action: str, act: Act
+) -> ConnectionPayload:
+    before, problem = await _allowed(info, global_id, op)
+    if problem is not None or before is None:
+        return ConnectionPayload(user_errors=user_errors([problem] if problem else []))
+    result = await act(before.id)
+    checked = result if isinstance(result, Checked) else Checked(result)
+    after = checked.outcome.connection
+    if after is not None:
+        await record_change(info, action, before, after)
+    return ConnectionPayload.of(checked.outcome, checked.verification)
 
 
 @strawberry.type
 class ConnectionMutations:
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(
+        description="Admins create workspace-wide connections; members, when "
+        "allowDirectConnections is on, personal OpenAI-compatible ones. verify: true tests "
+        "first and saves nothing on failure."
+    )
     async def create_connection(
         self, info: Info, input: CreateConnectionInput
     ) -> ConnectionPayload:
-        checked = await info.context.services.workflow.create(create_input(input), input.verify)
+        viewer = info.context.viewer
+        problems = creation_refusals(
+            viewer, await info.context.org_settings(), input.provider, input.is_default
+        )
+        if problems:
+            return ConnectionPayload(user_errors=user_errors(problems))
+        owner = None if viewer.is_admin else viewer.user_id
+        checked = await info.context.services.workflow.create(
+            create_input(input), input.verify, owner
+        )
+        if checked.outcome.connection is not None:
+            await record_change(info, "connection.create", None, checked.outcome.connection)
         return ConnectionPayload.of(checked.outcome, checked.verification)
 
     @strawberry.mutation(
-        permission_classes=ADMIN,
-        description="Partial update; the stored key is kept unless a new one is given.",
+        description="Partial update; the stored key is kept unless a new one is given."
     )
     async def update_connection(
         self, info: Info, id: strawberry.ID, input: UpdateConnectionInput
     ) -> ConnectionPayload:
         workflow = info.context.services.workflow
-        return await _on_connection(id, lambda cid: workflow.update(cid, update_input(input)))
+        data = update_input(input)
+        return await _guarded(
+            info, id, Operation.EDIT, "connection.update", lambda cid: workflow.update(cid, data)
+        )
 
-    @strawberry.mutation(permission_classes=ADMIN, description="Exactly one default at any time.")
+    @strawberry.mutation(description="Exactly one default at any time.")
     async def set_default_connection(self, info: Info, id: strawberry.ID) -> ConnectionPayload:
-        return await _on_connection(id, info.context.services.connections.set_default)
+        service = info.context.services.connections
+        return await _guarded(
+            info, id, Operation.MAKE_DEFAULT, "connection.set_default", service.set_default
+        )
 
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation
     async def set_connection_enabled(
         self, info: Info, id: strawberry.ID, enabled: bool
     ) -> ConnectionPayload:
         service = info.context.services.connections
-        return await _on_connection(id, lambda cid: service.set_enabled(cid, enabled))
+        return await _guarded(
+            info,
+            id,
+            Operation.EDIT,
+            "connection.set_enabled",
+            lambda cid: service.set_enabled(cid, enabled),
+        )
 
-    @strawberry.mutation(permission_classes=ADMIN, description="Test and record lastVerification.")
+    @strawberry.mutation(description="Test and record lastVerification.")
     async def verify_connection(self, info: Info, id: strawberry.ID) -> ConnectionPayload:
-        connection_id = _connection_id(id)
-        if connection_id is None:
-            return ConnectionPayload.missing()
-        checked = await info.context.services.workflow.verify(connection_id)
-        return ConnectionPayload.of(checked.outcome, checked.verification)
+        workflow = info.context.services.workflow
+        return await _guarded(info, id, Operation.EDIT, "connection.verify", workflow.verify)
 
     @strawberry.mutation(
-        permission_classes=ADMIN,
+        description="New secrets in one place; every dependent uses them from the next call on."
+    )
+    async def rotate_connection_credentials(
+        self, info: Info, id: strawberry.ID, input: RotateCredentialsInput
+    ) -> ConnectionPayload:
+        data = ConnectionInput(
+            api_key=UNSET if input.api_key is None else input.api_key,
+            service_account_json=UNSET
+            if input.service_account_json is None
+            else input.service_account_json,
+            custom_headers=UNSET
+            if input.custom_headers is None
+            else [HeaderInput(h.name, h.value) for h in input.custom_headers],
+        )
+        workflow = info.context.services.workflow
+        return await _guarded(
+            info,
+            id,
+            Operation.EDIT,
+            "connection.rotate_credentials",
+            lambda cid: workflow.rotate(cid, data, input.verify),
+        )
+
+    @strawberry.mutation(
         description="Test without saving. Stored secrets never go to a new origin.",
     )
     async def test_connection(self, info: Info, input: TestConnectionInput) -> Verification:
+        viewer = info.context.viewer
         connection_id = _connection_id(input.id) if input.id else None
-        if input.id and connection_id is None:
-            raise invalid_input([not_found(("input", "id"))])
-        if connection_id is None and input.provider is None:
+        if input.id:
+            _, problem = await _allowed(info, input.id, Operation.EDIT)
+            if problem:
+                raise invalid_input([Problem(("input", "id"), problem.code, problem.message)])
+        elif input.provider is None:
             raise invalid_input(
                 [
                     Problem(
@@ -149,13 +195,21 @@ class ConnectionMutations:
                     )
                 ]
             )
-        result = await info.context.services.workflow.test(test_input(input), connection_id)
+        else:
+            refused = creation_refusals(
+                viewer, await info.context.org_settings(), input.provider, False
+            )
+            if refused:
+                raise invalid_input(refused)
+        personal = not viewer.is_admin
+        result = await info.context.services.workflow.test(
+            test_input(input), connection_id, personal
+        )
         if isinstance(result, list):
             raise invalid_input(result)
         return Verification.of(result)
 
     @strawberry.mutation(
-        permission_classes=ADMIN,
         description="Refused while endpoints or workspaces use it, unless force (unlink them) or "
         "reassignTo (move them) is given; either happens in one transaction with the delete.",
     )
@@ -166,14 +220,16 @@ class ConnectionMutations:
         force: bool = False,
         reassign_to: strawberry.ID | None = None,
     ) -> DeleteConnectionPayload:
-        connection_id = _connection_id(id)
+        before, problem = await _allowed(info, id, Operation.DELETE)
+        if problem is not None or before is None:
+            return DeleteConnectionPayload(user_errors=user_errors([problem] if problem else []))
         target = _connection_id(reassign_to) if reassign_to else None
-        if connection_id is None:
-            return DeleteConnectionPayload(user_errors=user_errors([not_found()]))
         if reassign_to and target is None:
             problem = Problem(("reassignTo",), ErrorCode.NOT_FOUND, "no connection with this id")
             return DeleteConnectionPayload(user_errors=user_errors([problem]))
-        deletion = await delete_connection(connection_id, force, target)
+        deletion = await delete_connection(before.id, force, target)
+        if deletion.deleted_id:
+            await record_change(info, "connection.delete", before, None)
         return DeleteConnectionPayload(
             deleted_id=to_global_id("LLMConnection", deletion.deleted_id)
             if deletion.deleted_id
@@ -181,25 +237,3 @@ class ConnectionMutations:
             dependents=[dependent_of(d) for d in deletion.dependents],
             user_errors=user_errors(deletion.problems),
         )
-
-    @strawberry.mutation(
-        permission_classes=ADMIN,
-        description="New secrets in one place; every dependent uses them from the next call on.",
-    )
-    async def rotate_connection_credentials(
-        self, info: Info, id: strawberry.ID, input: RotateCredentialsInput
-    ) -> ConnectionPayload:
-        connection_id = _connection_id(id)
-        if connection_id is None:
-            return ConnectionPayload.missing()
-        data = ConnectionInput(
-            api_key=UNSET if input.api_key is None else input.api_key,
-            service_account_json=UNSET
-            if input.service_account_json is None
-            else input.service_account_json,
-            custom_headers=UNSET
-            if input.custom_headers is None
-            else [HeaderInput(h.name, h.value) for h in input.custom_headers],
-        )
-        checked = await info.context.services.workflow.rotate(connection_id, data, input.verify)
-        return ConnectionPayload.of(checked.outcome, checked.verification)

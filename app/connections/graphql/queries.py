@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from app.connections.access import visible
 from app.connections.graphql.inputs import ConnectionFilter, ConnectionOrder, OrderDirection
 from app.connections.graphql.types import LLMConnectionType
 from app.connections.listing import ConnectionQuery, count_connections, list_connections
@@ -34,15 +35,16 @@ def _connection_query(
     )
 
 
-async def _one(*conditions: object) -> LLMConnectionType | None:
-    rows = await fetch_connections(*conditions)
+async def _one(info: Info, *conditions: object) -> LLMConnectionType | None:
+    scope = visible(info.context.viewer, await info.context.org_settings())
+    rows = await fetch_connections(*conditions, *scope)
     return LLMConnectionType.of(rows[0]) if rows else None
 
 
 @register_node("LLMConnection")
 async def resolve_connection_node(info: Info, global_id: str) -> LLMConnectionType | None:
     connection_id = uuid_of(global_id, "LLMConnection")
-    return await _one(LLMConnection.id == connection_id) if connection_id else None
+    return await _one(info, LLMConnection.id == connection_id) if connection_id else None
 
 
 @strawberry.type
@@ -56,11 +58,11 @@ class ConnectionQueries:
         if id is not None:
             return await resolve_connection_node(info, id)
         assert name is not None
-        return await _one(LLMConnection.name_key == name.strip().casefold())
+        return await _one(info, LLMConnection.name_key == name.strip().casefold())
 
     @strawberry.field(description="The connection used when nothing more specific is configured.")
     async def default_connection(self, info: Info) -> LLMConnectionType | None:
-        return await _one(LLMConnection.is_default == True)  # noqa: E712
+        return await _one(info, LLMConnection.is_default == True)  # noqa: E712
 
     @strawberry.field(
         description="Connections, filtered and ordered, in Relay pages (first is capped at 500)."
@@ -77,6 +79,7 @@ class ConnectionQueries:
     ) -> Connection[LLMConnectionType]:
         request = page_request(first, after, last, before)
         query = _connection_query(info, filter, order_by)
+        query.scope.extend(visible(info.context.viewer, await info.context.org_settings()))
         page = await load_page(lambda: list_connections(query, request))
         return build_connection(
             page,

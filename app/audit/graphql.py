@@ -1,0 +1,134 @@
+"""The audit trail, queryable by target, actor, action and time range."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission
+from strawberry.scalars import JSON
+
+from app.audit.service import Target, diff, record
+from app.connections.records import load_json
+from app.db.pagination import OrderKey, count_rows, keyset_page
+from app.db.tables import AuditEvent
+from app.graphql.context import Info
+from app.graphql.ids import from_global_id, to_global_id
+from app.graphql.node import Node
+from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.graphql.permissions import IsAdmin
+
+ADMIN: list[type[BasePermission]] = [IsAdmin]
+
+
+@strawberry.type
+class FieldChange:
+    field: str
+    old: JSON | None = None
+    new: JSON | None = None
+    secret: bool = strawberry.field(
+        default=False, description="A secret changed; its values are never recorded."
+    )
+
+
+@strawberry.type(name="AuditEvent")
+class AuditEventType(Node):
+    at: datetime
+    action: str
+    actor_id: strawberry.ID | None
+    actor_name: str | None
+    target_type: str
+    target_id: strawberry.ID | None
+    target_name: str | None
+    request_id: str | None
+    changes: list[FieldChange]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> AuditEventType:
+        return cls(
+            id=to_global_id("AuditEvent", row["id"]),
+            at=row["at"],
+            action=row["action"],
+            actor_id=to_global_id("User", row["actor_id"]) if row["actor_id"] else None,
+            actor_name=row["actor_name"],
+            target_type=row["target_type"],
+            target_id=strawberry.ID(row["target_id"]) if row["target_id"] else None,
+            target_name=row["target_name"],
+            request_id=row["request_id"],
+            changes=[
+                FieldChange(
+                    field=c["field"],
+                    old=c.get("old"),
+                    new=c.get("new"),
+                    secret=bool(c.get("secret")),
+                )
+                for c in load_json(row["changes"])
+            ],
+        )
+
+
+@strawberry.input
+class AuditFilter:
+    target_id: strawberry.ID | None = None
+    actor_id: strawberry.ID | None = None
+    action: str | None = strawberry.field(
+        default=None, description='Exact, or a prefix ending in "." (e.g. "connection.").'
+    )
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _conditions(f: AuditFilter) -> list[Any]:
+    where: list[Any] = []
+    if f.target_id:
+        where.append(AuditEvent.target_id == f.target_id)
+    if f.actor_id:
+        parsed = from_global_id(f.actor_id)
+        actor = uuid.UUID(parsed[1]) if parsed and parsed[0] == "User" else uuid.UUID(int=0)
+        where.append(AuditEvent.actor_id == actor)
+    if f.action:
+        where.append(
+            AuditEvent.action.like(f.action + "%")
+            if f.action.endswith(".")
+            else AuditEvent.action == f.action
+        )
+    if f.since:
+        where.append(AuditEvent.at >= f.since)
+    if f.until:
+        where.append(AuditEvent.at < f.until)
+    return where
+
+
+@strawberry.type
+class AuditQueries:
+    @strawberry.field(
+        permission_classes=ADMIN, description="Newest first. Append-only: the API never edits it."
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        filter: AuditFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEventType]:
+        where = _conditions(filter or AuditFilter())
+        keys = [OrderKey(AuditEvent.at, descending=True), OrderKey(AuditEvent.id, descending=True)]
+        request = page_request(first, after)
+        page = await load_page(lambda: keyset_page(AuditEvent, where, keys, request))
+        return build_connection(page, AuditEventType.of, lambda: count_rows(AuditEvent, where))
+
+
+async def audit(
+    info: Info,
+    action: str,
+    target: Target,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    secret_fields: tuple[str, ...] = (),
+    changes: list[dict[str, Any]] | None = None,
+) -> None:
+    """Record a write by the viewer of this request."""
+    found = changes if changes is not None else diff(before, after, secret_fields)
+    await record(info.context.actor, action, target, found)

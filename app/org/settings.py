@@ -1,0 +1,46 @@
+"""Organisation-wide switches, stored in the database so every instance sees the same."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from app.connections.records import load_json
+from app.db.engine import write_transaction
+from app.db.tables import AppSetting
+
+
+@dataclass(frozen=True)
+class OrgSettings:
+    allow_direct_connections: bool = True  # members may keep personal connections
+    allow_secret_reveal: bool = False  # admins may read a stored secret back (audited)
+
+
+async def load_org_settings() -> OrgSettings:
+    rows = await AppSetting.select(AppSetting.key, AppSetting.value)
+    stored = {row["key"]: load_json(row["value"]) for row in rows}
+    known = {f.name for f in fields(OrgSettings)}
+    return replace(OrgSettings(), **{k: v for k, v in stored.items() if k in known})
+
+
+async def save_org_settings(changes: dict[str, Any]) -> tuple[OrgSettings, OrgSettings]:
+    """Apply `changes`; return (before, after)."""
+    async with write_transaction(AppSetting._meta.db):
+        before = await load_org_settings()
+        after = replace(before, **changes)
+        now = datetime.now(UTC)
+        for key, value in asdict(after).items():
+            if getattr(before, key) == value and key not in changes:
+                continue
+            updated = (
+                await AppSetting.update(
+                    {AppSetting.value: json.dumps(value), AppSetting.updated_at: now}
+                )
+                .where(AppSetting.key == key)
+                .returning(AppSetting.key)
+            )
+            if not updated:
+                await AppSetting.insert(AppSetting(key=key, value=json.dumps(value)))
+    return before, after
