@@ -33,6 +33,14 @@ async def _check_connection_and_model(connection_id: uuid.UUID | None, model: st
         return [
             Problem(("input", "connectionId"), ErrorCode.NOT_FOUND, "no connection with this id")
         ]
+    if connection.owner_id is not None:
+        return [
+            Problem(
+                ("input", "connectionId"),
+                ErrorCode.NOT_ALLOWED,
+                "endpoints are shared: they cannot use a personal connection",
+            )
+        ]
     offered = await ConnectionModel.select(ConnectionModel.exposed_id).where(
         ConnectionModel.connection == connection_id
     )

@@ -15,7 +15,8 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from app.auth.graphql import AuthQuery, TokenMutations, User
+from app.audit.graphql import AuditQueries
+from app.auth.graphql import AuthQuery, TokenMutations, TokenQueries, User
 from app.connections.graphql.mutations import ConnectionMutations
 from app.connections.graphql.queries import ConnectionQueries
 from app.connections.graphql.reveal import RevealMutations
@@ -26,7 +27,7 @@ from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.graphql.errors import should_mask
 from app.graphql.node import NodeQuery
 from app.models.graphql import Model, ModelMutations, ModelQueries
-from app.org.graphql import SettingsMutations
+from app.org.graphql import SettingsMutations, SettingsQueries
 from app.providers.graphql import ProviderQueries
 
 MAX_DEPTH = 12
@@ -36,7 +37,15 @@ MAX_TOKENS = 5000
 
 @strawberry.type
 class Query(
-    NodeQuery, AuthQuery, ConnectionQueries, DependentQueries, ModelQueries, ProviderQueries
+    NodeQuery,
+    AuthQuery,
+    TokenQueries,
+    ConnectionQueries,
+    DependentQueries,
+    ModelQueries,
+    ProviderQueries,
+    SettingsQueries,
+    AuditQueries,
 ):
     pass
 
