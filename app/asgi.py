@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Response, get
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.exceptions import TooManyRequestsException
 from litestar.static_files import create_static_files_router
 
 from app.connections.service import ConnectionService
@@ -22,7 +24,13 @@ from app.db.engine import (
 )
 from app.graphql.context import Services
 from app.graphql.http import graphiql, graphql_endpoint
-from app.graphql.schema import schema
+from app.graphql.limits import (
+    STORE_NAME,
+    rate_limit_middleware,
+    rate_limit_store,
+    too_many_requests,
+)
+from app.graphql.schema import build_schema
 from app.models.service import ModelService
 from app.providers.gateway import ProviderGateway
 from app.providers.http import HttpLimits, Outbound, build_client
@@ -92,6 +100,7 @@ def create_app(
     settings: Settings | None = None,
     keyring: Keyring | None = None,
     resolve: Resolver | None = None,
+    store_namespace: str = "switchboard-rate-limit",
 ) -> Litestar:
     """The app. `resolve` replaces DNS for provider calls (tests map names to addresses)."""
     settings = settings or get_settings()
@@ -109,12 +118,20 @@ def create_app(
 
     state: dict[str, Any] = {
         "engine": engine,
-        "schema": schema,
+        "schema": build_schema(introspection=settings.introspection),
         "settings": settings,
         "keyring": keyring,
         "outbound": outbound,
         "services": build_services(settings, keyring, outbound),
     }
+    cors = None
+    if settings.cors_origins:
+        cors = CORSConfig(
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["authorization", "content-type", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+        )
     return Litestar(
         route_handlers=[
             graphql_endpoint,
@@ -125,5 +142,9 @@ def create_app(
         lifespan=[lifespan],
         state=State(state),
         openapi_config=None,
+        cors_config=cors,
+        middleware=rate_limit_middleware(settings),
+        stores={STORE_NAME: rate_limit_store(settings, store_namespace)},
+        exception_handlers={TooManyRequestsException: too_many_requests},
         logging_config=None,  # app.settings.configure_logging owns logging
     )

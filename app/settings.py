@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -41,6 +41,11 @@ class Settings:
     provider_read_timeout: float = 20.0
     provider_max_response_bytes: int = 8 * 1024 * 1024
     refresh_concurrency: int = 128
+    cors_origins: tuple[str, ...] = ()
+    introspection: bool = True
+    redis_url: str | None = None
+    rate_limit_mutations: int = 120  # per token per minute
+    rate_limit_tests: int = 20  # testConnection calls per token per minute
 
     @property
     def is_production(self) -> bool:
@@ -105,6 +110,39 @@ def _number(
     return value
 
 
+def _origins(environ: Mapping[str, str]) -> tuple[str, ...]:
+    items = tuple(
+        o.strip().rstrip("/")
+        for o in environ.get("SWITCHBOARD_CORS_ORIGINS", "").split(",")
+        if o.strip()
+    )
+    for origin in items:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise SettingsError(
+                "SWITCHBOARD_CORS_ORIGINS",
+                f"{origin!r} is not an origin like https://app.example.com",
+            )
+    return items
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(name, f"must be true or false, got {raw!r}")
+
+
+def _redis_url(environ: Mapping[str, str]) -> str | None:
+    url = environ.get("REDIS_URL", "").strip() or None
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("REDIS_URL", "must look like redis://host:6379/0")
+    return url
+
+
 def _optional(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
@@ -133,6 +171,17 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             )
         ),
         refresh_concurrency=int(_number(environ, "SWITCHBOARD_REFRESH_CONCURRENCY", 128, 1, 1024)),
+        cors_origins=_origins(environ),
+        redis_url=_redis_url(environ),
+        rate_limit_mutations=int(
+            _number(environ, "SWITCHBOARD_RATE_LIMIT_MUTATIONS", 120, 1, 1_000_000)
+        ),
+        rate_limit_tests=int(_number(environ, "SWITCHBOARD_RATE_LIMIT_TESTS", 20, 1, 1_000_000)),
+    )
+    settings = replace(
+        settings,
+        # Introspection is a development convenience: off in production unless asked for.
+        introspection=_flag(environ, "SWITCHBOARD_INTROSPECTION", not settings.is_production),
     )
     if settings.admin_token is not None:
         from app.auth.tokens import MIN_TOKEN_LENGTH, TOKEN_PREFIX

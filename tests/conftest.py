@@ -129,6 +129,9 @@ TEST_SETTINGS = {
     "SWITCHBOARD_PROVIDER_READ_TIMEOUT": "1",
     "SWITCHBOARD_PROVIDER_MAX_RESPONSE_BYTES": str(1024 * 1024),
     "SWITCHBOARD_REFRESH_CONCURRENCY": "4",
+    # Generous limits for the suite; test_hardening builds an app with tight ones.
+    "SWITCHBOARD_RATE_LIMIT_MUTATIONS": "100000",
+    "SWITCHBOARD_RATE_LIMIT_TESTS": "100000",
 }
 
 
