@@ -27,7 +27,7 @@ TEST_FIELD = "testConnection"
 
 @lru_cache(maxsize=512)
 def _operation(query: str) -> tuple[bool, bool]:
-    """(is a mutation, calls testConnection) for a GraphQL document; (False, False) if unparseable."""
+    """(is a mutation, calls testConnection); (False, False) for an unparseable document."""
     try:
         document = parse(query)
     except GraphQLError:
@@ -81,7 +81,7 @@ class CacheGraphQLBody:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/graphql":
+        if scope["type"] == "http" and scope.get("method") == "POST" and scope["path"] == "/graphql":
             await Request(scope, receive).body()
         await self.app(scope, receive, send)
 
