@@ -81,7 +81,8 @@ class CacheGraphQLBody:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("method") == "POST" and scope["path"] == "/graphql":
+        is_http = scope["type"] == "http"
+        if is_http and scope.get("method") == "POST" and scope["path"] == "/graphql":
             await Request(scope, receive).body()
         await self.app(scope, receive, send)
 
