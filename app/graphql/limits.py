@@ -10,7 +10,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from litestar import Request, Response
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -40,7 +40,7 @@ def _operation(query: str) -> tuple[bool, bool]:
         ):
             mutation = True
             tests = tests or any(
-                getattr(s, "name", None) and s.name.value == TEST_FIELD
+                isinstance(s, FieldNode) and s.name.value == TEST_FIELD
                 for s in definition.selection_set.selections
             )
     return mutation, tests
