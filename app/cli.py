@@ -124,6 +124,9 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--user", required=True, help="user name (created if new)")
     token.add_argument("--role", choices=["ADMIN", "MEMBER"], default="MEMBER")
     token.add_argument("--name", default="cli token", help="what the token is for")
+    keys = commands.add_parser("keys", help="master key rotation: add, rewrap, status, retire ID")
+    keys.add_argument("action", choices=["add", "rewrap", "status", "retire"])
+    keys.add_argument("key_id", nargs="?", help="the key id (add: optional; retire: required)")
     schema = commands.add_parser("export-schema", help="write schema.graphql from the code")
     schema.add_argument("--check", action="store_true", help="fail if schema.graphql is stale")
     args = parser.parse_args(argv)
@@ -139,6 +142,13 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(migrate())
     elif args.command == "create-token":
         asyncio.run(create_token(args.user, args.role, args.name))
+    elif args.command == "keys":
+        from app.security.keys_command import run_keys_command
+
+        try:
+            asyncio.run(run_keys_command(args.action, args.key_id))
+        except SettingsError as exc:
+            fail(f"configuration error: {exc}")
     elif args.command == "export-schema":
         export_schema(args.check)
 

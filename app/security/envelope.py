@@ -37,8 +37,14 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _aad(context: str, key_id: str, part: str) -> bytes:
-    return f"switchboard/{FORMAT}/{part}/{key_id}/{context}".encode()
+def _dek_aad(context: str, key_id: str) -> bytes:
+    """Binds a wrapped data key to its key id and to the row and field it serves."""
+    return f"switchboard/{FORMAT}/dek/{key_id}/{context}".encode()
+
+
+def _data_aad(context: str) -> bytes:
+    """Binds the secret to its row and field. No key id: re-wrapping never touches this part."""
+    return f"switchboard/{FORMAT}/data/{context}".encode()
 
 
 def seal(keyring: Keyring, plaintext: str, context: str) -> str:
@@ -47,13 +53,35 @@ def seal(keyring: Keyring, plaintext: str, context: str) -> str:
     kek = keyring.keys[key_id]
     data_key = AESGCM.generate_key(bit_length=256)
     wrap_nonce, nonce = os.urandom(NONCE_BYTES), os.urandom(NONCE_BYTES)
-    wrapped = AESGCM(kek).encrypt(wrap_nonce, data_key, _aad(context, key_id, "dek"))
-    sealed = AESGCM(data_key).encrypt(nonce, plaintext.encode(), _aad(context, key_id, "data"))
+    wrapped = AESGCM(kek).encrypt(wrap_nonce, data_key, _dek_aad(context, key_id))
+    sealed = AESGCM(data_key).encrypt(nonce, plaintext.encode(), _data_aad(context))
     return "$".join((FORMAT, key_id, _b64(wrap_nonce + wrapped), _b64(nonce + sealed)))
 
 
 def key_id_of(stored: str) -> str:
     return stored.split("$", 2)[1]
+
+
+def rewrap(keyring: Keyring, stored: str, context: str) -> str:
+    """The same secret with its data key wrapped by the primary key. The secret itself is never
+    decrypted: only the 32-byte data key is unwrapped and wrapped again."""
+    fmt, key_id, wrapped_part, data_part = stored.split("$")
+    primary = keyring.primary_id
+    if key_id == primary:
+        return stored
+    old = keyring.key(key_id)
+    if old is None:
+        raise SecretUnavailable(key_id, "that key is not in the keyring")
+    wrapped = _unb64(wrapped_part)
+    try:
+        data_key = AESGCM(old).decrypt(
+            wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _dek_aad(context, key_id)
+        )
+    except InvalidTag:
+        raise SecretUnavailable(key_id, "wrong key, or the value belongs elsewhere") from None
+    nonce = os.urandom(NONCE_BYTES)
+    rewrapped = AESGCM(keyring.keys[primary]).encrypt(nonce, data_key, _dek_aad(context, primary))
+    return "$".join((fmt, primary, _b64(nonce + rewrapped), data_part))
 
 
 def open_sealed(keyring: Keyring, stored: str, context: str) -> str:
@@ -69,11 +97,9 @@ def open_sealed(keyring: Keyring, stored: str, context: str) -> str:
     try:
         wrapped, data = _unb64(wrapped_part), _unb64(data_part)
         data_key = AESGCM(kek).decrypt(
-            wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _aad(context, key_id, "dek")
+            wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _dek_aad(context, key_id)
         )
-        plain = AESGCM(data_key).decrypt(
-            data[:NONCE_BYTES], data[NONCE_BYTES:], _aad(context, key_id, "data")
-        )
+        plain = AESGCM(data_key).decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], _data_aad(context))
     except (InvalidTag, ValueError):
         raise SecretUnavailable(key_id, "wrong key, or the value belongs elsewhere") from None
     return plain.decode()

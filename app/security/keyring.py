@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,12 +28,19 @@ KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 KEY_BYTES = 32
 
 
-@dataclass(frozen=True)
+@dataclass
 class Keyring:
+    """Key-encryption keys. One loaded from a key file re-reads it when it meets a key id it does
+    not know, so a running service follows `keys add` and `keys rewrap` without a restart."""
+
     primary_id: str
     keys: Mapping[str, bytes]
+    path: Path | None = field(default=None, compare=False)
 
     def key(self, key_id: str) -> bytes | None:
+        if key_id not in self.keys and self.path is not None and self.path.exists():
+            fresh = read_key_file(self.path)
+            self.primary_id, self.keys = fresh.primary_id, fresh.keys
         return self.keys.get(key_id)
 
 
@@ -80,7 +87,7 @@ def read_key_file(path: Path) -> Keyring:
     keys = {kid: _decode_key(kid, enc, variable) for kid, enc in encoded_keys.items()}
     if primary not in keys:
         raise SettingsError(variable, f"primary key {primary!r} is not in {path}")
-    return Keyring(primary_id=primary, keys=keys)
+    return Keyring(primary_id=primary, keys=keys, path=path)
 
 
 def write_key_file(path: Path, keyring: Keyring) -> None:
@@ -111,6 +118,7 @@ def load_keyring(settings: Settings) -> Keyring:
     key_id = new_key_id()
     keyring = Keyring(primary_id=key_id, keys={key_id: secrets.token_bytes(KEY_BYTES)})
     write_key_file(settings.key_file, keyring)
+    keyring.path = settings.key_file
     log.warning(
         "Created a new encryption key file %s (mode 0600). Back it up: without it the stored "
         "secrets cannot be read. In production set SWITCHBOARD_ENCRYPTION_KEYS instead.",

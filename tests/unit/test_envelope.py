@@ -75,3 +75,16 @@ def test_key_file_round_trip(tmp_path):
     path.write_text(json.dumps({"primary": "zz", "keys": {}}))
     with pytest.raises(SettingsError, match="SWITCHBOARD_KEY_FILE"):
         read_key_file(path)
+
+
+def test_rewrap_changes_only_the_wrapped_key():
+    from app.security.envelope import rewrap
+
+    old = Keyring(primary_id="k1", keys={"k1": bytes(range(32))})
+    both = Keyring(primary_id="k2", keys={"k1": bytes(range(32)), "k2": bytes(32)})
+    sealed = seal(old, "secret", "c")
+    moved = rewrap(both, sealed, "c")
+    assert key_id_of(moved) == "k2" and moved.rsplit("$", 1)[1] == sealed.rsplit("$", 1)[1]
+    assert open_sealed(Keyring("k2", {"k2": bytes(32)}), moved, "c") == "secret"
+    with pytest.raises(SecretUnavailable):
+        rewrap(both, sealed, "elsewhere")
