@@ -7,6 +7,8 @@ from datetime import datetime
 import strawberry
 from strawberry.permission import BasePermission
 
+from app.audit.graphql import audit
+from app.audit.service import Target
 from app.connections.graphql.types import LLMConnectionType, Provider, VerificationStatus
 from app.db.pagination import Page
 from app.errors import ErrorCode, Problem
@@ -176,6 +178,15 @@ class ModelMutations:
         if connection_id and not results:
             problem = Problem(("connectionId",), ErrorCode.NOT_FOUND, "no connection with this id")
             return RefreshModelsPayload(results=[], user_errors=user_errors([problem]))
+        await audit(
+            info,
+            "models.refresh",
+            Target("LLMConnection", connection_id, None),
+            changes=[
+                {"field": "refreshed", "old": None, "new": len(results)},
+                {"field": "failed", "old": None, "new": sum(not r.ok for r in results)},
+            ],
+        )
         return RefreshModelsPayload(results=[ModelRefresh.of(r) for r in results], user_errors=[])
 
     @strawberry.mutation(
@@ -187,5 +198,11 @@ class ModelMutations:
             problem = Problem(("id",), ErrorCode.NOT_FOUND, "no model with this id")
             return ModelPayload(model=None, user_errors=user_errors([problem]))
         await set_model_enabled(model_id, enabled)
+        await audit(
+            info,
+            "model.set_enabled",
+            Target("Model", id, model_id),
+            changes=[{"field": "enabled", "old": None, "new": enabled}],
+        )
         found = await listing.entries([model_id])
         return ModelPayload(model=Model.of(found[0]) if found else None, user_errors=[])

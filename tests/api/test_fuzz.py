@@ -92,7 +92,9 @@ def _check(response: httpx.Response, payload_key: str, sent: dict[str, Any]) -> 
         assert error["message"] and error["code"] in {"VALIDATION", "NOT_ALLOWED", "DUPLICATE_NAME"}
     key = sent.get("apiKey")
     # The key may not come back, unless the same text was also sent in a non-secret field.
-    public = {k: v for k, v in sent.items() if k not in ("apiKey", "serviceAccountJson", "customHeaders")}
+    public = {
+        k: v for k, v in sent.items() if k not in ("apiKey", "serviceAccountJson", "customHeaders")
+    }
     public["headerNames"] = [h.get("name") for h in sent.get("customHeaders") or []]
     if isinstance(key, str) and len(key) > 8 and key not in json.dumps(public, ensure_ascii=False):
         assert key not in response.text, "a secret came back"
@@ -132,8 +134,12 @@ async def _scenario(database_url: str, cases: list[tuple[str, str, dict[str, Any
 def test_fuzzed_inputs_never_break_the_api(database_url, app):
     """Sync on purpose: Hypothesis drives each example on its own event loop and engine."""
 
-    @settings(max_examples=int(os.environ.get("SWITCHBOARD_FUZZ_EXAMPLES", "40")), deadline=None,
-              derandomize=os.environ.get("CI") == "true", suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=int(os.environ.get("SWITCHBOARD_FUZZ_EXAMPLES", "40")),
+        deadline=None,
+        derandomize=os.environ.get("CI") == "true",
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.lists(creates, min_size=1, max_size=4))
     def run(cases: list[tuple[str, str, dict[str, Any]]]) -> None:
         asyncio.run(_scenario(database_url, cases))

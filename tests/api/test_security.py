@@ -285,3 +285,63 @@ async def test_settings_are_audited(admin):
     assert events[0]["changes"] == [
         {"field": "allow_secret_reveal", "old": False, "new": True, "secret": False}
     ]
+
+
+async def test_every_kind_of_write_is_audited(admin, member, other):
+    conn = await create(admin, name="base", provider="OLLAMA", modelIds=["m"])
+    ep = (
+        await admin(
+            'mutation($c: ID!) { createEndpoint(input: {name: "e", connectionId: $c, model: "m"}) { endpoint { id } } }',
+            {"c": conn["id"]},
+        )
+    )["createEndpoint"]["endpoint"]
+    await admin(
+        'mutation($id: ID!) { updateEndpoint(id: $id, input: {description: "d"}) { userErrors { code } } }',
+        {"id": ep["id"]},
+    )
+    await admin("mutation($id: ID!) { deleteEndpoint(id: $id) { deletedId } }", {"id": ep["id"]})
+    ws = (await admin('mutation { createWorkspace(input: {name: "w"}) { workspace { id } } }'))[
+        "createWorkspace"
+    ]["workspace"]
+    await admin("mutation($id: ID!) { deleteWorkspace(id: $id) { deletedId } }", {"id": ws["id"]})
+    model = (await admin("{ models { nodes { id } } }"))["models"]["nodes"][0]
+    await admin(
+        "mutation($id: ID!) { setModelEnabled(id: $id, enabled: false) { userErrors { code } } }",
+        {"id": model["id"]},
+    )
+    await admin("mutation { refreshModels { results { ok } } }")
+    actions = [e["action"] for e in (await admin(AUDIT, {"first": 50}))["auditEvents"]["nodes"]]
+    for action in (
+        "connection.create",
+        "endpoint.create",
+        "endpoint.update",
+        "endpoint.delete",
+        "workspace.create",
+        "workspace.delete",
+        "model.set_enabled",
+        "models.refresh",
+    ):
+        assert action in actions, action
+    update = next(
+        e
+        for e in (await admin(AUDIT, {"f": {"action": "endpoint.update"}}))["auditEvents"]["nodes"]
+    )
+    assert {"field": "description", "old": None, "new": "d", "secret": False} in update["changes"]
+
+
+async def test_a_member_cannot_resolve_another_members_connection(member, other):
+    mine = await _personal(member)
+    theirs = (
+        await other(
+            "query($c: ID) { resolveConnection(connectionId: $c) { connection { id } userErrors { code } } }",
+            {"c": mine["id"]},
+        )
+    )["resolveConnection"]
+    assert theirs["connection"] is None and theirs["userErrors"][0]["code"] == "NOT_FOUND"
+    own = (
+        await member(
+            "query($c: ID) { resolveConnection(connectionId: $c) { connection { name } source } }",
+            {"c": mine["id"]},
+        )
+    )["resolveConnection"]
+    assert own == {"connection": {"name": "mine"}, "source": "EXPLICIT"}

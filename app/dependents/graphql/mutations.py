@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
+from app.audit.graphql import audit
+from app.audit.service import Target
+from app.audit.snapshots import endpoint_snapshot, workspace_snapshot
 from app.connections.inputs import UNSET
 from app.dependents.endpoints import EndpointService, endpoint_not_found
 from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.dependents.inputs import EndpointInput, WorkspaceInput
+from app.dependents.records import fetch_endpoint, fetch_workspace
 from app.dependents.workspaces import WorkspaceService, workspace_not_found
 from app.graphql.context import Info
 from app.graphql.errors import UserError, user_errors
@@ -103,6 +108,43 @@ def _workspace_payload(result: Any) -> WorkspacePayload:
     return WorkspacePayload(workspace=WorkspaceType.of(result), user_errors=[])
 
 
+KINDS: dict[
+    str, tuple[Callable[[Any], dict[str, Any] | None], Callable[[uuid.UUID], Awaitable[Any]]]
+] = {
+    "Endpoint": (endpoint_snapshot, fetch_endpoint),
+    "Workspace": (workspace_snapshot, fetch_workspace),
+}
+
+
+async def _audited(info: Info, kind: str, action: str, before: Any, result: Any) -> None:
+    """Record a successful write (a record, or the id of a deleted one) in the audit trail."""
+    if isinstance(result, list):
+        return
+    after = None if isinstance(result, uuid.UUID) else result
+    subject = after or before
+    snapshot, _ = KINDS[kind]
+    target = Target(kind, to_global_id(kind, subject.id), subject.name)
+    await audit(info, f"{kind.lower()}.{action}", target, snapshot(before), snapshot(after))
+
+
+async def _before(kind: str, object_id: uuid.UUID | None) -> Any:
+    _, fetch = KINDS[kind]
+    return await fetch(object_id) if object_id else None
+
+
+async def _delete(
+    info: Info, kind: str, global_id: str, delete: Any, missing: Any
+) -> tuple[Any, list[UserError]]:
+    """Delete an endpoint or a workspace: (the deleted global id or None, userErrors)."""
+    object_id = uuid_of(global_id, kind)
+    before = await _before(kind, object_id)
+    result = await delete(object_id) if object_id else [missing()]
+    if isinstance(result, list):
+        return None, user_errors(result)
+    await _audited(info, kind, "delete", before, result)
+    return to_global_id(kind, result), []
+
+
 @strawberry.type
 class DependentMutations:
     @strawberry.mutation(permission_classes=ADMIN)
@@ -114,7 +156,9 @@ class DependentMutations:
             description=input.description,
             config=input.config,
         )
-        return _endpoint_payload(await EndpointService().create(data))
+        result = await EndpointService().create(data)
+        await _audited(info, "Endpoint", "create", None, result)
+        return _endpoint_payload(result)
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def update_endpoint(
@@ -132,24 +176,26 @@ class DependentMutations:
             connection_id=connection if connection is UNSET else _connection(connection),
             expected_version=UNSET if input.expected_version is None else input.expected_version,
         )
-        return _endpoint_payload(await EndpointService().update(endpoint_id, data))
+        before = await _before("Endpoint", endpoint_id)
+        result = await EndpointService().update(endpoint_id, data)
+        await _audited(info, "Endpoint", "update", before, result)
+        return _endpoint_payload(result)
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def delete_endpoint(self, info: Info, id: strawberry.ID) -> DeleteEndpointPayload:
-        endpoint_id = uuid_of(id, "Endpoint")
-        result = (
-            await EndpointService().delete(endpoint_id) if endpoint_id else [endpoint_not_found()]
+        deleted, errors = await _delete(
+            info, "Endpoint", id, EndpointService().delete, endpoint_not_found
         )
-        if isinstance(result, list):
-            return DeleteEndpointPayload(deleted_id=None, user_errors=user_errors(result))
-        return DeleteEndpointPayload(deleted_id=to_global_id("Endpoint", result), user_errors=[])
+        return DeleteEndpointPayload(deleted_id=deleted, user_errors=errors)
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def create_workspace(self, info: Info, input: CreateWorkspaceInput) -> WorkspacePayload:
         data = WorkspaceInput(
             name=input.name, default_connection_id=_connection(input.default_connection_id)
         )
-        return _workspace_payload(await WorkspaceService().create(data))
+        result = await WorkspaceService().create(data)
+        await _audited(info, "Workspace", "create", None, result)
+        return _workspace_payload(result)
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def update_workspace(
@@ -164,16 +210,14 @@ class DependentMutations:
             default_connection_id=default if default is UNSET else _connection(default),
             expected_version=UNSET if input.expected_version is None else input.expected_version,
         )
-        return _workspace_payload(await WorkspaceService().update(workspace_id, data))
+        before = await _before("Workspace", workspace_id)
+        result = await WorkspaceService().update(workspace_id, data)
+        await _audited(info, "Workspace", "update", before, result)
+        return _workspace_payload(result)
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def delete_workspace(self, info: Info, id: strawberry.ID) -> DeleteWorkspacePayload:
-        workspace_id = uuid_of(id, "Workspace")
-        result = (
-            await WorkspaceService().delete(workspace_id)
-            if workspace_id
-            else [workspace_not_found()]
+        deleted, errors = await _delete(
+            info, "Workspace", id, WorkspaceService().delete, workspace_not_found
         )
-        if isinstance(result, list):
-            return DeleteWorkspacePayload(deleted_id=None, user_errors=user_errors(result))
-        return DeleteWorkspacePayload(deleted_id=to_global_id("Workspace", result), user_errors=[])
+        return DeleteWorkspacePayload(deleted_id=deleted, user_errors=errors)

@@ -8,6 +8,8 @@ from typing import Any
 import strawberry
 from piccolo.columns.combination import WhereRaw
 
+from app.connections.access import can_see
+from app.connections.records import fetch_connection
 from app.db.pagination import OrderKey, PageRequest, count_rows, keyset_page, like_pattern
 from app.db.tables import Endpoint, Workspace
 from app.dependents.graphql.types import (
@@ -147,6 +149,12 @@ class DependentQueries:
         workspace = uuid_of(workspace_id, "Workspace") if workspace_id else None
         if connection_id and explicit is None:
             return ConnectionResolution.of(_missing("connectionId", "connection"))
+        if explicit is not None:
+            record = await fetch_connection(explicit)
+            if record is None or not can_see(
+                info.context.viewer, await info.context.org_settings(), record
+            ):
+                return ConnectionResolution.of(_missing("connectionId", "connection"))
         if workspace_id and workspace is None:
             return ConnectionResolution.of(_missing("workspaceId", "workspace"))
         return ConnectionResolution.of(await resolve_connection(explicit, workspace))
