@@ -26,10 +26,10 @@ def connection_snapshot(r: ConnectionRecord | None) -> dict[str, Any] | None:
         "tags": list(r.tags),
         "enabled": r.enabled,
         "isDefault": r.is_default,
-        "customHeaderNames": [h.name for h in r.custom_headers],
+        "customHeaderNames": [h.name for h in r.custom_headers] or None,
         "apiKey": r.api_key_sealed,
         "serviceAccountJson": r.service_account_sealed,
-        "customHeaderValues": [h.sealed for h in r.custom_headers],
+        "customHeaderValues": [h.sealed for h in r.custom_headers] or None,
     }
 
 
