@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import io
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from app.security.keyring import Keyring, load_keyring
@@ -26,6 +27,30 @@ def fail(message: str) -> None:
     raise SystemExit(2)
 
 
+MIGRATION_LOCK_ID = 0x5357_4221  # "SWB!": one migrator at a time across instances
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(database_url: str) -> AsyncIterator[None]:
+    """Several instances starting at once against PostgreSQL take turns migrating (a session
+    advisory lock); SQLite needs none, its file lock already serialises writers."""
+    from app.db.urls import parse_database_url
+
+    target = parse_database_url(database_url)
+    if target.kind != "postgres":
+        yield
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(target.postgres_dsn)
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        yield
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+        await connection.close()
+
+
 async def migrate(quiet: bool = False) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
@@ -34,8 +59,9 @@ async def migrate(quiet: bool = False) -> None:
     settings = get_settings()
     await open_engine(engine_from_url(settings.database_url))  # WAL mode for SQLite
     output = io.StringIO()
-    with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
-        result = await run_forwards(app_name="switchboard")
+    async with migration_lock(settings.database_url):
+        with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
+            result = await run_forwards(app_name="switchboard")
     if not result.success:
         fail(f"migrations failed: {result.message}\n{output.getvalue()}")
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.connections.inputs import ConnectionInput
-from app.connections.plan import ConnectionPlan, plan_connection
+from app.connections.plan import plan_connection
+from app.connections.plan_types import ConnectionPlan
 from app.connections.records import ConnectionRecord, StoredHeader, fetch_connection
 from app.connections.secrets import (
     API_KEY_FIELD,

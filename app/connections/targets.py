@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.connections.plan import ConnectionPlan
+from app.connections.plan_types import ConnectionPlan
 from app.connections.records import ConnectionRecord
 from app.connections.secrets import (
     API_KEY_FIELD,

@@ -79,3 +79,27 @@ async def test_database_refuses_a_second_default(app, clean_db):
             )
         )
     assert is_unique_violation(caught.value)
+
+
+async def test_instances_starting_together_migrate_once_on_postgres():
+    """Several instances behind a load balancer start at once: they take turns (advisory lock)."""
+    import asyncio
+
+    from tests.conftest import (
+        create_postgres_database,
+        drop_postgres_database,
+        postgres_database_url,
+        run_cli,
+    )
+
+    name = await create_postgres_database()
+    try:
+        env = {"DATABASE_URL": postgres_database_url(name)}
+        results = await asyncio.gather(
+            *(asyncio.to_thread(run_cli, "migrate", env=env) for _ in range(3))
+        )
+        assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+        ran = [r for r in results if "[forwards]... ok" in r.stdout]
+        assert len(ran) == 1, "exactly one instance applies the migrations"
+    finally:
+        await drop_postgres_database(name)

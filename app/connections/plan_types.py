@@ -1,0 +1,67 @@
+"""The plan a create or update turns into: every column decided, secrets kept, set or cleared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from app.errors import ErrorCode, Problem
+from app.providers.catalog import AuthMethod, Provider
+
+
+@dataclass(frozen=True)
+class SecretChange:
+    action: Literal["keep", "set", "clear"]
+    value: str | None = None
+
+
+KEEP = SecretChange("keep")
+CLEAR = SecretChange("clear")
+
+
+@dataclass(frozen=True)
+class HeaderPlan:
+    name: str
+    value: str | None  # None: keep the stored value of this header
+
+
+@dataclass
+class ConnectionPlan:
+    provider: Provider
+    name: str
+    description: str | None
+    auth_method: AuthMethod
+    base_url: str
+    config: dict[str, str]
+    prefix_id: str | None
+    model_ids: list[str]
+    tags: list[str]
+    enabled: bool
+    is_default: bool | None  # None: unchanged
+    api_key: SecretChange = KEEP
+    service_account: SecretChange = KEEP
+    headers: list[HeaderPlan] | None = None  # None: keep the stored headers
+
+    @property
+    def credentials_changed(self) -> bool:
+        return (
+            self.api_key.action != "keep"
+            or self.service_account.action != "keep"
+            or self.headers is not None
+        )
+
+
+@dataclass
+class Problems:
+    items: list[Problem] = field(default_factory=list)
+
+    def add(
+        self, path: tuple[str, ...], message: str, code: ErrorCode = ErrorCode.VALIDATION
+    ) -> None:
+        self.items.append(Problem(("input", *path), code, message))
+
+    def take(self, path: tuple[str, ...], checked: tuple[Any, str | None]) -> Any:
+        value, message = checked
+        if message:
+            self.add(path, message)
+        return value
