@@ -11,9 +11,10 @@ from app.connections.fields import check_description, check_name
 from app.connections.inputs import Unset, given
 from app.connections.records import fetch_connection
 from app.db.tables import ConnectionModel, Endpoint
-from app.db.writes import ensure_name_free, run_write, version_conflict, versioned_update
+from app.db.writes import ensure_name_free, versioned_update
 from app.dependents.inputs import EndpointInput
 from app.dependents.records import EndpointRecord, fetch_endpoint
+from app.dependents.rows import check_version, delete_row, written
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid
 
 MODEL_MAX = 300
@@ -112,8 +113,7 @@ class EndpointService:
             current = await fetch_endpoint(endpoint_id)
             if current is None:
                 raise ProblemsFound([endpoint_not_found()])
-            if isinstance(data.expected_version, int) and data.expected_version != current.version:
-                raise ProblemsFound([version_conflict(current.version)])
+            check_version(data.expected_version, current.version)
             values, problems = _checked_fields(data, current)
             connection_id = given(data.connection_id, current.connection_id)
             if not isinstance(data.connection_id, Unset) or not isinstance(data.model, Unset):
@@ -136,13 +136,7 @@ class EndpointService:
         return await self._written(write, endpoint_id)
 
     async def delete(self, endpoint_id: uuid.UUID) -> uuid.UUID | list[Problem]:
-        deleted = await Endpoint.delete().where(Endpoint.id == endpoint_id).returning(Endpoint.id)
-        return endpoint_id if deleted else [endpoint_not_found()]
+        return await delete_row(Endpoint, endpoint_id, endpoint_not_found())
 
-    async def _written(self, write: Any, endpoint_id: uuid.UUID) -> EndpointRecord | list[Problem]:
-        result = await run_write(Endpoint, write)
-        if isinstance(result, list):
-            return result
-        record = await fetch_endpoint(endpoint_id)
-        assert record is not None
-        return record
+    async def _written(self, write: Any, endpoint_id: uuid.UUID) -> Any:
+        return await written(Endpoint, write, endpoint_id, fetch_endpoint)

@@ -10,9 +10,10 @@ from app.connections.fields import check_name
 from app.connections.inputs import given
 from app.connections.records import fetch_connection
 from app.db.tables import Workspace
-from app.db.writes import ensure_name_free, run_write, version_conflict, versioned_update
+from app.db.writes import ensure_name_free, versioned_update
 from app.dependents.inputs import WorkspaceInput
 from app.dependents.records import WorkspaceRecord, fetch_workspace
+from app.dependents.rows import check_version, delete_row, written
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid
 
 
@@ -69,8 +70,7 @@ class WorkspaceService:
             current = await fetch_workspace(workspace_id)
             if current is None:
                 raise ProblemsFound([workspace_not_found()])
-            if isinstance(data.expected_version, int) and data.expected_version != current.version:
-                raise ProblemsFound([version_conflict(current.version)])
+            check_version(data.expected_version, current.version)
             name, problems = _checked_name(data, current)
             default = given(data.default_connection_id, current.default_connection_id)
             problems += await _check_default(default)
@@ -89,17 +89,7 @@ class WorkspaceService:
         return await self._written(write, workspace_id)
 
     async def delete(self, workspace_id: uuid.UUID) -> uuid.UUID | list[Problem]:
-        deleted = (
-            await Workspace.delete().where(Workspace.id == workspace_id).returning(Workspace.id)
-        )
-        return workspace_id if deleted else [workspace_not_found()]
+        return await delete_row(Workspace, workspace_id, workspace_not_found())
 
-    async def _written(
-        self, write: Any, workspace_id: uuid.UUID
-    ) -> WorkspaceRecord | list[Problem]:
-        result = await run_write(Workspace, write)
-        if isinstance(result, list):
-            return result
-        record = await fetch_workspace(workspace_id)
-        assert record is not None
-        return record
+    async def _written(self, write: Any, workspace_id: uuid.UUID) -> Any:
+        return await written(Workspace, write, workspace_id, fetch_workspace)
