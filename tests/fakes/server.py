@@ -46,10 +46,21 @@ class Answer:
     raw: bytes | None = None
 
 
+@dataclass
+class Concurrency:
+    """How many requests a group of fakes holds at once, and the most ever: proof of
+    concurrency that does not depend on timing."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    peak: int = 0
+
+
 class FakeServer:
     """Subclasses implement `route(seen) -> Answer` and `auth_error(seen) -> Answer | None`."""
 
     base_path = ""
+    concurrency: Concurrency | None = None
 
     def __init__(
         self, key: str | None = None, models: list[str] | None = None, port: int = 0
@@ -86,6 +97,19 @@ class FakeServer:
         return {"error": {"message": message, "type": "fake_error", "code": status}}
 
     def answer(self, seen: Seen) -> Answer:
+        tracker = self.concurrency
+        if tracker is None:
+            return self._answer(seen)
+        with tracker.lock:
+            tracker.in_flight += 1
+            tracker.peak = max(tracker.peak, tracker.in_flight)
+        try:
+            return self._answer(seen)
+        finally:
+            with tracker.lock:
+                tracker.in_flight -= 1
+
+    def _answer(self, seen: Seen) -> Answer:
         failure = self._failure(seen)
         if failure is not None:
             return failure
