@@ -63,6 +63,8 @@ class ConnectionService:
         plan, problems = plan_connection(data, None)
         if plan is None:
             return Outcome.failed(*problems)
+        if plan.is_default and owner_id is not None:
+            return Outcome.failed(_personal_default())
         connection_id = uuid.uuid4()
         values = self._row_values(plan, connection_id, None)
         values.update({"id": connection_id, "owner": owner_id, "is_default": False})
@@ -87,6 +89,8 @@ class ConnectionService:
             plan, problems = plan_connection(data, current)
             if plan is None:
                 raise ProblemsFound(problems)
+            if plan.is_default and current.owner_id is not None:
+                raise ProblemsFound([_personal_default()])
             await self._ensure_name_free(plan.name, connection_id)
             values = self._row_values(plan, connection_id, current)
             if plan.is_default is True and not current.is_default:
@@ -232,6 +236,12 @@ class ConnectionService:
             return StoredHeader(name=name, sealed=kept.sealed, hint=kept.hint)
         sealed = seal_for(self.keyring, connection_id, header_field(name), value)
         return StoredHeader(name=name, sealed=sealed, hint=hint(value))
+
+
+def _personal_default() -> Problem:
+    return Problem(
+        ("input", "isDefault"), ErrorCode.NOT_ALLOWED, "a personal connection cannot be the default"
+    )
 
 
 async def _existing(connection_id: uuid.UUID) -> ConnectionRecord:
