@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Litestar, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.exceptions import TooManyRequestsException
+from litestar.exceptions import HTTPException, TooManyRequestsException
 from litestar.static_files import create_static_files_router
 
 from app.connections.service import ConnectionService
@@ -24,13 +24,12 @@ from app.db.engine import (
 )
 from app.graphql.context import Services
 from app.graphql.http import graphiql, graphql_endpoint
-from app.graphql.limits import (
-    STORE_NAME,
-    rate_limit_middleware,
-    rate_limit_store,
-    too_many_requests,
-)
+from app.graphql.limits import STORE_NAME, rate_limit_middleware, too_many_requests
 from app.graphql.schema import build_schema
+from app.http.failures import http_error, unexpected_error
+from app.http.request_ids import RequestIdMiddleware
+from app.http.stores import FallbackStore, rate_limit_store
+from app.logs import install_log_record_factory
 from app.models.service import ModelService
 from app.providers.gateway import ProviderGateway
 from app.providers.http import HttpLimits, Outbound, build_client
@@ -44,9 +43,20 @@ VENDOR = Path(__file__).resolve().parent / "web" / "vendor"
 
 @get("/health")
 async def health(state: State) -> Response[dict[str, str]]:
-    if await database_reachable(state.engine):
-        return Response({"status": "ok", "database": "reachable"}, status_code=200)
-    return Response({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    """200 while the database answers. Redis is reported, not required: without it rate limits
+    count per instance (app.http.stores), so a load balancer should keep the instance."""
+    report = {"status": "ok", "database": "reachable"}
+    store = state.rate_limit_store
+    if isinstance(store, FallbackStore):
+        reachable = await store.reachable()
+        report["redis"] = "reachable" if reachable else "unreachable"
+        if not reachable:
+            report["status"] = "degraded"
+            report["rateLimits"] = "per instance until Redis answers"
+    if not await database_reachable(state.engine):
+        report.update(status="unavailable", database="unreachable")
+        return Response(report, status_code=503)
+    return Response(report, status_code=200)
 
 
 async def start(app: Litestar) -> None:
@@ -104,6 +114,7 @@ def create_app(
 ) -> Litestar:
     """The app. `resolve` replaces DNS for provider calls (tests map names to addresses)."""
     settings = settings or get_settings()
+    install_log_record_factory()
     keyring = keyring or load_keyring(settings)
     engine = engine_from_url(settings.database_url)
     outbound = build_outbound(settings, resolve)
@@ -116,9 +127,11 @@ def create_app(
         finally:
             await stop(app)
 
+    store = rate_limit_store(settings.redis_url, store_namespace)
     state: dict[str, Any] = {
         "engine": engine,
-        "schema": build_schema(introspection=settings.introspection),
+        "schema": build_schema(introspection=settings.introspection, budgets=settings.budgets),
+        "rate_limit_store": store,
         "settings": settings,
         "keyring": keyring,
         "outbound": outbound,
@@ -143,8 +156,13 @@ def create_app(
         state=State(state),
         openapi_config=None,
         cors_config=cors,
-        middleware=rate_limit_middleware(settings),
-        stores={STORE_NAME: rate_limit_store(settings, store_namespace)},
-        exception_handlers={TooManyRequestsException: too_many_requests},
-        logging_config=None,  # app.settings.configure_logging owns logging
+        middleware=[RequestIdMiddleware, *rate_limit_middleware(settings)],
+        stores={STORE_NAME: store},
+        exception_handlers={
+            TooManyRequestsException: too_many_requests,
+            HTTPException: http_error,
+            Exception: unexpected_error,
+        },
+        request_max_body_size=settings.budgets.max_body_bytes,
+        logging_config=None,  # app.logs.configure_logging owns logging
     )

@@ -16,8 +16,9 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from app.logs import configure_logging
 from app.security.keyring import Keyring, load_keyring
-from app.settings import Settings, SettingsError, configure_logging, get_settings
+from app.settings import Settings, SettingsError, get_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
 

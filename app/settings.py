@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+
+from app.budgets import ENVIRONMENT as BUDGET_VARIABLES
+from app.budgets import Budgets, budgets_from
 
 Environment = Literal["development", "production"]
 
@@ -46,6 +48,8 @@ class Settings:
     redis_url: str | None = None
     rate_limit_mutations: int = 120  # per token per minute
     rate_limit_tests: int = 20  # testConnection calls per token per minute
+    budgets: Budgets = field(default_factory=Budgets)
+    shutdown_timeout: float = 10.0  # seconds in-flight requests get after SIGTERM
 
     @property
     def is_production(self) -> bool:
@@ -143,6 +147,16 @@ def _redis_url(environ: Mapping[str, str]) -> str | None:
     return url
 
 
+def _budgets(environ: Mapping[str, str]) -> Budgets:
+    """Each budget from its variable (a positive number), else its default."""
+    defaults = Budgets()
+    values = {
+        name: _number(environ, variable, getattr(defaults, name), 1e-3, 1e12)
+        for name, variable in BUDGET_VARIABLES.items()
+    }
+    return budgets_from(values)
+
+
 def _optional(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
@@ -177,6 +191,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             _number(environ, "SWITCHBOARD_RATE_LIMIT_MUTATIONS", 120, 1, 1_000_000)
         ),
         rate_limit_tests=int(_number(environ, "SWITCHBOARD_RATE_LIMIT_TESTS", 20, 1, 1_000_000)),
+        budgets=_budgets(environ),
+        shutdown_timeout=_number(environ, "SWITCHBOARD_SHUTDOWN_TIMEOUT", 10, 0.1, 600),
     )
     settings = replace(
         settings,
@@ -197,14 +213,3 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings(os.environ)
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Piccolo announces the SQLite version for every engine it builds; that is noise.
-    logging.getLogger("piccolo").setLevel(
-        max(logging.WARNING, logging.getLevelName(settings.log_level))
-    )

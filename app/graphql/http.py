@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import re
-import uuid
 from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import MediaType
+from litestar.serialization import encode_json
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from app.auth.service import authenticate
+from app.budgets import BudgetExceeded, Budgets, check_json_depth
 from app.graphql.context import Context
 from app.graphql.errors import unauthenticated
+from app.http.failures import graphql_error_body
+from app.http.request_ids import current_request_id, request_id_from
 
 log = logging.getLogger(__name__)
 
-MAX_REQUEST_BYTES = 256 * 1024
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 GRAPHIQL_PAGE = (Path(__file__).resolve().parents[1] / "web" / "graphiql.html").read_text()
+POST_JSON = "Send GraphQL requests as POST with Content-Type: application/json."
 
 
-def _error(status: int, message: str, code: str) -> Response[Any]:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+def _error(status: int, message: str, code: str, **extensions: Any) -> Response[Any]:
+    body = graphql_error_body(message, {"code": code, **extensions})
     return Response(content=body, status_code=status, media_type=MediaType.JSON)
 
 
@@ -34,18 +38,25 @@ def _bearer(request: Request[Any, Any, Any]) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _parse(raw: bytes) -> dict[str, Any] | str:
+def _parse(raw: bytes, budgets: Budgets) -> dict[str, Any] | str:
     """The GraphQL request, or why it is malformed."""
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return "the body is not valid JSON"
-    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+    if not isinstance(body, dict):
         return 'the body must be a JSON object with a "query" string'
-    if not isinstance(body.get("variables") or {}, dict):
+    query, variables, name = body.get("query"), body.get("variables"), body.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        return 'the body must be a JSON object with a non-empty "query" string'
+    if variables is not None and not isinstance(variables, dict):
         return '"variables" must be a JSON object'
-    if not isinstance(body.get("operationName") or "", str):
-        return '"operationName" must be a string'
+    if name is not None and (not isinstance(name, str) or not name):
+        return '"operationName" must be a non-empty string or null'
+    try:
+        check_json_depth(variables, budgets.max_json_depth)
+    except BudgetExceeded as exc:
+        return str(exc)
     return body
 
 
@@ -53,45 +64,76 @@ def _parse(raw: bytes) -> dict[str, Any] | str:
 async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     # JSON only: a browser cannot send it cross-site without a CORS preflight (CSRF-safe).
     if request.content_type[0] != "application/json":
-        return _error(
-            415, "Send GraphQL requests as POST with Content-Type: application/json.", "BAD_REQUEST"
-        )
+        return _error(415, POST_JSON, "BAD_REQUEST")
+    budgets: Budgets = state.settings.budgets
     raw = await request.body()
-    if len(raw) > MAX_REQUEST_BYTES:
-        return _error(413, f"The request body exceeds {MAX_REQUEST_BYTES} bytes.", "BAD_REQUEST")
-    body = _parse(raw)
+    if len(raw) > budgets.max_body_bytes:
+        message = f"The request body exceeds {budgets.max_body_bytes} bytes."
+        return _error(413, message, "BAD_REQUEST")
+    body = _parse(raw, budgets)
     if isinstance(body, str):
         return _error(400, f"Malformed GraphQL request: {body}.", "BAD_REQUEST")
     token = _bearer(request)
     viewer = await authenticate(token) if token else None
     if viewer is None:
-        error = unauthenticated()
-        return _error(401, error.message, "UNAUTHENTICATED")
-    request_id = _request_id(request)
-    result = await state.schema.execute(
-        body["query"],
-        variable_values=body.get("variables"),
-        operation_name=body.get("operationName"),
-        context_value=Context(viewer=viewer, services=state.services, request_id=request_id),
-    )
+        return _error(401, unauthenticated().message, "UNAUTHENTICATED")
+    request_id = current_request_id() or request_id_from(None)
+    context = Context(viewer=viewer, services=state.services, request_id=request_id)
+    try:
+        async with asyncio.timeout(budgets.request_timeout):
+            result = await state.schema.execute(
+                body["query"],
+                variable_values=body.get("variables"),
+                operation_name=body.get("operationName"),
+                context_value=context,
+            )
+    except TimeoutError:
+        log.warning(
+            "Request stopped after %s s (SWITCHBOARD_REQUEST_TIMEOUT)", budgets.request_timeout
+        )
+        message = (
+            f"The request ran longer than {budgets.request_timeout:g} s "
+            "(SWITCHBOARD_REQUEST_TIMEOUT) and was stopped; nothing it had not finished was kept."
+        )
+        return _error(504, message, "TIMEOUT", requestId=request_id)
+    except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError) as exc:
+        return _error(400, f"Malformed GraphQL request: {_operation_problem(exc)}", "BAD_REQUEST")
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [error.formatted for error in result.errors]
-    return Response(
-        content=payload, media_type=MediaType.JSON, headers={"X-Request-Id": request_id}
-    )
+    return _capped(encode_json(payload), budgets)
 
 
-def _request_id(request: Request[Any, Any, Any]) -> str:
-    """The caller's X-Request-Id when it is sane (so logs and audit join up), else a new one."""
-    given = request.headers.get("x-request-id", "")
-    return given if REQUEST_ID.match(given) else uuid.uuid4().hex
+def _operation_problem(exc: Exception) -> str:
+    if isinstance(exc, CannotGetOperationTypeError):
+        if exc.operation_name is None:
+            return "the document has several operations (or none); name one in operationName."
+        return f"the document has no operation named {exc.operation_name!r}."
+    if isinstance(exc, InvalidOperationTypeError):
+        return f"{exc.as_http_error_reason('POST')}."
+    return "the query is empty."
+
+
+def _capped(encoded: bytes, budgets: Budgets) -> Response[Any]:
+    """The answer, unless it is larger than clients and proxies should have to hold."""
+    if len(encoded) > budgets.max_response_bytes:
+        message = (
+            f"The answer would be {len(encoded):,} bytes, over the max_response_bytes budget of "
+            f"{budgets.max_response_bytes:,}; ask for fewer items or fields."
+        )
+        return _error(
+            200,
+            message,
+            "RESPONSE_TOO_LARGE",
+            budget="max_response_bytes",
+            limit=budgets.max_response_bytes,
+            actual=len(encoded),
+        )
+    return Response(content=encoded, media_type=MediaType.JSON)
 
 
 @get("/graphql", media_type=MediaType.HTML)
 async def graphiql(request: Request[Any, Any, Any]) -> Response[Any]:
     if "text/html" not in request.headers.get("accept", ""):
-        return _error(
-            405, "Send GraphQL requests as POST with Content-Type: application/json.", "BAD_REQUEST"
-        )
+        return _error(405, POST_JSON, "BAD_REQUEST")
     return Response(content=GRAPHIQL_PAGE, media_type=MediaType.HTML)

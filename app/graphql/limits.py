@@ -14,11 +14,11 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationT
 from litestar import Request, Response
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.tokens import hash_token
+from app.budgets import BudgetExceeded, Budgets
+from app.graphql.cost import check_source
 from app.settings import Settings
 
 STORE_NAME = "rate_limit"
@@ -27,11 +27,13 @@ TEST_FIELD = "testConnection"
 
 @lru_cache(maxsize=512)
 def _operation(query: str) -> tuple[bool, bool]:
-    """(is a mutation, calls testConnection); (False, False) for an unparseable document."""
+    """(is a mutation, calls testConnection). A document this cannot read safely counts as a
+    mutation: the endpoint refuses it anyway, and refusals must not be free to send."""
     try:
+        check_source(query, Budgets())
         document = parse(query)
-    except GraphQLError:
-        return False, False
+    except (GraphQLError, BudgetExceeded):
+        return True, False
     mutation = tests = False
     for definition in document.definitions:
         if (
@@ -51,7 +53,7 @@ async def _classify(request: Request[Any, Any, Any]) -> tuple[bool, bool]:
         return False, False
     try:
         body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return False, False
     query = body.get("query") if isinstance(body, dict) else None
     return _operation(query) if isinstance(query, str) else (False, False)
@@ -107,14 +109,6 @@ def rate_limit_configs(settings: Settings) -> list[RateLimitConfig]:
             store=STORE_NAME,
         ),
     ]
-
-
-def rate_limit_store(settings: Settings, namespace: str = "switchboard-rate-limit") -> Store:
-    if settings.redis_url:
-        from litestar.stores.redis import RedisStore
-
-        return RedisStore.with_client(url=settings.redis_url, namespace=namespace)
-    return MemoryStore()
 
 
 def too_many_requests(

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache
 
 from app.audit.graphql import AuditQueries
 from app.auth.graphql import AuthQuery, TokenMutations, TokenQueries, User
+from app.budgets import Budgets
 from app.connections.graphql.mutations import ConnectionMutations
 from app.connections.graphql.queries import ConnectionQueries
 from app.connections.graphql.reveal import RevealMutations
@@ -26,14 +20,14 @@ from app.dependents.graphql.mutations import DependentMutations
 from app.dependents.graphql.queries import DependentQueries
 from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.graphql.errors import should_mask
+from app.graphql.gate import CostGate
 from app.graphql.node import NodeQuery
+from app.http.failures import UNEXPECTED, masked_extensions
 from app.models.graphql import Model, ModelMutations, ModelQueries
 from app.org.graphql import SettingsMutations, SettingsQueries
 from app.providers.graphql import ProviderQueries
 
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-MAX_TOKENS = 5000
+log = logging.getLogger("switchboard.errors")
 
 
 @strawberry.type
@@ -65,26 +59,39 @@ class Mutation(
 
 class SwitchboardSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Log only unexpected errors: auth, validation and bad arguments are answers."""
-        unexpected = [e for e in errors if should_mask(e)]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+        """Log each unexpected error once, with its stack trace (the record carries the request
+        id). Auth, validation and bad arguments are answers, not incidents."""
+        for error in errors:
+            if should_mask(error):
+                path = ".".join(str(p) for p in error.path or ()) or "-"
+                log.error("Unexpected error resolving %s", path, exc_info=error.original_error)
 
 
-def build_schema(introspection: bool = True) -> strawberry.Schema:
+class MaskUnexpectedErrors(MaskErrors):
+    """What a client sees of a bug: one message and the request id to quote, nothing else."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask, error_message=UNEXPECTED)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = masked_extensions()
+        return masked
+
+
+def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> strawberry.Schema:
     hardening: list[Any] = [] if introspection else [DisableIntrospection]
+    gate = budgets or Budgets()
     return SwitchboardSchema(
         query=Query,
         mutation=Mutation,
         types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType],
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            # Repeated documents skip re-parsing and re-validation.
+            # First: nothing may parse deeply or validate before the budgets are checked.
+            lambda: CostGate(gate),
+            # Repeated documents skip re-parsing (the gate caches validation).
             lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-            lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
+            MaskUnexpectedErrors,
             *hardening,
         ],
     )

@@ -1,0 +1,62 @@
+"""The cost gate as a Strawberry extension: budgets first, then (cached) validation.
+
+It replaces Strawberry's QueryDepthLimiter, MaxAliasesLimiter and MaxTokensLimiter (the first two
+expand fragments without memoising them, so their own cost is exponential) and ValidationCache
+(which validates unconditionally). It must come first in the schema's extension list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
+from graphql.validation import ASTValidationRule
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from app.budgets import BudgetExceeded, Budgets
+from app.graphql.cost import check_source, measure
+
+
+def budget_error(exc: BudgetExceeded) -> GraphQLError:
+    return GraphQLError(str(exc), extensions=exc.extensions)
+
+
+@lru_cache(maxsize=256)
+def _validate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+) -> list[GraphQLError]:
+    # Keyed by the document object: ParserCache hands the same one back for the same text.
+    return validate_document(schema, document, rules)
+
+
+class CostGate(SchemaExtension):
+    def __init__(self, budgets: Budgets) -> None:
+        self.budgets = budgets
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query
+        if query:
+            try:
+                check_source(query, self.budgets)
+            except BudgetExceeded as exc:
+                raise budget_error(exc) from None
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        try:
+            measure(document, context.schema._schema, context.variables, self.budgets)
+        except BudgetExceeded as exc:
+            context.pre_execution_errors = [budget_error(exc)]
+        except GraphQLError as error:  # a fragment cycle: nothing below may expand it
+            context.pre_execution_errors = [error]
+        else:
+            rules = tuple(context.validation_rules)
+            context.pre_execution_errors = _validate(context.schema._schema, document, rules)
+        yield

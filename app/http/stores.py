@@ -1,0 +1,107 @@
+"""Where rate-limit counters live: in memory, or in Redis shared by every instance.
+
+When Redis does not answer, counting falls back to this instance's memory (a warning is logged
+when that starts and when Redis is back) instead of failing every request: a limit per instance
+is weaker than a shared one, but an outage of the cache must not become an outage of the API.
+`/health` reports the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+
+log = logging.getLogger("switchboard.rate_limits")
+
+T = TypeVar("T")
+REDIS_TIMEOUT = 0.5  # seconds: a limiter that waits longer than this is worse than none
+RETRY_AFTER = 5.0  # seconds before a Redis that failed is tried again
+
+
+class FallbackStore(Store):
+    def __init__(self, primary: Store, where: str, fallback: Store | None = None) -> None:
+        self.primary = primary
+        self.fallback = fallback or MemoryStore()
+        self.where = where
+        self.degraded = False
+        self._retry_at = 0.0
+
+    async def _call(self, operation: Callable[[Store], Awaitable[T]]) -> T:
+        if self.degraded and time.monotonic() < self._retry_at:
+            return await operation(self.fallback)
+        try:
+            result = await asyncio.wait_for(operation(self.primary), REDIS_TIMEOUT)
+        except Exception as exc:  # redis-py raises its own errors, OSError and timeouts
+            self._retry_at = time.monotonic() + RETRY_AFTER
+            if not self.degraded:
+                self.degraded = True
+                log.warning(
+                    "Redis at %s does not answer (%s): rate limits count in this instance's "
+                    "memory until it does",
+                    self.where,
+                    type(exc).__name__,
+                )
+            return await operation(self.fallback)
+        if self.degraded:
+            self.degraded = False
+            log.warning("Redis at %s answers again: rate limits are shared again", self.where)
+        return result
+
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+    ) -> None:
+        await self._call(lambda store: store.set(key, value, expires_in))
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        return await self._call(lambda store: store.get(key, renew_for))
+
+    async def delete(self, key: str) -> None:
+        await self._call(lambda store: store.delete(key))
+
+    async def delete_all(self) -> None:
+        await self._call(lambda store: store.delete_all())
+
+    async def exists(self, key: str) -> bool:
+        return await self._call(lambda store: store.exists(key))
+
+    async def expires_in(self, key: str) -> int | None:
+        return await self._call(lambda store: store.expires_in(key))
+
+    async def reachable(self) -> bool:
+        """For /health: does Redis answer now (never raises, never waits long)?"""
+        ping: Any = getattr(self.primary, "_redis", None)
+        try:
+            await asyncio.wait_for(ping.ping(), REDIS_TIMEOUT)
+        except Exception:
+            return False
+        return True
+
+
+def rate_limit_store(redis_url: str | None, namespace: str) -> Store:
+    if not redis_url:
+        return MemoryStore()
+    from litestar.stores.redis import RedisStore
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(
+        redis_url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+    )
+    return FallbackStore(
+        RedisStore(client, namespace=namespace, handle_client_shutdown=True),
+        where=_without_password(redis_url),
+    )
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
