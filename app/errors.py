@@ -35,3 +35,10 @@ class ProblemsFound(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems
+
+
+class Unavailable(Exception):
+    """The service cannot do this until an operator acts; the message says what to do and
+    holds no secret. Clients see it (code SERVICE_UNAVAILABLE), and it is logged."""
+
+    code = "SERVICE_UNAVAILABLE"

@@ -23,7 +23,8 @@ def looks_masked(value: str) -> bool:
     return "…" in value or "***" in value or "•" in value or value.startswith("...")
 
 
-def _context(connection_id: uuid.UUID, field: str) -> str:
+def secret_context(connection_id: uuid.UUID | str, field: str) -> str:
+    """What a sealed value is bound to: a ciphertext moved to another row or field won't open."""
     return f"llm_connection/{connection_id}/{field}"
 
 
@@ -35,9 +36,11 @@ API_KEY_FIELD = "api_key"
 SERVICE_ACCOUNT_FIELD = "service_account"
 
 
-def seal_for(keyring: Keyring, connection_id: uuid.UUID, field: str, plaintext: str) -> str:
-    return seal(keyring, plaintext, _context(connection_id, field))
+def seal_for(
+    keyring: Keyring, key_id: str, connection_id: uuid.UUID, field: str, plaintext: str
+) -> str:
+    return seal(keyring, plaintext, secret_context(connection_id, field), key_id=key_id)
 
 
 def open_for(keyring: Keyring, connection_id: uuid.UUID, field: str, sealed: str) -> str:
-    return open_sealed(keyring, sealed, _context(connection_id, field))
+    return open_sealed(keyring, sealed, secret_context(connection_id, field))

@@ -20,9 +20,16 @@ from app.connections.secrets import (
     seal_for,
 )
 from app.db.tables import LLMConnection
-from app.db.writes import ensure_name_free, run_write, version_conflict, versioned_update
+from app.db.writes import (
+    ensure_name_free,
+    lock_default_slot,
+    run_write,
+    version_conflict,
+    versioned_update,
+)
 from app.errors import ErrorCode, Problem, ProblemsFound
 from app.providers.verification import VerificationResult
+from app.security.key_registry import active_sealing_key
 from app.security.keyring import Keyring
 
 
@@ -66,13 +73,15 @@ class ConnectionService:
         if plan.is_default and owner_id is not None:
             return Outcome.failed(_personal_default())
         connection_id = uuid.uuid4()
-        values = self._row_values(plan, connection_id, None)
-        values.update({"id": connection_id, "owner": owner_id, "is_default": False})
-        if verification is not None:
-            values["last_verification"] = json.dumps(verification.to_json())
 
         async def write() -> None:
+            if plan.is_default:
+                await lock_default_slot(LLMConnection)
             await self._ensure_name_free(plan.name, None)
+            values = await self._row_values(plan, connection_id, None)
+            values.update({"id": connection_id, "owner": owner_id, "is_default": False})
+            if verification is not None:
+                values["last_verification"] = json.dumps(verification.to_json())
             if plan.is_default:
                 await self._clear_default()
                 values["is_default"] = True
@@ -91,9 +100,12 @@ class ConnectionService:
                 raise ProblemsFound(problems)
             if plan.is_default and current.owner_id is not None:
                 raise ProblemsFound([_personal_default()])
+            moves_default = plan.is_default is True and not current.is_default
+            if moves_default:
+                await lock_default_slot(LLMConnection)
             await self._ensure_name_free(plan.name, connection_id)
-            values = self._row_values(plan, connection_id, current)
-            if plan.is_default is True and not current.is_default:
+            values = await self._row_values(plan, connection_id, current)
+            if moves_default:
                 await self._clear_default()
             await self._versioned_update(current, values, strict=isinstance(expected, int))
 
@@ -113,6 +125,7 @@ class ConnectionService:
                     ]
                 )
             if not current.is_default:
+                await lock_default_slot(LLMConnection)
                 await self._clear_default()
                 await self._versioned_update(current, {"is_default": True})
 
@@ -176,7 +189,7 @@ class ConnectionService:
         columns[LLMConnection.updated_at] = _now()
         await versioned_update(LLMConnection, current.id, current.version, columns, strict)
 
-    def _row_values(
+    async def _row_values(
         self, plan: ConnectionPlan, connection_id: uuid.UUID, current: ConnectionRecord | None
     ) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -194,38 +207,50 @@ class ConnectionService:
         }
         if plan.is_default is not None:
             values["is_default"] = plan.is_default
-        values.update(self._secret_values(plan, connection_id, current))
         if plan.credentials_changed:
+            # In this transaction: the key is checked against the registry, never retired.
+            key_id = await active_sealing_key(self.keyring)
+            values.update(self._secret_values(plan, connection_id, current, key_id))
             values["credentials_updated_at"] = _now()
         return values
 
     def _secret_values(
-        self, plan: ConnectionPlan, connection_id: uuid.UUID, current: ConnectionRecord | None
+        self,
+        plan: ConnectionPlan,
+        connection_id: uuid.UUID,
+        current: ConnectionRecord | None,
+        key_id: str,
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         if plan.api_key.action == "set" and plan.api_key.value:
             values["api_key_sealed"] = seal_for(
-                self.keyring, connection_id, API_KEY_FIELD, plan.api_key.value
+                self.keyring, key_id, connection_id, API_KEY_FIELD, plan.api_key.value
             )
             values["api_key_hint"] = hint(plan.api_key.value)
         elif plan.api_key.action == "clear":
             values["api_key_sealed"] = values["api_key_hint"] = None
         if plan.service_account.action == "set" and plan.service_account.value:
             values["service_account_sealed"] = seal_for(
-                self.keyring, connection_id, SERVICE_ACCOUNT_FIELD, plan.service_account.value
+                self.keyring,
+                key_id,
+                connection_id,
+                SERVICE_ACCOUNT_FIELD,
+                plan.service_account.value,
             )
         elif plan.service_account.action == "clear":
             values["service_account_sealed"] = None
         if plan.headers is not None:
             stored = {h.name.lower(): h for h in current.custom_headers} if current else {}
             headers = [
-                self._sealed_header(connection_id, h.name, h.value, stored) for h in plan.headers
+                self._sealed_header(key_id, connection_id, h.name, h.value, stored)
+                for h in plan.headers
             ]
             values["custom_headers"] = json.dumps([vars(h) for h in headers])
         return values
 
     def _sealed_header(
         self,
+        key_id: str,
         connection_id: uuid.UUID,
         name: str,
         value: str | None,
@@ -234,7 +259,7 @@ class ConnectionService:
         if value is None:
             kept = stored[name.lower()]
             return StoredHeader(name=name, sealed=kept.sealed, hint=kept.hint)
-        sealed = seal_for(self.keyring, connection_id, header_field(name), value)
+        sealed = seal_for(self.keyring, key_id, connection_id, header_field(name), value)
         return StoredHeader(name=name, sealed=sealed, hint=hint(value))
 
 

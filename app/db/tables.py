@@ -73,11 +73,14 @@ class LLMConnection(Table, tablename="llm_connection"):
 
 
 class EncryptionKeyCheck(Table, tablename="encryption_key_check"):
-    """One sealed canary per key id, so a wrong key is caught at start-up, not at first use."""
+    """The key registry: one row per key id that ever sealed anything here. Its sealed canary
+    catches a wrong key at start-up, not at first use; `retired_at` set means no instance may
+    seal with that key again (app.security.key_registry)."""
 
     key_id = Varchar(length=32, primary_key=True)
     canary = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+    retired_at = Timestamptz(null=True, default=None)
 
 
 class ConnectionModel(Table, tablename="connection_model"):

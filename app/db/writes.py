@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from app.db.engine import is_foreign_key_violation, is_unique_violation, write_transaction
@@ -14,6 +15,7 @@ from app.errors import ErrorCode, Problem, ProblemsFound
 
 T = TypeVar("T")
 RACE_RETRIES = 5
+DEFAULT_SLOT_LOCK = 0x5357_4244  # "SWBD": the one default connection
 
 
 class Raced(Exception):
@@ -39,6 +41,15 @@ async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T 
                 raise
             await asyncio.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+async def lock_default_slot(table: type[Table]) -> None:
+    """Call first in every transaction that may move the default. On PostgreSQL a transaction
+    advisory lock makes such writes take turns, so two of them never wait on each other's rows
+    (a deadlock) or collide on the one-default unique index; SQLite's IMMEDIATE transactions
+    take turns already."""
+    if isinstance(table._meta.db, PostgresEngine):
+        await table.raw("SELECT pg_advisory_xact_lock({})", DEFAULT_SLOT_LOCK)
 
 
 async def ensure_name_free(

@@ -19,6 +19,7 @@ from app.connections.graphql.types import LLMConnectionType
 from app.dependents.graphql.mutations import DependentMutations
 from app.dependents.graphql.queries import DependentQueries
 from app.dependents.graphql.types import EndpointType, WorkspaceType
+from app.errors import Unavailable
 from app.graphql.errors import should_mask
 from app.graphql.gate import CostGate
 from app.graphql.node import NodeQuery
@@ -76,6 +77,9 @@ class MaskUnexpectedErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         masked.extensions = masked_extensions()
+        if isinstance(error.original_error, Unavailable):
+            masked.message = str(error.original_error)
+            masked.extensions["code"] = error.original_error.code
         return masked
 
 

@@ -47,10 +47,13 @@ def _data_aad(context: str) -> bytes:
     return f"switchboard/{FORMAT}/data/{context}".encode()
 
 
-def seal(keyring: Keyring, plaintext: str, context: str) -> str:
-    """Encrypt `plaintext` for the place named by `context` (e.g. "llm_connection/<id>/api_key")."""
-    key_id = keyring.primary_id
-    kek = keyring.keys[key_id]
+def seal(keyring: Keyring, plaintext: str, context: str, key_id: str | None = None) -> str:
+    """Encrypt `plaintext` for the place named by `context` (e.g. "llm_connection/<id>/api_key")
+    under `key_id` (one app.security.key_registry checked), else the current primary."""
+    key_id = key_id or keyring.sealing_key_id()
+    kek = keyring.key(key_id)
+    if kek is None:
+        raise SecretUnavailable(key_id, "that key is not in the keyring")
     data_key = AESGCM.generate_key(bit_length=256)
     wrap_nonce, nonce = os.urandom(NONCE_BYTES), os.urandom(NONCE_BYTES)
     wrapped = AESGCM(kek).encrypt(wrap_nonce, data_key, _dek_aad(context, key_id))

@@ -1,46 +1,56 @@
-"""Start-up check that the keyring can open what the database holds."""
+"""Start-up check that the keyring can open everything the database holds, before any write."""
 
 from __future__ import annotations
 
-from app.db.tables import EncryptionKeyCheck
-from app.security.envelope import SecretUnavailable, open_sealed, seal
+from app.security.envelope import SecretUnavailable, open_sealed
+from app.security.key_registry import (
+    CANARY,
+    canary_context,
+    key_usage,
+    register,
+    registered_keys,
+)
 from app.security.keyring import Keyring
 
-CANARY = "switchboard-key-check"
-
-
-def _context(key_id: str) -> str:
-    return f"encryption_key_check/{key_id}/canary"
+RESTORE = "restore it (SWITCHBOARD_ENCRYPTION_KEYS or the key file) and start again"
 
 
 class KeyringMismatch(Exception):
-    """The keyring cannot open secrets the database holds; the message names the key id."""
+    """The keyring cannot open what the database holds; the message names the key id."""
 
 
 async def check_keyring(keyring: Keyring) -> None:
-    """Raise KeyringMismatch before anything is written; then record the primary key's canary."""
-    rows = await EncryptionKeyCheck.select(EncryptionKeyCheck.key_id, EncryptionKeyCheck.canary)
+    """Raise KeyringMismatch naming the first key at fault; then register the primary key."""
+    usage = await key_usage()
+    rows = await registered_keys()
+    retired = {row["key_id"] for row in rows if row["retired_at"] is not None}
     for row in rows:
         key_id = row["key_id"]
+        if key_id in retired:
+            continue
         if keyring.key(key_id) is None:
             raise KeyringMismatch(
-                f"encryption key {key_id!r} protects stored secrets but is not in the keyring; "
-                "restore it (SWITCHBOARD_ENCRYPTION_KEYS or the key file) and start again"
+                f"encryption key {key_id!r} protects {usage.get(key_id, 0)} stored secrets but "
+                f"is not in the keyring; {RESTORE}"
             )
         try:
-            ok = open_sealed(keyring, row["canary"], _context(key_id)) == CANARY
+            opens = open_sealed(keyring, row["canary"], canary_context(key_id)) == CANARY
         except SecretUnavailable:
-            ok = False
-        if not ok:
+            opens = False
+        if not opens:
             raise KeyringMismatch(
                 f"encryption key {key_id!r} in the keyring is not the key that sealed the stored "
                 "secrets; nothing was changed. Start again with the original key"
             )
-    if keyring.primary_id not in {row["key_id"] for row in rows}:
-        # Seal the canary with the primary key itself (seal always uses the primary).
-        await EncryptionKeyCheck.insert(
-            EncryptionKeyCheck(
-                key_id=keyring.primary_id,
-                canary=seal(keyring, CANARY, _context(keyring.primary_id)),
+    for key_id, count in sorted(usage.items()):
+        if keyring.key(key_id) is None:
+            raise KeyringMismatch(
+                f"encryption key {key_id!r} protects {count} stored secrets but is not in the "
+                f"keyring; {RESTORE}"
             )
+    if keyring.primary_id in retired:
+        raise KeyringMismatch(
+            f"the primary encryption key {keyring.primary_id!r} was retired; make a current key "
+            "the primary (keys add, or the first entry of SWITCHBOARD_ENCRYPTION_KEYS)"
         )
+    await register(keyring, keyring.primary_id)

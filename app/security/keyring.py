@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import os
@@ -30,18 +31,37 @@ KEY_BYTES = 32
 
 @dataclass
 class Keyring:
-    """Key-encryption keys. One loaded from a key file re-reads it when it meets a key id it does
-    not know, so a running service follows `keys add` and `keys rewrap` without a restart."""
+    """Key-encryption keys. One loaded from a key file follows that file while the service
+    runs: before sealing (`sealing_key_id`) and on meeting an unknown key id, it re-reads the
+    file if it changed, so `keys add`, `keys rewrap` and `keys retire` need no restart."""
 
     primary_id: str
     keys: Mapping[str, bytes]
     path: Path | None = field(default=None, compare=False)
+    _seen: tuple[int, int, int] | None = field(default=None, compare=False, repr=False)
 
     def key(self, key_id: str) -> bytes | None:
-        if key_id not in self.keys and self.path is not None and self.path.exists():
-            fresh = read_key_file(self.path)
-            self.primary_id, self.keys = fresh.primary_id, fresh.keys
+        if key_id not in self.keys:
+            self.reload()
         return self.keys.get(key_id)
+
+    def sealing_key_id(self) -> str:
+        """The primary key as the key source says it is now."""
+        self.reload(only_if_changed=True)
+        return self.primary_id
+
+    def reload(self, only_if_changed: bool = False) -> None:
+        if self.path is None:
+            return  # keys from the environment change only with a restart
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return  # a file being replaced: keep what we have
+        seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if only_if_changed and seen == self._seen:
+            return
+        fresh = read_key_file(self.path)
+        self.primary_id, self.keys, self._seen = fresh.primary_id, fresh.keys, seen
 
 
 def new_key_id() -> str:
@@ -87,7 +107,11 @@ def read_key_file(path: Path) -> Keyring:
     keys = {kid: _decode_key(kid, enc, variable) for kid, enc in encoded_keys.items()}
     if primary not in keys:
         raise SettingsError(variable, f"primary key {primary!r} is not in {path}")
-    return Keyring(primary_id=primary, keys=keys, path=path)
+    keyring = Keyring(primary_id=primary, keys=keys, path=path)
+    with contextlib.suppress(OSError):
+        stat = path.stat()
+        keyring._seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    return keyring
 
 
 def write_key_file(path: Path, keyring: Keyring) -> None:

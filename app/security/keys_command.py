@@ -6,6 +6,7 @@ import secrets
 import sys
 
 from app.db.engine import bind_tables, engine_from_url, open_engine
+from app.security.key_registry import key_usage, registered_keys, retire
 from app.security.keyring import (
     KEY_BYTES,
     Keyring,
@@ -14,7 +15,7 @@ from app.security.keyring import (
     new_key_id,
     write_key_file,
 )
-from app.security.rotation import forget_key, key_usage, rewrap_all
+from app.security.rotation import rewrap_all
 from app.settings import Settings, get_settings
 
 
@@ -82,22 +83,29 @@ async def _rewrap(keyring: Keyring) -> None:
 
 async def _status(keyring: Keyring) -> None:
     usage = await key_usage()
-    for kid in sorted(set(keyring.keys) | set(usage)):
+    retired = {r["key_id"] for r in await registered_keys() if r["retired_at"] is not None}
+    for kid in sorted(set(keyring.keys) | set(usage) | retired):
         marks = " (primary)" if kid == keyring.primary_id else ""
-        marks += "" if kid in keyring.keys else " (MISSING from the keyring)"
+        marks += " (retired)" if kid in retired else ""
+        marks += "" if kid in keyring.keys or kid in retired else " (MISSING from the keyring)"
         print(f"{kid}{marks}: protects {usage.get(kid, 0)} secrets")
 
 
 async def _retire(settings: Settings, keyring: Keyring, key_id: str) -> None:
+    known = set(keyring.keys) | {r["key_id"] for r in await registered_keys()}
+    if key_id not in known:
+        raise KeysError(f"no key {key_id!r} in the keyring or the database; see: keys status")
     if key_id == keyring.primary_id:
         raise KeysError(f"{key_id!r} is the primary key; add a new one first")
-    still = (await key_usage()).get(key_id, 0)
+    still = await retire(keyring, key_id)
     if still:
         raise KeysError(f"{key_id!r} still protects {still} secrets; run `keys rewrap` first")
-    await forget_key(key_id)
     if settings.encryption_keys:
-        print(f"{key_id!r} protects nothing now: remove it from SWITCHBOARD_ENCRYPTION_KEYS.")
+        print(
+            f"Retired {key_id!r}: no instance will seal with it again. Remove it from "
+            "SWITCHBOARD_ENCRYPTION_KEYS."
+        )
         return
     remaining = {kid: raw for kid, raw in keyring.keys.items() if kid != key_id}
     write_key_file(settings.key_file, Keyring(keyring.primary_id, remaining))
-    print(f"Retired {key_id!r}.")
+    print(f"Retired {key_id!r} and removed it from {settings.key_file}.")

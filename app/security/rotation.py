@@ -8,22 +8,23 @@ stay in the keyring until `keys retire`, so every value opens before, during and
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from app.connections.records import ConnectionRecord
-from app.connections.secrets import API_KEY_FIELD, SERVICE_ACCOUNT_FIELD, header_field
-from app.db.tables import EncryptionKeyCheck, LLMConnection
+from app.connections.secrets import (
+    API_KEY_FIELD,
+    SERVICE_ACCOUNT_FIELD,
+    header_field,
+    secret_context,
+)
+from app.db.tables import LLMConnection
 from app.security.envelope import key_id_of, rewrap
+from app.security.key_registry import register
 from app.security.keyring import Keyring
 
 Progress = Callable[[int, int], None]
 MAX_PASSES = 5
-
-
-def _context(connection_id: Any, field: str) -> str:
-    return f"llm_connection/{connection_id}/{field}"
 
 
 def _sealed_values(record: ConnectionRecord) -> list[str]:
@@ -39,30 +40,24 @@ async def _records() -> list[ConnectionRecord]:
     return [ConnectionRecord.from_row(row) for row in await LLMConnection.select()]
 
 
-async def key_usage() -> Counter[str]:
-    """How many stored secrets each key id protects."""
-    usage: Counter[str] = Counter()
-    for record in await _records():
-        usage.update(key_id_of(v) for v in _sealed_values(record))
-    return usage
-
-
 def _rewrapped_columns(keyring: Keyring, record: ConnectionRecord) -> dict[Any, Any]:
     columns: dict[Any, Any] = {}
     if record.api_key_sealed:
         columns[LLMConnection.api_key_sealed] = rewrap(
-            keyring, record.api_key_sealed, _context(record.id, API_KEY_FIELD)
+            keyring, record.api_key_sealed, secret_context(record.id, API_KEY_FIELD)
         )
     if record.service_account_sealed:
         columns[LLMConnection.service_account_sealed] = rewrap(
-            keyring, record.service_account_sealed, _context(record.id, SERVICE_ACCOUNT_FIELD)
+            keyring, record.service_account_sealed, secret_context(record.id, SERVICE_ACCOUNT_FIELD)
         )
     if record.custom_headers:
         headers = [
             {
                 "name": h.name,
                 "hint": h.hint,
-                "sealed": rewrap(keyring, h.sealed, _context(record.id, header_field(h.name))),
+                "sealed": rewrap(
+                    keyring, h.sealed, secret_context(record.id, header_field(h.name))
+                ),
             }
             for h in record.custom_headers
         ]
@@ -72,6 +67,7 @@ def _rewrapped_columns(keyring: Keyring, record: ConnectionRecord) -> dict[Any, 
 
 async def rewrap_all(keyring: Keyring, progress: Progress | None = None) -> int:
     """Re-wrap every secret not yet under the primary key; return how many rows changed."""
+    await register(keyring, keyring.primary_id)
     changed = 0
     for _ in range(MAX_PASSES):
         stale = [
@@ -96,7 +92,3 @@ async def rewrap_all(keyring: Keyring, progress: Progress | None = None) -> int:
             if progress:
                 progress(done, len(stale))
     return changed
-
-
-async def forget_key(key_id: str) -> None:
-    await EncryptionKeyCheck.delete().where(EncryptionKeyCheck.key_id == key_id)

@@ -10,8 +10,9 @@ import pytest
 
 from app.asgi import create_app
 from app.auth.service import Role, issue_token
+from app.security.key_registry import key_usage
 from app.security.keyring import Keyring, read_key_file, write_key_file
-from app.security.rotation import key_usage, rewrap_all
+from app.security.rotation import rewrap_all
 from app.settings import load_settings
 from tests.conftest import TEST_KEYRING, TEST_SETTINGS
 
