@@ -20,16 +20,18 @@ class Budgets:
     # HTTP bodies (GraphQL and gateway alike)
     max_body_bytes: int = 256 * 1024
     max_json_depth: int = 64  # nesting of arrays and objects in a JSON body
-    # A GraphQL document as written
-    max_tokens: int = 5000
+    # A GraphQL document as written (large data belongs in variables: JSON parses in C)
+    max_document_bytes: int = 64 * 1024
+    max_tokens: int = 3000
     max_nesting: int = 64  # braces, brackets and parentheses inside one another
+    max_operations: int = 20
     # A GraphQL document as executed (fragments expanded, each fragment costed once)
     max_depth: int = 12  # fields inside one another
     max_fragment_depth: int = 16  # fragments spread inside one another
     max_fields: int = 2000  # field selections once fragments are expanded
     max_aliases: int = 30
-    max_field_merges: int = 5000  # same-named field pairs validation must compare
-    max_result_size: int = 100_000  # values in the answer, lists counted at their page size
+    max_field_merges: int = 5000  # field and fragment pairs that validation compares
+    max_result_size: int = 10_000  # values and objects in the answer, lists at their page size
     # The answer
     max_response_bytes: int = 16 * 1024 * 1024
     request_timeout: float = 30.0  # seconds a request may run before it is stopped
@@ -39,8 +41,10 @@ class Budgets:
 ENVIRONMENT: Mapping[str, str] = {
     "max_body_bytes": "SWITCHBOARD_MAX_BODY_BYTES",
     "max_json_depth": "SWITCHBOARD_MAX_JSON_DEPTH",
+    "max_document_bytes": "SWITCHBOARD_QUERY_MAX_BYTES",
     "max_tokens": "SWITCHBOARD_QUERY_MAX_TOKENS",
     "max_nesting": "SWITCHBOARD_QUERY_MAX_NESTING",
+    "max_operations": "SWITCHBOARD_QUERY_MAX_OPERATIONS",
     "max_depth": "SWITCHBOARD_QUERY_MAX_DEPTH",
     "max_fragment_depth": "SWITCHBOARD_QUERY_MAX_FRAGMENT_DEPTH",
     "max_fields": "SWITCHBOARD_QUERY_MAX_FIELDS",
@@ -55,14 +59,16 @@ ENVIRONMENT: Mapping[str, str] = {
 DESCRIPTIONS: Mapping[str, str] = {
     "max_body_bytes": "request body bytes",
     "max_json_depth": "JSON nesting depth",
+    "max_document_bytes": "bytes in the document",
     "max_tokens": "tokens in the document",
     "max_nesting": "brackets nested in the document",
+    "max_operations": "operations in the document",
     "max_depth": "query depth",
     "max_fragment_depth": "fragments spread inside one another",
     "max_fields": "fields selected once fragments are expanded",
     "max_aliases": "aliases",
-    "max_field_merges": "same-named field pairs to merge",
-    "max_result_size": "estimated values in the result",
+    "max_field_merges": "pairs of same-named fields (and of fragments) that merging compares",
+    "max_result_size": "estimated values and objects in the result",
     "max_response_bytes": "response bytes",
 }
 

@@ -119,6 +119,8 @@ def serve() -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        # On SIGTERM: stop accepting, give requests in flight this long, then cancel them.
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
     )
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -11,15 +15,38 @@ from piccolo.querystring import QueryString
 
 from app.db.urls import parse_database_url
 
+POOL_SIZE = 10  # PostgreSQL connections per instance
+STATEMENTS_PER_REQUEST = 4  # at once: one request's parallel resolvers leave the rest to others
+
+_request_slots: ContextVar[asyncio.Semaphore | None] = ContextVar("db_slots", default=None)
+
+
+@contextlib.contextmanager
+def request_statement_limit(limit: int = STATEMENTS_PER_REQUEST) -> Iterator[None]:
+    """Within this block (and the tasks it starts), at most `limit` statements run at once.
+    Without it, one GraphQL request whose root fields all query at once holds the whole pool,
+    and every other request, /health included, waits behind it."""
+    token = _request_slots.set(asyncio.Semaphore(limit))
+    try:
+        yield
+    finally:
+        _request_slots.reset(token)
+
 
 class QueryCounting:
-    """Counts every statement an engine runs; tests read `queries` before and after."""
+    """Counts every statement an engine runs (tests read `queries` before and after) and
+    keeps each request to its share of connections."""
 
     queries: int = 0
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         self.queries += 1
-        return await super().run_querystring(querystring, in_pool)  # type: ignore[misc]
+        run = super().run_querystring  # type: ignore[misc]
+        slots = _request_slots.get()
+        if slots is None:
+            return await run(querystring, in_pool)
+        async with slots:
+            return await run(querystring, in_pool)
 
 
 class SwitchboardSQLiteEngine(QueryCounting, SQLiteEngine):
@@ -50,7 +77,7 @@ def bind_tables(engine: Engine) -> None:
 
 async def open_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=10)
+        await engine.start_connection_pool(min_size=1, max_size=POOL_SIZE)
     else:
         # WAL lets readers proceed while one writer commits; the mode persists in the file.
         await engine.run_ddl("PRAGMA journal_mode=WAL")

@@ -6,7 +6,8 @@ OverlappingFieldsCanBeMerged) compares every pair of same-named fields at each p
 answer, which grows with the square of the repeats at every level. So, in three steps that each
 stop at the first budget exceeded:
 
-1. the text: tokens and bracket nesting, counted by the lexer before anything parses;
+1. the text: its size, tokens, bracket nesting and operations, counted as it parses (the parser
+   recurses, so nesting must stop it before the stack does);
 2. each definition once, in dependency order (each fragment's cost memoised): fields and aliases
    as executed, depth, fragment nesting, and spread cycles;
 3. only when (2) is within budget, and so bounded: the merged tree of what executes, giving the
@@ -16,8 +17,10 @@ stop at the first budget exceeded:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -26,18 +29,19 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInputObjectType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLSchema,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     IntValueNode,
-    Lexer,
     OperationDefinitionNode,
     SelectionSetNode,
-    Source,
     TokenKind,
     VariableNode,
 )
+from graphql.language.parser import Parser
 from graphql.type import get_named_type, is_object_type
 
 from app.budgets import Budgets, check
@@ -49,26 +53,48 @@ CAP = 10**15  # counts stop growing here, so a hostile document costs no big-int
 OPENERS = frozenset({TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L})
 CLOSERS = frozenset({TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R})
 PAGE_ARGUMENTS = ("first", "last")
+PARSE_ABORTED = "tokens. Parsing aborted."  # graphql-core's words for max_tokens
 
 
-def check_source(query: str, budgets: Budgets) -> None:
-    """Step 1: tokens and nesting, before the (recursive) parser sees the text. A syntax error
-    stops the count: the parser then reports it at the same place."""
-    lexer = Lexer(Source(query))
-    tokens = nesting = 0
-    try:
-        token = lexer.advance()
-        while token.kind is not TokenKind.EOF:
-            tokens += 1
-            check("max_tokens", budgets.max_tokens, tokens, exact=False)
-            if token.kind in OPENERS:
-                nesting += 1
-                check("max_nesting", budgets.max_nesting, nesting, exact=False)
-            elif token.kind in CLOSERS:
-                nesting -= 1
-            token = lexer.advance()
-    except GraphQLError:
-        return
+class _BudgetedParser(Parser):
+    """graphql-core's parser, which already counts every token (comments too) against
+    `max_tokens`; this also counts nesting on each token and reports both as budgets."""
+
+    def __init__(self, query: str, budgets: Budgets) -> None:
+        super().__init__(query, max_tokens=budgets.max_tokens, allow_empty_selection_sets=False)
+        self._budgets = budgets
+        self._nesting = 0
+        self._operations = 0
+
+    def advance_lexer(self) -> None:
+        try:
+            super().advance_lexer()
+        except GraphQLSyntaxError as error:
+            # The parser (or the lexer, skipping comments) stopped at max_tokens.
+            if error.message.endswith(PARSE_ABORTED):
+                limit = self._budgets.max_tokens
+                check("max_tokens", limit, limit + 1, exact=False)
+            raise
+        kind = self._lexer.token.kind
+        if kind in OPENERS:
+            self._nesting += 1
+            check("max_nesting", self._budgets.max_nesting, self._nesting, exact=False)
+        elif kind in CLOSERS:
+            self._nesting -= 1
+
+    def parse_operation_definition(self) -> OperationDefinitionNode:
+        self._operations += 1
+        check("max_operations", self._budgets.max_operations, self._operations, exact=False)
+        return super().parse_operation_definition()
+
+
+@lru_cache(maxsize=256)
+def parse_document(query: str, budgets: Budgets) -> DocumentNode:
+    """Step 1: the text, in one pass of the lexer. Raises BudgetExceeded, or GraphQLError for
+    a syntax error. Empty selection sets are refused, as the spec's grammar says: every
+    selection then selects at least one field, so the field budget bounds them all."""
+    check("max_document_bytes", budgets.max_document_bytes, len(query.encode()))
+    return _BudgetedParser(query, budgets).parse_document()
 
 
 @dataclass(frozen=True)
@@ -213,14 +239,15 @@ def measure(
     for root in roots:
         merged.add_root(root)
     check("max_field_merges", budgets.max_field_merges, merged.field_merges)
-    check("max_result_size", budgets.max_result_size, merged.result_size)
+    result_size = math.ceil(merged.result_size)
+    check("max_result_size", budgets.max_result_size, result_size)
     return Measured(
         fields=total.fields,
         aliases=total.aliases,
         depth=total.depth,
         fragment_depth=total.fragment_depth,
         field_merges=merged.field_merges,
-        result_size=merged.result_size,
+        result_size=result_size,
     )
 
 
@@ -230,6 +257,7 @@ class _Place:
 
     count: int = 0
     children: dict[str, _Place] = field(default_factory=dict)
+    wrapping: int = 0  # how many `ofType` deep this place is, in introspection
 
 
 class _Merger:
@@ -245,7 +273,7 @@ class _Merger:
         self.fragments = fragments
         self.variables = variables
         self.field_merges = 0
-        self.result_size = 0
+        self.result_size = 0.0  # fractional: introspection lists are averages
 
     def add_root(self, root: OperationDefinitionNode | FragmentDefinitionNode) -> None:
         parent: Any
@@ -260,9 +288,14 @@ class _Merger:
         selection_set: SelectionSetNode,
         parent: Any,
         place: _Place,
-        multiplier: int,
+        multiplier: float,
         page: int | None = None,
     ) -> None:
+        # Merging also compares each pair of distinct fragments spread side by side.
+        spread = {
+            s.name.value for s in selection_set.selections if isinstance(s, FragmentSpreadNode)
+        }
+        self.field_merges = min(CAP, self.field_merges + len(spread) * (len(spread) - 1) // 2)
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 self._merge_field(selection, parent, place, multiplier, page)
@@ -277,7 +310,7 @@ class _Merger:
                     self._merge(fragment.selection_set, inner, place, multiplier, page)
 
     def _merge_field(
-        self, node: FieldNode, parent: Any, place: _Place, multiplier: int, page: int | None
+        self, node: FieldNode, parent: Any, place: _Place, multiplier: float, page: int | None
     ) -> None:
         key = node.alias.value if node.alias else node.name.value
         child = place.children.get(key)
@@ -290,12 +323,21 @@ class _Merger:
             return
         definition = _field_definition(self.schema, parent, node.name.value)
         inner = get_named_type(definition.type) if definition is not None else None
+        own_page: int | None
+        items: float
         if definition is not None and "first" in getattr(definition, "args", {}):
             # A paginated field answers one connection; its edges/nodes hold the page.
             own_page, items = _page_size(node, self.variables), 1
         else:
-            own_page, items = None, _items(parent, definition, page)
-        self._merge(node.selection_set, inner, child, min(CAP, multiplier * items), own_page)
+            own_page, items = None, _items(self.schema, parent, node.name.value, definition, page)
+        if node.name.value == "ofType" and getattr(parent, "name", None) == "__Type":
+            child.wrapping = place.wrapping + 1
+            items = _wrapped_share(self.schema, child.wrapping)
+        objects = min(CAP, multiplier * items)
+        if child.count == 1:
+            # Each object costs more than a value to build, so it counts once more.
+            self.result_size = min(CAP, self.result_size + objects)
+        self._merge(node.selection_set, inner, child, objects, own_page)
 
 
 def _field_definition(schema: GraphQLSchema, parent: Any, name: str) -> Any:
@@ -316,13 +358,55 @@ def _meta(schema: GraphQLSchema, type_name: str) -> _MetaField:
     return _MetaField(schema.get_type(type_name))
 
 
-def _items(parent: Any, definition: Any, page: int | None) -> int:
+def _items(
+    schema: GraphQLSchema, parent: Any, name: str, definition: Any, page: int | None
+) -> float:
     """How many items a field's answer holds, for the result-size estimate."""
     if definition is None or not _is_list(definition.type):
         return 1
     if is_object_type(parent) and "pageInfo" in parent.fields:
         return page if page is not None else DEFAULT_PAGE_SIZE  # a connection's edges/nodes
+    if parent is not None and parent.name.startswith("__"):
+        # Introspection lists are as long as our schema makes them: count them.
+        return _introspection_sizes(schema).get((parent.name, name), LIST_ESTIMATE)
     return LIST_ESTIMATE
+
+
+@lru_cache(maxsize=8)
+def _introspection_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], float]:
+    """How long each introspection list is in this schema, on average."""
+    types: list[Any] = list(schema.type_map.values())
+    directives = list(schema.directives)
+    objects = [t for t in types if hasattr(t, "fields") and not _is_input(t)]
+    fields = [f for t in objects for f in t.fields.values()]
+
+    def per(total: int, items: list[Any]) -> float:
+        return total / max(1, len(items))
+
+    return {
+        ("__Schema", "types"): len(types),
+        ("__Schema", "directives"): len(directives),
+        ("__Type", "fields"): per(len(fields), types),
+        ("__Type", "inputFields"): per(sum(len(t.fields) for t in types if _is_input(t)), types),
+        ("__Type", "enumValues"): per(sum(len(getattr(t, "values", {})) for t in types), types),
+        ("__Type", "interfaces"): per(sum(len(getattr(t, "interfaces", ())) for t in types), types),
+        ("__Type", "possibleTypes"): per(sum(len(getattr(t, "types", ())) for t in types), types),
+        ("__Field", "args"): per(sum(len(f.args) for f in fields), fields),
+        ("__Directive", "args"): per(sum(len(d.args) for d in directives), directives),
+        ("__Directive", "locations"): per(sum(len(d.locations) for d in directives), directives),
+    }
+
+
+@lru_cache(maxsize=8)
+def _wrapped_share(schema: GraphQLSchema, depth: int) -> float:
+    """Of the `ofType` answers `depth - 1` deep, the share that is not null at `depth`:
+    a type reference wrapped fewer times ends there ([X!]! is wrapped three times)."""
+    refs = [
+        f.type for t in schema.type_map.values() if hasattr(t, "fields") for f in t.fields.values()
+    ]
+    wrapped = [_wrapping(ref) for ref in refs]
+    deeper = sum(w >= depth for w in wrapped)
+    return deeper / max(1, sum(w >= depth - 1 for w in wrapped))
 
 
 def _page_size(node: FieldNode, variables: Mapping[str, Any]) -> int:
@@ -338,6 +422,17 @@ def _page_size(node: FieldNode, variables: Mapping[str, Any]) -> int:
             if isinstance(value, int) and value >= 0:
                 given.append(min(CAP, value))
     return max(given) if given else DEFAULT_PAGE_SIZE
+
+
+def _is_input(type_: Any) -> bool:
+    return isinstance(type_, GraphQLInputObjectType)
+
+
+def _wrapping(type_: Any) -> int:
+    depth = 0
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_, depth = type_.of_type, depth + 1
+    return depth
 
 
 def _is_list(type_: Any) -> bool:

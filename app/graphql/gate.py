@@ -1,8 +1,9 @@
 """The cost gate as a Strawberry extension: budgets first, then (cached) validation.
 
 It replaces Strawberry's QueryDepthLimiter, MaxAliasesLimiter and MaxTokensLimiter (the first two
-expand fragments without memoising them, so their own cost is exponential) and ValidationCache
-(which validates unconditionally). It must come first in the schema's extension list.
+expand fragments without memoising them, so their own cost is exponential), ParserCache (it
+parses with our limits, cached) and ValidationCache (which validates unconditionally). It also
+adds graphql-core's recommended MaxIntrospectionDepthRule, which Strawberry leaves out.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema
-from graphql.validation import ASTValidationRule
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
+from graphql.validation import ASTValidationRule, MaxIntrospectionDepthRule
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.schema.schema import validate_document
 
 from app.budgets import BudgetExceeded, Budgets
-from app.graphql.cost import check_source, measure
+from app.graphql.cost import measure, parse_document
 
 
 def budget_error(exc: BudgetExceeded) -> GraphQLError:
@@ -38,12 +40,21 @@ class CostGate(SchemaExtension):
         self.budgets = budgets
 
     def on_parse(self) -> Iterator[None]:
-        query = self.execution_context.query
-        if query:
+        context = self.execution_context
+        if context.query and context.graphql_document is None:
             try:
-                check_source(query, self.budgets)
+                context.graphql_document = parse_document(context.query, self.budgets)
             except BudgetExceeded as exc:
                 raise budget_error(exc) from None
+            operations = [
+                d
+                for d in context.graphql_document.definitions
+                if isinstance(d, OperationDefinitionNode)
+            ]
+            # What the client sent: the public operation_name falls back to the first one's.
+            if context._provided_operation_name is None and len(operations) > 1:
+                # The spec's request error (Strawberry would run the first); answered as a 400.
+                raise CannotGetOperationTypeError(None)
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -57,6 +68,6 @@ class CostGate(SchemaExtension):
         except GraphQLError as error:  # a fragment cycle: nothing below may expand it
             context.pre_execution_errors = [error]
         else:
-            rules = tuple(context.validation_rules)
+            rules = (*context.validation_rules, MaxIntrospectionDepthRule)
             context.pre_execution_errors = _validate(context.schema._schema, document, rules)
         yield

@@ -17,6 +17,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 
 from app.auth.service import authenticate
 from app.budgets import BudgetExceeded, Budgets, check_json_depth
+from app.db.engine import request_statement_limit
 from app.graphql.context import Context
 from app.graphql.errors import unauthenticated
 from app.http.failures import graphql_error_body
@@ -81,12 +82,13 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
     context = Context(viewer=viewer, services=state.services, request_id=request_id)
     try:
         async with asyncio.timeout(budgets.request_timeout):
-            result = await state.schema.execute(
-                body["query"],
-                variable_values=body.get("variables"),
-                operation_name=body.get("operationName"),
-                context_value=context,
-            )
+            with request_statement_limit():
+                result = await state.schema.execute(
+                    body["query"],
+                    variable_values=body.get("variables"),
+                    operation_name=body.get("operationName"),
+                    context_value=context,
+                )
     except TimeoutError:
         log.warning(
             "Request stopped after %s s (SWITCHBOARD_REQUEST_TIMEOUT)", budgets.request_timeout

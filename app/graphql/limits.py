@@ -10,7 +10,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType
 from litestar import Request, Response
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -18,7 +18,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.tokens import hash_token
 from app.budgets import BudgetExceeded, Budgets
-from app.graphql.cost import check_source
+from app.graphql.cost import parse_document
 from app.settings import Settings
 
 STORE_NAME = "rate_limit"
@@ -30,8 +30,7 @@ def _operation(query: str) -> tuple[bool, bool]:
     """(is a mutation, calls testConnection). A document this cannot read safely counts as a
     mutation: the endpoint refuses it anyway, and refusals must not be free to send."""
     try:
-        check_source(query, Budgets())
-        document = parse(query)
+        document = parse_document(query, Budgets())
     except (GraphQLError, BudgetExceeded):
         return True, False
     mutation = tests = False

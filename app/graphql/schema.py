@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache
+from strawberry.extensions import DisableIntrospection, MaskErrors
 
 from app.audit.graphql import AuditQueries
 from app.auth.graphql import AuthQuery, TokenMutations, TokenQueries, User
@@ -91,10 +91,8 @@ def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> 
         mutation=Mutation,
         types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType],
         extensions=[
-            # First: nothing may parse deeply or validate before the budgets are checked.
+            # Parses and validates (both cached) only within the budgets.
             lambda: CostGate(gate),
-            # Repeated documents skip re-parsing (the gate caches validation).
-            lambda: ParserCache(maxsize=256),
             MaskUnexpectedErrors,
             *hardening,
         ],

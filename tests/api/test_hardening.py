@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
-from app.asgi import create_app
 from app.auth.service import Role, issue_token
-from app.settings import load_settings
-from tests.conftest import TEST_KEYRING, TEST_SETTINGS
+from tests.instances import instance
 
 pytestmark = pytest.mark.db
 
@@ -22,24 +18,8 @@ CREATE = "mutation($n: String!) { createConnection(input: {name: $n, provider: O
 TEST = 'mutation { testConnection(input: {provider: OLLAMA, baseUrl: "http://nowhere.invalid"}) { status } }'
 
 
-@asynccontextmanager
-async def _client(
-    app_settings: dict[str, str], database_url: str, namespace: str | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
-    """Another app instance on the same database (its tables are already bound and open)."""
-    settings = load_settings({"DATABASE_URL": database_url, **TEST_SETTINGS, **app_settings})
-    app = create_app(
-        settings, TEST_KEYRING, store_namespace=namespace or f"switchboard-test-{uuid.uuid4().hex}"
-    )
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://sb"
-        ) as client:
-            yield client
-    finally:
-        for outbound in app.state.outbound:
-            await outbound.client.aclose()
-        await app.stores.get("rate_limit").delete_all()
+def _client(app_settings: dict[str, str], database_url: str, namespace: str | None = None):
+    return instance(database_url, app_settings, namespace=namespace)
 
 
 async def _post(

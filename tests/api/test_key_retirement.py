@@ -3,7 +3,6 @@ once, `keys retire` counts from the database at that moment, start-up names any 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,14 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.asgi import create_app
 from app.auth.service import Role, issue_token
 from app.db.tables import EncryptionKeyCheck, LLMConnection
 from app.security.key_check import KeyringMismatch, check_keyring
 from app.security.key_registry import key_usage
 from app.security.keyring import Keyring, read_key_file, write_key_file
-from app.settings import load_settings
-from tests.conftest import TEST_SETTINGS, keyring_env, run_cli
+from tests.conftest import keyring_env, run_cli
+from tests.instances import instance
 
 pytestmark = pytest.mark.db
 
@@ -32,22 +30,13 @@ VERIFY = "mutation($id: ID!) { verifyConnection(id: $id) { verification { status
 
 
 @asynccontextmanager
-async def instance(
+async def serving(
     database_url: str, keyring: Keyring, token: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """One running Switchboard instance on the shared test database."""
-    settings = load_settings({"DATABASE_URL": database_url, **TEST_SETTINGS})
-    app = create_app(settings, keyring, store_namespace=f"t-{uuid.uuid4().hex}")
-    await check_keyring(keyring)  # what start-up does
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://sb", headers=headers
-        ) as client:
-            yield client
-    finally:
-        for outbound in app.state.outbound:
-            await outbound.client.aclose()
+    """One running instance, started as `serve` starts it (the keyring checked first)."""
+    await check_keyring(keyring)
+    async with instance(database_url, keyring=keyring, token=token) as client:
+        yield client
 
 
 async def create(client: httpx.AsyncClient, name: str, url: str) -> dict:
@@ -76,7 +65,7 @@ async def test_retiring_the_old_key_while_serving_strands_nothing(
     write_key_file(path, K1)
     token = await issue_token("ops", Role.ADMIN, "ops")
     server = fake("OPENAI_COMPATIBLE", key=KEY)
-    async with instance(database_url, read_key_file(path), token) as running:
+    async with serving(database_url, read_key_file(path), token) as running:
         first = await create(running, "before", server.url)
         assert first["data"]["createConnection"]["userErrors"] == []
 
@@ -98,7 +87,7 @@ async def test_retiring_the_old_key_while_serving_strands_nothing(
 
     restarted = read_key_file(path)
     await check_keyring(restarted)  # start-up accepts what the database holds
-    async with instance(database_url, restarted, token) as running:
+    async with serving(database_url, restarted, token) as running:
         listed = await running.post("/graphql", json={"query": "{ connections { nodes { id } } }"})
         ids = [n["id"] for n in listed.json()["data"]["connections"]["nodes"]]
         assert len(ids) == 3
@@ -119,8 +108,8 @@ async def test_two_instances_on_one_key_file_both_follow_the_new_primary(
     token = await issue_token("ops", Role.ADMIN, "ops")
     server = fake("OPENAI_COMPATIBLE", key=KEY)
     async with (
-        instance(database_url, read_key_file(path), token) as one,
-        instance(database_url, read_key_file(path), token) as two,
+        serving(database_url, read_key_file(path), token) as one,
+        serving(database_url, read_key_file(path), token) as two,
     ):
         await create(one, "one-before", server.url)
         await create(two, "two-before", server.url)
@@ -141,7 +130,7 @@ async def test_an_instance_still_on_a_retired_key_refuses_to_seal(
     token = await issue_token("ops", Role.ADMIN, "ops")
     server = fake("OPENAI_COMPATIBLE", key=KEY)
     both = Keyring("k2", {"k2": bytes(32), "k1": K1.keys["k1"]})
-    async with instance(database_url, K1, token) as stale:
+    async with serving(database_url, K1, token) as stale:
         kept = (await create(stale, "kept", server.url))["data"]["createConnection"]["connection"]
         refused = keys("retire", "k1", database_url=database_url, env_keys=keyring_env(both))
         assert refused.returncode == 2 and "still protects 1 secrets" in refused.stderr
@@ -168,8 +157,8 @@ async def test_retire_counts_what_the_database_holds_at_that_moment(
     server = fake("OPENAI_COMPATIBLE", key=KEY)
     both = Keyring("k2", {"k2": bytes(32), "k1": K1.keys["k1"]})
     env_keys = keyring_env(both)
-    async with instance(database_url, K1, token) as stale:  # running since before k2 existed
-        async with instance(database_url, both, token):
+    async with serving(database_url, K1, token) as stale:  # running since before k2 existed
+        async with serving(database_url, both, token):
             pass  # an instance restarted with the new keys registers k2 as the primary
         status = keys("status", database_url=database_url, env_keys=env_keys).stdout
         assert "k1: protects 0 secrets" in status
@@ -192,7 +181,7 @@ async def test_retire_refuses_unknown_ids_and_the_primary(app, clean_db, databas
 async def test_start_up_names_a_missing_key_and_what_it_protects(app, clean_db, database_url, fake):
     token = await issue_token("ops", Role.ADMIN, "ops")
     server = fake("OPENAI_COMPATIBLE", key=KEY)
-    async with instance(database_url, K1, token) as running:
+    async with serving(database_url, K1, token) as running:
         await create(running, "a", server.url)
         await create(running, "b", server.url)
     # Even with its registry row gone, the secrets themselves say which key they need.
