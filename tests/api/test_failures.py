@@ -15,6 +15,7 @@ import pytest
 from app.db.engine import bind_tables, engine_from_url
 from app.db.tables import LLMConnection
 from tests.instances import instance
+from tests.support import free_port
 
 pytestmark = pytest.mark.db
 
@@ -121,12 +122,6 @@ async def test_a_failure_outside_graphql_is_a_logged_masked_500(admin, app, capl
     assert logged.request_id == request_id and logged.exc_info is not None
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 CREATE = """mutation($n: String!) {
   createConnection(input: {name: $n, provider: OLLAMA}) { connection { id } userErrors { code } } }"""
 
@@ -137,7 +132,7 @@ async def test_a_stopped_redis_falls_back_to_local_limits_and_says_so(
     from app.auth.service import Role, issue_token
 
     token = await issue_token("ops", Role.ADMIN, "ops")
-    down = {"REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0"}
+    down = {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     async with instance(database_url, down, token=token) as client:
         for i in range(3):
             response = await client.post(

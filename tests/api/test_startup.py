@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -20,14 +19,9 @@ from app.db.tables import ApiToken, EncryptionKeyCheck
 from app.security.key_check import check_keyring
 from app.security.keyring import Keyring
 from tests.conftest import ROOT, TEST_KEYRING, keyring_env, run_cli
+from tests.support import free_port
 
 pytestmark = pytest.mark.db
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve(env: dict[str, str], expect_exit: bool = False) -> tuple[int | None, str]:
@@ -35,7 +29,7 @@ def _serve(env: dict[str, str], expect_exit: bool = False) -> tuple[int | None, 
 
     Returns (exit code or None when it was healthy, everything it printed).
     """
-    port = _free_port()
+    port = free_port()
     full_env = {**os.environ, "SWITCHBOARD_PORT": str(port), **env}
     # Output goes to a file, not a pipe: a full pipe would block the server mid-start.
     with tempfile.TemporaryFile(mode="w+") as log:
