@@ -40,6 +40,7 @@ lock:
 bench: install
 	$(BIN)/python -m bench.connections_list
 	$(BIN)/python -m bench.refresh_and_catalog
+	$(BIN)/python -m bench.request_budgets
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -22,8 +22,8 @@ class Budgets:
     max_json_depth: int = 64  # nesting of arrays and objects in a JSON body
     # A GraphQL document as written (large data belongs in variables: JSON parses in C)
     max_document_bytes: int = 64 * 1024
-    max_tokens: int = 3000
-    max_nesting: int = 64  # braces, brackets and parentheses inside one another
+    max_tokens: int = 2000
+    max_nesting: int = 64  # selection sets, lists, objects and types inside one another
     max_operations: int = 20
     # A GraphQL document as executed (fragments expanded, each fragment costed once)
     max_depth: int = 12  # fields inside one another
@@ -61,7 +61,7 @@ DESCRIPTIONS: Mapping[str, str] = {
     "max_json_depth": "JSON nesting depth",
     "max_document_bytes": "bytes in the document",
     "max_tokens": "tokens in the document",
-    "max_nesting": "brackets nested in the document",
+    "max_nesting": "selection sets, lists and objects nested in the document",
     "max_operations": "operations in the document",
     "max_depth": "query depth",
     "max_fragment_depth": "fragments spread inside one another",

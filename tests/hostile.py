@@ -65,8 +65,8 @@ def _aliases_x_rows(fields: str) -> str:
 
 
 BUDGETED = {
-    "wide: one field 3100 times (tokens)": (
-        "{ viewer { " + " ".join(["name"] * 3100) + " } }",
+    "wide: one field 2100 times (tokens)": (
+        "{ viewer { " + " ".join(["name"] * 2100) + " } }",
         "max_tokens",
     ),
     "wide: one field 120 times (merges)": (
@@ -103,6 +103,10 @@ BUDGETED = {
     ),
     "a list literal nested 80 deep": (
         "{ connections(filter: {tag: " + "[" * 80 + "]" * 80 + "}) { totalCount } }",
+        "max_nesting",
+    ),
+    "a variable's type nested 80 deep": (
+        "query($v: " + "[" * 80 + "Int" + "]" * 80 + ") { viewer { name } }",
         "max_nesting",
     ),
     "selections nested 100 deep": ("{ viewer " + "{ name " * 100 + "}" * 101, "max_nesting"),

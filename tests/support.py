@@ -67,3 +67,24 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+async def insert_plain_connections(count: int, prefix: str = "bulk") -> None:
+    """`count` keyless Ollama connections written straight to the table: data for list sizes."""
+    import uuid
+
+    from app.db.tables import LLMConnection
+
+    await LLMConnection.insert(
+        *(
+            LLMConnection(
+                id=uuid.uuid4(),
+                name=f"{prefix}-{i:04}",
+                name_key=f"{prefix}-{i:04}",
+                provider="OLLAMA",
+                auth_method="NONE",
+                base_url="http://127.0.0.1:9",
+            )
+            for i in range(count)
+        )
+    )

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
-from app.db.tables import LLMConnection
 from tests.hostile import BUDGETED, CYCLES, FAN_OUT, VARIABLES
+from tests.support import insert_plain_connections
 
 pytestmark = pytest.mark.db
 
@@ -82,18 +81,7 @@ async def test_hostile_documents_are_refused_fast_while_health_answers(member, n
 
 
 async def test_the_largest_admitted_answer_is_served_without_stalling(member, admin):
-    now_rows = [
-        LLMConnection(
-            id=uuid.uuid4(),
-            name=f"bulk-{i:03}",
-            name_key=f"bulk-{i:03}",
-            provider="OLLAMA",
-            auth_method="NONE",
-            base_url="http://127.0.0.1:9",
-        )
-        for i in range(500)
-    ]
-    await LLMConnection.insert(*now_rows)
+    await insert_plain_connections(500)
     query = (
         "{ "
         + " ".join(f"a{i}: connections(first: 500) {{ nodes {{ id name }} }}" for i in range(6))
@@ -151,3 +139,38 @@ async def test_deep_or_huge_variables_are_refused_or_answered_cleanly(member, ad
         response.status_code == 413
         and response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     )
+
+
+ADMITTED = {
+    "a 60 KB string literal": ('{ connection(name: "' + "x" * 60_000 + '") { id } }', None),
+    "1,900 tags in a list literal": (
+        'mutation { createConnection(input: {name: "t", provider: OLLAMA, tags: ['
+        + ", ".join(['"a"'] * 1900)
+        + "]}) { userErrors { field code } } }",
+        None,
+    ),
+    "20 operations, one named": (
+        "\n".join(f"query Q{i} {{ viewer {{ name }} }}" for i in range(20)),
+        "Q7",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ADMITTED)
+async def test_big_documents_within_budget_are_answered_fast(admin, name):
+    query, operation = ADMITTED[name]
+    async with health_watch(admin.http) as latencies:
+        started = time.perf_counter()
+        response = await admin.http.post(
+            "/graphql",
+            json={"query": query, "operationName": operation},
+            headers={"Authorization": f"Bearer {admin.token}"},
+        )
+        seconds = time.perf_counter() - started
+    assert response.status_code == 200 and seconds < ANSWER_SECONDS
+    assert max(latencies) < HEALTH_SECONDS
+    body = response.json()
+    assert not any(
+        e["extensions"].get("budget") for e in body.get("errors", []) if "extensions" in e
+    )
+    assert body.get("data") is not None
