@@ -126,10 +126,24 @@ BUDGETED = {
         "{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }",
         "max_result_size",
     ),
+    "introspection 30 times over": (
+        "{ "
+        + " ".join(
+            f"i{i}: __schema {{ types {{ name fields {{ name type {{ name }} }} }} }}"
+            for i in range(30)
+        )
+        + " }",
+        "max_result_size",
+    ),
     "500 x 500 rows by a variable": (
         "query($n: Int) { connections(first: $n) { nodes { models(first: $n) { nodes { upstreamId } } } } }",
         "max_result_size",
     ),
 }
+
+# Within every budget (1,708), refused by validation: graphql-core's MaxIntrospectionDepthRule.
+DEEP_INTROSPECTION = (
+    "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
+)
 
 VARIABLES = {"n": 500}

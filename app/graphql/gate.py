@@ -25,6 +25,13 @@ def budget_error(exc: BudgetExceeded) -> GraphQLError:
     return GraphQLError(str(exc), extensions=exc.extensions)
 
 
+def _coded(error: GraphQLError) -> GraphQLError:
+    """graphql-core's syntax and validation errors, with the code every other answer has."""
+    if not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": "VALIDATION"}
+    return error
+
+
 @lru_cache(maxsize=256)
 def _validate(
     schema: GraphQLSchema,
@@ -46,6 +53,8 @@ class CostGate(SchemaExtension):
                 context.graphql_document = parse_document(context.query, self.budgets)
             except BudgetExceeded as exc:
                 raise budget_error(exc) from None
+            except GraphQLError as error:
+                raise _coded(error) from None
             operations = [
                 d
                 for d in context.graphql_document.definitions
@@ -69,5 +78,6 @@ class CostGate(SchemaExtension):
             context.pre_execution_errors = [error]
         else:
             rules = (*context.validation_rules, MaxIntrospectionDepthRule)
-            context.pre_execution_errors = _validate(context.schema._schema, document, rules)
+            errors = _validate(context.schema._schema, document, rules)
+            context.pre_execution_errors = [_coded(error) for error in errors]
         yield

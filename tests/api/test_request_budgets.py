@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from tests.hostile import BUDGETED, CYCLES, FAN_OUT, VARIABLES
+from tests.hostile import BUDGETED, CYCLES, DEEP_INTROSPECTION, FAN_OUT, VARIABLES
 from tests.support import insert_plain_connections
 
 pytestmark = pytest.mark.db
@@ -54,6 +54,7 @@ async def timed(member, query: str, variables: dict | None = None) -> tuple[http
 def _hostile() -> dict[str, tuple[str, str]]:
     cases = {name: (query, "max_fields") for name, query in FAN_OUT.items()}
     cases.update({name: (query, "cycle") for name, (query, _) in CYCLES.items()})
+    cases["introspection nested 4 lists deep"] = (DEEP_INTROSPECTION, "introspection")
     cases.update(BUDGETED)
     return cases
 
@@ -73,6 +74,8 @@ async def test_hostile_documents_are_refused_fast_while_health_answers(member, n
     assert error["extensions"]["code"] == "VALIDATION"
     if budget == "cycle":
         assert "within itself" in error["message"]
+    elif budget == "introspection":
+        assert "introspection depth" in error["message"]
     else:
         assert error["extensions"]["budget"] == budget
         assert error["extensions"]["actual"] > error["extensions"]["limit"]

@@ -34,7 +34,7 @@ from app.graphql.cost.fragments import (
     spreads,
     summarise,
 )
-from app.graphql.cost.merging import Merger
+from app.graphql.cost.merging import Merger, full_introspection_size
 from app.graphql.cost.parsing import parse_document
 
 __all__ = ["CAP", "FragmentCycle", "Measured", "measure", "parse_document"]
@@ -88,7 +88,9 @@ def measure(
     for root in roots:
         merged.add_root(root)
     check("max_field_merges", budgets.max_field_merges, merged.field_merges)
-    result_size = math.ceil(merged.result_size)
+    # Introspection costs what our schema makes it cost: one full introspection is free.
+    beyond = max(0.0, merged.introspection_size - full_introspection_size(schema))
+    result_size = math.ceil(merged.result_size + beyond)
     check("max_result_size", budgets.max_result_size, result_size)
     return Measured(
         fields=total.fields,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -19,6 +20,8 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    get_introspection_query,
+    parse,
 )
 from graphql.type import get_named_type, is_object_type
 
@@ -28,6 +31,7 @@ from app.graphql.cost.introspection import introspection_sizes, wrapped_share
 DEFAULT_PAGE_SIZE = 50  # what a paginated field returns without `first` (API.md)
 LIST_ESTIMATE = 10  # items assumed in a list that is not paginated
 PAGE_ARGUMENTS = ("first", "last")
+INTROSPECTION_ROOTS = ("__schema", "__type")
 
 
 @dataclass
@@ -37,6 +41,7 @@ class _Place:
     count: int = 0
     children: dict[str, _Place] = field(default_factory=dict)
     wrapping: int = 0  # how many `ofType` deep this place is, in introspection
+    introspective: bool = False  # under __schema or __type
 
 
 class Merger:
@@ -52,7 +57,8 @@ class Merger:
         self.fragments = fragments
         self.variables = variables
         self.field_merges = 0
-        self.result_size = 0.0  # fractional: introspection lists are averages
+        self.result_size = 0.0  # of the data
+        self.introspection_size = 0.0  # fractional: introspection lists are averages
 
     def add_root(self, root: OperationDefinitionNode | FragmentDefinitionNode) -> None:
         parent: Any
@@ -88,6 +94,12 @@ class Merger:
                     inner = self.schema.get_type(fragment.type_condition.name.value)
                     self._merge(fragment.selection_set, inner, place, multiplier, page)
 
+    def _count(self, place: _Place, amount: float) -> None:
+        if place.introspective:
+            self.introspection_size = min(CAP, self.introspection_size + amount)
+        else:
+            self.result_size = min(CAP, self.result_size + amount)
+
     def _merge_field(
         self, node: FieldNode, parent: Any, place: _Place, multiplier: float, page: int | None
     ) -> None:
@@ -95,7 +107,8 @@ class Merger:
         child = place.children.get(key)
         if child is None:
             child = place.children[key] = _Place()
-            self.result_size = min(CAP, self.result_size + multiplier)  # one value per item
+            child.introspective = place.introspective or node.name.value in INTROSPECTION_ROOTS
+            self._count(child, multiplier)  # one value per item
         self.field_merges = min(CAP, self.field_merges + child.count)  # a pair with each earlier
         child.count += 1
         if node.selection_set is None:
@@ -115,7 +128,7 @@ class Merger:
         objects = min(CAP, multiplier * items)
         if child.count == 1:
             # Each object costs more than a value to build, so it counts once more.
-            self.result_size = min(CAP, self.result_size + objects)
+            self._count(child, objects)
         self._merge(node.selection_set, inner, child, objects, own_page)
 
 
@@ -170,3 +183,25 @@ def _is_list(type_: Any) -> bool:
     while isinstance(type_, GraphQLNonNull):
         type_ = type_.of_type
     return isinstance(type_, GraphQLList)
+
+
+@lru_cache(maxsize=8)
+def full_introspection_size(schema: GraphQLSchema) -> float:
+    """What the fullest introspection query (GraphiQL's) costs on this schema: the allowance
+    every document gets, so a growing schema never locks GraphiQL out."""
+    query = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+    operation = parse(query)
+    fragments = {
+        d.name.value: d for d in operation.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    merger = Merger(schema, fragments, {})
+    for definition in operation.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            merger.add_root(definition)
+    return merger.introspection_size
