@@ -38,7 +38,8 @@ def _validate(
     document: DocumentNode,
     rules: tuple[type[ASTValidationRule], ...],
 ) -> list[GraphQLError]:
-    # Keyed by the document object: ParserCache hands the same one back for the same text.
+    # Keyed by the document object: parse_document's cache hands the same one back for the
+    # same text, so a repeated query skips validation.
     return validate_document(schema, document, rules)
 
 

@@ -80,10 +80,17 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
         return _error(401, unauthenticated().message, "UNAUTHENTICATED")
     request_id = current_request_id() or request_id_from(None)
     context = Context(viewer=viewer, services=state.services, request_id=request_id)
+    return await _execute(state.schema, body, context, budgets)
+
+
+async def _execute(
+    schema: Any, body: dict[str, Any], context: Context, budgets: Budgets
+) -> Response[Any]:
+    """Run the operation within the request's deadline and its share of the connection pool."""
     try:
         async with asyncio.timeout(budgets.request_timeout):
             with request_statement_limit():
-                result = await state.schema.execute(
+                result = await schema.execute(
                     body["query"],
                     variable_values=body.get("variables"),
                     operation_name=body.get("operationName"),
@@ -97,7 +104,7 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
             f"The request ran longer than {budgets.request_timeout:g} s "
             "(SWITCHBOARD_REQUEST_TIMEOUT) and was stopped; nothing it had not finished was kept."
         )
-        return _error(504, message, "TIMEOUT", requestId=request_id)
+        return _error(504, message, "TIMEOUT", requestId=context.request_id)
     except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError) as exc:
         return _error(400, f"Malformed GraphQL request: {_operation_problem(exc)}", "BAD_REQUEST")
     payload: dict[str, Any] = {"data": result.data}
@@ -109,7 +116,7 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
 def _operation_problem(exc: Exception) -> str:
     if isinstance(exc, CannotGetOperationTypeError):
         if exc.operation_name is None:
-            return "the document has several operations (or none); name one in operationName."
+            return "say which of the document's operations to run, in operationName."
         return f"the document has no operation named {exc.operation_name!r}."
     if isinstance(exc, InvalidOperationTypeError):
         return f"{exc.as_http_error_reason('POST')}."
