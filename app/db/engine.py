@@ -38,15 +38,24 @@ class QueryCounting:
     keeps each request to its share of connections."""
 
     queries: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0  # tests reset it, then read it
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         self.queries += 1
-        run = super().run_querystring  # type: ignore[misc]
         slots = _request_slots.get()
         if slots is None:
-            return await run(querystring, in_pool)
+            return await self._run(querystring, in_pool)
         async with slots:
-            return await run(querystring, in_pool)
+            return await self._run(querystring, in_pool)
+
+    async def _run(self, querystring: QueryString, in_pool: bool) -> Any:
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return await super().run_querystring(querystring, in_pool)  # type: ignore[misc]
+        finally:
+            self.in_flight -= 1
 
 
 class SwitchboardSQLiteEngine(QueryCounting, SQLiteEngine):

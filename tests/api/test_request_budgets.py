@@ -177,3 +177,24 @@ async def test_big_documents_within_budget_are_answered_fast(admin, name):
         e["extensions"].get("budget") for e in body.get("errors", []) if "extensions" in e
     )
     assert body.get("data") is not None
+
+
+async def test_one_request_runs_at_most_its_share_of_statements_at_once(admin):
+    """Ten root fields that each query the database: without a per-request cap they would
+    hold ten pooled connections at once, and every other request would wait behind them."""
+    from app.db.engine import STATEMENTS_PER_REQUEST
+    from app.db.tables import LLMConnection
+
+    await insert_plain_connections(20)
+    engine = LLMConnection._meta.db
+    engine.peak_in_flight = 0
+    query = (
+        "{ "
+        + " ".join(
+            f"a{i}: connections(first: 20) {{ totalCount nodes {{ id }} }}" for i in range(10)
+        )
+        + " }"
+    )
+    data = await admin(query)
+    assert all(data[f"a{i}"]["totalCount"] == 20 for i in range(10))
+    assert 1 < engine.peak_in_flight <= STATEMENTS_PER_REQUEST
