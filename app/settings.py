@@ -11,6 +11,7 @@ from typing import Literal
 
 from app.budgets import ENVIRONMENT as BUDGET_VARIABLES
 from app.budgets import Budgets, budgets_from
+from app.validation import MIN_TOKEN_LENGTH, TOKEN_PREFIX
 
 Environment = Literal["development", "production"]
 
@@ -199,14 +200,11 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         # Introspection is a development convenience: off in production unless asked for.
         introspection=_flag(environ, "SWITCHBOARD_INTROSPECTION", not settings.is_production),
     )
-    if settings.admin_token is not None:
-        from app.auth.tokens import MIN_TOKEN_LENGTH, TOKEN_PREFIX
-
-        if len(settings.admin_token) < MIN_TOKEN_LENGTH:
-            raise SettingsError(
-                "SWITCHBOARD_ADMIN_TOKEN",
-                f"must be at least {MIN_TOKEN_LENGTH} characters (e.g. {TOKEN_PREFIX}...)",
-            )
+    if settings.admin_token is not None and len(settings.admin_token) < MIN_TOKEN_LENGTH:
+        raise SettingsError(
+            "SWITCHBOARD_ADMIN_TOKEN",
+            f"must be at least {MIN_TOKEN_LENGTH} characters (e.g. {TOKEN_PREFIX}...)",
+        )
     return settings
 
 

@@ -11,7 +11,7 @@ from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
 from app.audit.service import Target, diff, record
-from app.connections.records import load_json
+from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AuditEvent
 from app.graphql.context import Info

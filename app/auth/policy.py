@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.auth.service import Role, Viewer
-from app.connections.fields import check_name
 from app.errors import ErrorCode, Problem, invalid
+from app.validation import check_name
 
 
 def check_new_token(

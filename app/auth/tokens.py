@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-TOKEN_PREFIX = "swb_"  # noqa: S105 (a prefix, not a secret)
-MIN_TOKEN_LENGTH = 24
+from app.validation import TOKEN_PREFIX
+
 DISPLAY_CHARS = 8
 
 

@@ -26,6 +26,11 @@ class Operation(Enum):
     MAKE_DEFAULT = "make default"
 
 
+# What an admin may do to someone else's personal connection (off-boarding); making it the
+# default goes through too, for the default rule to refuse with its own reason.
+ADMIN_MAY_REACH = (Operation.DELETE, Operation.MAKE_DEFAULT)
+
+
 class Forbidden(Exception):
     """The viewer's role does not allow this at all (a top-level FORBIDDEN error)."""
 
@@ -56,20 +61,14 @@ def refusal(
         if not viewer.is_admin:
             raise Forbidden()
         return None
-    if op is Operation.MAKE_DEFAULT:
-        return Problem(
-            ("id",), ErrorCode.NOT_ALLOWED, "a personal connection cannot be the default"
-        )
-    if record.owner_id == viewer.user_id or (op is Operation.DELETE and viewer.is_admin):
-        return None
+    if record.owner_id == viewer.user_id or (op in ADMIN_MAY_REACH and viewer.is_admin):
+        return None  # whether it may be the default: app.connections.rules
     return Problem(
         ("id",), ErrorCode.NOT_ALLOWED, "only its owner can change a personal connection"
     )
 
 
-def creation_refusals(
-    viewer: Viewer, org: OrgSettings, provider: Any, is_default: bool
-) -> list[Problem]:
+def creation_refusals(viewer: Viewer, org: OrgSettings, provider: Any) -> list[Problem]:
     """Members create personal connections, when allowed, and only OpenAI-compatible ones."""
     if viewer.is_admin:
         return []
@@ -81,21 +80,12 @@ def creation_refusals(
                 "personal connections are turned off (allowDirectConnections)",
             )
         ]
-    problems = []
     if provider not in PERSONAL_PROVIDERS:
-        problems.append(
+        return [
             Problem(
                 ("input", "provider"),
                 ErrorCode.NOT_ALLOWED,
                 "personal connections must be OPENAI_COMPATIBLE",
             )
-        )
-    if is_default:
-        problems.append(
-            Problem(
-                ("input", "isDefault"),
-                ErrorCode.NOT_ALLOWED,
-                "a personal connection cannot be the default",
-            )
-        )
-    return problems
+        ]
+    return []

@@ -8,10 +8,10 @@ from typing import Any
 
 from app.connections.secrets import looks_masked
 from app.providers.catalog import ProviderSpec
+from app.validation import Checked
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
-NAME_MAX = 64
-DESCRIPTION_MAX = 1000
+# with the connection-specific checks below
+
 PREFIX_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,31}$")
 TAGS_MAX = 20
@@ -25,31 +25,6 @@ HEADERS_MAX = 20
 HEADER_VALUE_MAX = 4096
 RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 SERVICE_ACCOUNT_KEYS = ("client_email", "private_key", "token_uri")
-
-Checked = tuple[Any, str | None]
-
-
-def check_name(raw: str) -> Checked:
-    name = raw.strip()
-    if not name:
-        return None, "name must not be empty"
-    if len(name) > NAME_MAX:
-        return None, f"name must be at most {NAME_MAX} characters"
-    if not NAME_PATTERN.match(name):
-        return (
-            None,
-            "name may contain letters, digits, spaces, '.', '_' and '-', "
-            "starting with a letter or digit",
-        )
-    return name, None
-
-
-def check_description(raw: str | None) -> Checked:
-    if raw is None or not raw.strip():
-        return None, None
-    if len(raw) > DESCRIPTION_MAX:
-        return None, f"description must be at most {DESCRIPTION_MAX} characters"
-    return raw.strip(), None
 
 
 def check_prefix_id(raw: str | None) -> Checked:

@@ -6,6 +6,7 @@ checked exactly as a new connection would be.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from app.connections import fields as check
@@ -13,6 +14,7 @@ from app.connections.inputs import ConnectionInput, Unset
 from app.connections.plan_secrets import guard_origin_change, plan_secrets
 from app.connections.plan_types import ConnectionPlan, Problems
 from app.connections.records import ConnectionRecord
+from app.connections.rules import default_refusal
 from app.connections.urls import normalize_base_url
 from app.errors import ErrorCode, Problem
 from app.providers.catalog import (
@@ -22,6 +24,7 @@ from app.providers.catalog import (
     derived_base_url,
     spec_for,
 )
+from app.validation import check_description, check_name
 
 
 def _required(p: Problems, path: str, value: Any, current: Any) -> Any:
@@ -39,15 +42,16 @@ def _optional(value: Any, current: Any) -> Any:
 
 
 def plan_connection(
-    data: ConnectionInput, current: ConnectionRecord | None
+    data: ConnectionInput, current: ConnectionRecord | None, owner_id: uuid.UUID | None = None
 ) -> tuple[ConnectionPlan | None, list[Problem]]:
+    """Validate once. `owner_id` is the new connection's owner (an update has its own)."""
     p = Problems()
     provider = current.provider if current else data.provider
     assert isinstance(provider, Provider)
     spec = spec_for(provider)
     name = p.take(
         ("name",),
-        check.check_name(_required(p, "name", data.name, current.name if current else "")),
+        check_name(_required(p, "name", data.name, current.name if current else "")),
     )
     config, config_problems = check.check_config(
         _optional(data.config, current.config if current else None), spec
@@ -59,7 +63,7 @@ def plan_connection(
         name=name,
         description=p.take(
             ("description",),
-            check.check_description(
+            check_description(
                 _optional(data.description, current.description if current else None)
             ),
         ),
@@ -86,12 +90,9 @@ def plan_connection(
         is_default=_default_flag(p, data, current),
     )
     plan_secrets(p, spec, plan, data, current)
-    if plan.is_default and not plan.enabled:
-        p.add(
-            ("isDefault",),
-            "a disabled connection cannot be the default; enable it first",
-            ErrorCode.NOT_ALLOWED,
-        )
+    refused = default_refusal(current.owner_id if current else owner_id, plan.enabled)
+    if plan.is_default and refused:
+        p.add(("isDefault",), refused, ErrorCode.NOT_ALLOWED)
     if current is not None:
         guard_origin_change(p, spec, plan, current)
     return (None, p.items) if p.items else (plan, [])

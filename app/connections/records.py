@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.db.json_columns import load_json
 from app.db.tables import LLMConnection
 from app.providers.catalog import AuthMethod, Provider
-
-
-def load_json(value: Any) -> Any:
-    """JSON columns come back as text on both backends."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)

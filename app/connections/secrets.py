@@ -6,6 +6,7 @@ import uuid
 
 from app.security.envelope import open_sealed, seal
 from app.security.keyring import Keyring
+from app.security.sealed_fields import secret_context
 
 HINT_PREFIX = "…"
 HINT_VISIBLE = 4
@@ -21,19 +22,6 @@ def hint(secret: str) -> str:
 def looks_masked(value: str) -> bool:
     """True for what an edit form shows instead of a key: "…WXYZ", "sk-…WXYZ", "****WXYZ"."""
     return "…" in value or "***" in value or "•" in value or value.startswith("...")
-
-
-def secret_context(connection_id: uuid.UUID | str, field: str) -> str:
-    """What a sealed value is bound to: a ciphertext moved to another row or field won't open."""
-    return f"llm_connection/{connection_id}/{field}"
-
-
-def header_field(name: str) -> str:
-    return f"header:{name.lower()}"
-
-
-API_KEY_FIELD = "api_key"
-SERVICE_ACCOUNT_FIELD = "service_account"
 
 
 def seal_for(

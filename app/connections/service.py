@@ -12,13 +12,8 @@ from app.connections.inputs import ConnectionInput
 from app.connections.plan import plan_connection
 from app.connections.plan_types import ConnectionPlan
 from app.connections.records import ConnectionRecord, StoredHeader, fetch_connection
-from app.connections.secrets import (
-    API_KEY_FIELD,
-    SERVICE_ACCOUNT_FIELD,
-    header_field,
-    hint,
-    seal_for,
-)
+from app.connections.rules import default_refusal
+from app.connections.secrets import hint, seal_for
 from app.db.tables import LLMConnection
 from app.db.writes import (
     ensure_name_free,
@@ -31,6 +26,7 @@ from app.errors import ErrorCode, Problem, ProblemsFound
 from app.providers.verification import VerificationResult
 from app.security.key_registry import active_sealing_key
 from app.security.keyring import Keyring
+from app.security.sealed_fields import API_KEY_FIELD, SERVICE_ACCOUNT_FIELD, header_field
 
 
 @dataclass(frozen=True)
@@ -67,11 +63,9 @@ class ConnectionService:
         owner_id: uuid.UUID | None = None,
         verification: VerificationResult | None = None,
     ) -> Outcome:
-        plan, problems = plan_connection(data, None)
+        plan, problems = plan_connection(data, None, owner_id)
         if plan is None:
             return Outcome.failed(*problems)
-        if plan.is_default and owner_id is not None:
-            return Outcome.failed(_personal_default())
         connection_id = uuid.uuid4()
 
         async def write() -> None:
@@ -98,8 +92,6 @@ class ConnectionService:
             plan, problems = plan_connection(data, current)
             if plan is None:
                 raise ProblemsFound(problems)
-            if plan.is_default and current.owner_id is not None:
-                raise ProblemsFound([_personal_default()])
             moves_default = plan.is_default is True and not current.is_default
             if moves_default:
                 await lock_default_slot(LLMConnection)
@@ -114,16 +106,9 @@ class ConnectionService:
     async def set_default(self, connection_id: uuid.UUID) -> Outcome:
         async def write() -> None:
             current = await _existing(connection_id)
-            if not current.enabled:
-                raise ProblemsFound(
-                    [
-                        Problem(
-                            ("id",),
-                            ErrorCode.NOT_ALLOWED,
-                            "a disabled connection cannot be the default; enable it first",
-                        )
-                    ]
-                )
+            refused = default_refusal(current.owner_id, current.enabled)
+            if refused:
+                raise ProblemsFound([Problem(("id",), ErrorCode.NOT_ALLOWED, refused)])
             if not current.is_default:
                 await lock_default_slot(LLMConnection)
                 await self._clear_default()
@@ -261,12 +246,6 @@ class ConnectionService:
             return StoredHeader(name=name, sealed=kept.sealed, hint=kept.hint)
         sealed = seal_for(self.keyring, key_id, connection_id, header_field(name), value)
         return StoredHeader(name=name, sealed=sealed, hint=hint(value))
-
-
-def _personal_default() -> Problem:
-    return Problem(
-        ("input", "isDefault"), ErrorCode.NOT_ALLOWED, "a personal connection cannot be the default"
-    )
 
 
 async def _existing(connection_id: uuid.UUID) -> ConnectionRecord:

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from app.connections.plan_types import ConnectionPlan
 from app.connections.records import ConnectionRecord
-from app.connections.secrets import (
-    API_KEY_FIELD,
-    SERVICE_ACCOUNT_FIELD,
-    header_field,
-    open_for,
-)
+from app.connections.secrets import open_for
 from app.providers.target import ProviderTarget
 from app.security.keyring import Keyring
+from app.security.sealed_fields import API_KEY_FIELD, SERVICE_ACCOUNT_FIELD, header_field
 
 
 def _credentials_key(record: ConnectionRecord) -> str:

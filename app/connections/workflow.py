@@ -55,7 +55,7 @@ class ConnectionWorkflow:
     ) -> Checked:
         probe = None
         if verify:
-            plan, problems = plan_connection(data, None)
+            plan, problems = plan_connection(data, None, owner_id)
             if plan is None:
                 return Checked(Outcome.failed(*problems))
             target = target_from_plan(self.keyring, plan, None, personal=owner_id is not None)

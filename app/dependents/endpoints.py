@@ -7,7 +7,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from app.connections.fields import check_description, check_name
 from app.connections.inputs import Unset, given
 from app.connections.records import fetch_connection
 from app.db.tables import ConnectionModel, Endpoint
@@ -16,6 +15,7 @@ from app.dependents.inputs import EndpointInput
 from app.dependents.records import EndpointRecord, fetch_endpoint
 from app.dependents.rows import check_version, delete_row, written
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid
+from app.validation import check_description, check_name
 
 MODEL_MAX = 300
 CONFIG_MAX_BYTES = 16384

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.connections.records import load_json
+from app.db.json_columns import load_json
 from app.db.tables import Endpoint, Workspace
 
 

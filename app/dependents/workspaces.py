@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from app.connections.fields import check_name
 from app.connections.inputs import given
 from app.connections.records import fetch_connection
 from app.db.tables import Workspace
@@ -15,6 +14,7 @@ from app.dependents.inputs import WorkspaceInput
 from app.dependents.records import WorkspaceRecord, fetch_workspace
 from app.dependents.rows import check_version, delete_row, written
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid
+from app.validation import check_name
 
 
 def workspace_not_found() -> Problem:

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from app.connections.records import load_json
 from app.db.engine import write_transaction
+from app.db.json_columns import load_json
 from app.db.tables import AppSetting
 
 

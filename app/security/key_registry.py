@@ -11,17 +11,17 @@ take turns anyway.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from app.db.tables import EncryptionKeyCheck, LLMConnection
+from app.db.tables import EncryptionKeyCheck
 from app.errors import Unavailable
 from app.security.envelope import key_id_of, seal
 from app.security.keyring import Keyring
+from app.security.sealed_fields import sealed_rows
 
 CANARY = "switchboard-key-check"
 
@@ -86,22 +86,9 @@ async def registered_keys() -> list[dict[str, Any]]:
 
 async def key_usage() -> Counter[str]:
     """How many stored secrets each key id protects, counted from every sealed column now."""
-    rows = await LLMConnection.select(
-        LLMConnection.api_key_sealed,
-        LLMConnection.service_account_sealed,
-        LLMConnection.custom_headers,
-    )
     usage: Counter[str] = Counter()
-    for row in rows:
-        headers = row["custom_headers"]
-        if isinstance(headers, str):
-            headers = json.loads(headers)
-        sealed = [
-            row["api_key_sealed"],
-            row["service_account_sealed"],
-            *(h.get("sealed") for h in headers or ()),
-        ]
-        usage.update(key_id_of(value) for value in sealed if value)
+    for row in await sealed_rows():
+        usage.update(key_id_of(value) for value in row.values())
     return usage
 
 

@@ -11,55 +11,42 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from app.connections.records import ConnectionRecord
-from app.connections.secrets import (
-    API_KEY_FIELD,
-    SERVICE_ACCOUNT_FIELD,
-    header_field,
-    secret_context,
-)
 from app.db.tables import LLMConnection
 from app.security.envelope import key_id_of, rewrap
 from app.security.key_registry import register
 from app.security.keyring import Keyring
+from app.security.sealed_fields import (
+    API_KEY_FIELD,
+    SERVICE_ACCOUNT_FIELD,
+    SealedRow,
+    header_field,
+    sealed_rows,
+    secret_context,
+)
 
 Progress = Callable[[int, int], None]
 MAX_PASSES = 5
 
 
-def _sealed_values(record: ConnectionRecord) -> list[str]:
-    values = [
-        record.api_key_sealed,
-        record.service_account_sealed,
-        *(h.sealed for h in record.custom_headers),
-    ]
-    return [v for v in values if v]
-
-
-async def _records() -> list[ConnectionRecord]:
-    return [ConnectionRecord.from_row(row) for row in await LLMConnection.select()]
-
-
-def _rewrapped_columns(keyring: Keyring, record: ConnectionRecord) -> dict[Any, Any]:
+def _rewrapped_columns(keyring: Keyring, record: SealedRow) -> dict[Any, Any]:
     columns: dict[Any, Any] = {}
-    if record.api_key_sealed:
+    if record.api_key:
         columns[LLMConnection.api_key_sealed] = rewrap(
-            keyring, record.api_key_sealed, secret_context(record.id, API_KEY_FIELD)
+            keyring, record.api_key, secret_context(record.id, API_KEY_FIELD)
         )
-    if record.service_account_sealed:
+    if record.service_account:
         columns[LLMConnection.service_account_sealed] = rewrap(
-            keyring, record.service_account_sealed, secret_context(record.id, SERVICE_ACCOUNT_FIELD)
+            keyring, record.service_account, secret_context(record.id, SERVICE_ACCOUNT_FIELD)
         )
-    if record.custom_headers:
+    if record.headers:
         headers = [
             {
-                "name": h.name,
-                "hint": h.hint,
+                **h,
                 "sealed": rewrap(
-                    keyring, h.sealed, secret_context(record.id, header_field(h.name))
+                    keyring, h["sealed"], secret_context(record.id, header_field(h["name"]))
                 ),
             }
-            for h in record.custom_headers
+            for h in record.headers
         ]
         columns[LLMConnection.custom_headers] = json.dumps(headers)
     return columns
@@ -72,8 +59,8 @@ async def rewrap_all(keyring: Keyring, progress: Progress | None = None) -> int:
     for _ in range(MAX_PASSES):
         stale = [
             r
-            for r in await _records()
-            if any(key_id_of(v) != keyring.primary_id for v in _sealed_values(r))
+            for r in await sealed_rows()
+            if any(key_id_of(v) != keyring.primary_id for v in r.values())
         ]
         if not stale:
             break

@@ -7,9 +7,10 @@ import uuid
 import pytest
 
 from app.connections.records import fetch_connection
-from app.connections.secrets import API_KEY_FIELD, header_field, open_for
+from app.connections.secrets import open_for
 from app.db.tables import LLMConnection
 from app.security.envelope import SecretUnavailable
+from app.security.sealed_fields import API_KEY_FIELD, header_field
 from tests.api.documents import GET, UPDATE, create
 from tests.conftest import TEST_KEYRING
 

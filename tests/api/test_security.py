@@ -68,6 +68,23 @@ async def test_members_own_personal_connections(member, other, admin):
     assert (await admin(DELETE, {"id": mine["id"]}))["deleteConnection"]["deletedId"] == mine["id"]
 
 
+async def test_an_update_never_makes_a_personal_or_disabled_connection_the_default(member, admin):
+    mine = await _personal(member)
+    refused = (await member(UPDATE, {"id": mine["id"], "input": {"isDefault": True}}))[
+        "updateConnection"
+    ]
+    assert refused["userErrors"][0]["field"] == ["input", "isDefault"]
+    assert "personal" in refused["userErrors"][0]["message"]
+    off = await create(admin, name="off", provider="OLLAMA", enabled=False)
+    refused = (await admin(UPDATE, {"id": off["id"], "input": {"isDefault": True}}))[
+        "updateConnection"
+    ]
+    assert refused["userErrors"][0]["code"] == "NOT_ALLOWED"
+    assert "disabled" in refused["userErrors"][0]["message"]
+    total = await admin("{ connections(filter: {isDefault: true}) { totalCount } }")
+    assert total["connections"]["totalCount"] == 0, "nothing was written"
+
+
 async def test_personal_connection_rules(member, admin):
     for fields, path in (
         ({"provider": "OPENAI", "apiKey": KEY}, ["input", "provider"]),

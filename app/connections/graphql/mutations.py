@@ -101,9 +101,7 @@ class ConnectionMutations:
         self, info: Info, input: CreateConnectionInput
     ) -> ConnectionPayload:
         viewer = info.context.viewer
-        problems = creation_refusals(
-            viewer, await info.context.org_settings(), input.provider, input.is_default
-        )
+        problems = creation_refusals(viewer, await info.context.org_settings(), input.provider)
         if problems:
             return ConnectionPayload(user_errors=user_errors(problems))
         owner = None if viewer.is_admin else viewer.user_id
@@ -196,9 +194,7 @@ class ConnectionMutations:
                 ]
             )
         else:
-            refused = creation_refusals(
-                viewer, await info.context.org_settings(), input.provider, False
-            )
+            refused = creation_refusals(viewer, await info.context.org_settings(), input.provider)
             if refused:
                 raise invalid_input(refused)
         personal = not viewer.is_admin

@@ -1,0 +1,38 @@
+"""Checks shared by every domain: names, descriptions, what a token looks like. Each check
+returns (normalised value, problem message or None). Imports nothing from the app."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
+NAME_MAX = 64
+DESCRIPTION_MAX = 1000
+TOKEN_PREFIX = "swb_"  # noqa: S105 (a prefix, not a secret)
+MIN_TOKEN_LENGTH = 24
+
+Checked = tuple[Any, str | None]
+
+
+def check_name(raw: str) -> Checked:
+    name = raw.strip()
+    if not name:
+        return None, "name must not be empty"
+    if len(name) > NAME_MAX:
+        return None, f"name must be at most {NAME_MAX} characters"
+    if not NAME_PATTERN.match(name):
+        return (
+            None,
+            "name may contain letters, digits, spaces, '.', '_' and '-', "
+            "starting with a letter or digit",
+        )
+    return name, None
+
+
+def check_description(raw: str | None) -> Checked:
+    if raw is None or not raw.strip():
+        return None, None
+    if len(raw) > DESCRIPTION_MAX:
+        return None, f"description must be at most {DESCRIPTION_MAX} characters"
+    return raw.strip(), None

@@ -1,0 +1,35 @@
+"""Layers point one way: what everything builds on never imports a domain package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[2] / "app"
+# The foundation, and what each part of it may import from the app.
+FOUNDATION = {"budgets", "db", "errors", "logs", "security", "settings", "validation"}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        found.update(name.split(".")[1] for name in names if name.startswith("app."))
+    return found
+
+
+def test_the_foundation_imports_no_domain_package():
+    offenders = {}
+    for part in FOUNDATION:
+        files = (
+            [APP / f"{part}.py"]
+            if (APP / f"{part}.py").exists()
+            else list((APP / part).rglob("*.py"))
+        )
+        for path in files:
+            upward = _imports(path) - FOUNDATION
+            if upward:
+                offenders[str(path.relative_to(APP))] = sorted(upward)
+    assert offenders == {}, f"foundation modules importing domain packages: {offenders}"
