@@ -25,6 +25,11 @@ class Problem:
     message: str
 
 
+def not_found(what: str, field: tuple[str, ...] = ("id",)) -> Problem:
+    """The one way to say an id names nothing the caller may see: a connection, an endpoint..."""
+    return Problem(field, ErrorCode.NOT_FOUND, f"no {what} with this id")
+
+
 def invalid(field: tuple[str, ...], message: str) -> Problem:
     return Problem(field, ErrorCode.VALIDATION, message)
 

@@ -13,7 +13,7 @@ from typing import Any
 from app.auth.service import Viewer
 from app.connections.records import ConnectionRecord
 from app.db.tables import LLMConnection
-from app.errors import ErrorCode, Problem
+from app.errors import ErrorCode, Problem, not_found
 from app.org.settings import OrgSettings
 from app.providers.catalog import Provider
 
@@ -56,7 +56,7 @@ def refusal(
     """Why the viewer may not do `op` to this connection (NOT_FOUND when they cannot see it).
     Raises Forbidden when a member reaches for a workspace-wide connection."""
     if record is None or not can_see(viewer, org, record):
-        return Problem(("id",), ErrorCode.NOT_FOUND, "no connection with this id")
+        return not_found("connection", ("id",))
     if record.owner_id is None:
         if not viewer.is_admin:
             raise Forbidden()

@@ -22,7 +22,7 @@ from app.db.writes import (
     version_conflict,
     versioned_update,
 )
-from app.errors import ErrorCode, Problem, ProblemsFound
+from app.errors import ErrorCode, Problem, ProblemsFound, not_found
 from app.providers.verification import VerificationResult
 from app.security.key_registry import active_sealing_key
 from app.security.keyring import Keyring
@@ -39,10 +39,6 @@ class Outcome:
     @classmethod
     def failed(cls, *problems: Problem) -> Outcome:
         return cls(problems=problems)
-
-
-def not_found(field: tuple[str, ...] = ("id",)) -> Problem:
-    return Problem(field, ErrorCode.NOT_FOUND, "no connection with this id")
 
 
 def _now() -> datetime:
@@ -133,7 +129,7 @@ class ConnectionService:
             .returning(LLMConnection.id)
         )
         if not deleted:
-            return None, (not_found(),)
+            return None, (not_found("connection"),)
         return connection_id, ()
 
     async def record_verification(
@@ -251,5 +247,5 @@ class ConnectionService:
 async def _existing(connection_id: uuid.UUID) -> ConnectionRecord:
     current = await fetch_connection(connection_id)
     if current is None:
-        raise ProblemsFound([not_found()])
+        raise ProblemsFound([not_found("connection")])
     return current

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from app.connections.inputs import ConnectionInput, Unset
 from app.connections.plan import plan_connection
 from app.connections.records import ConnectionRecord, fetch_connection
-from app.connections.service import ConnectionService, Outcome, not_found
+from app.connections.service import ConnectionService, Outcome
 from app.connections.targets import target_from_plan
-from app.errors import ErrorCode, Problem
+from app.errors import ErrorCode, Problem, not_found
 from app.models.service import ModelService
 from app.providers.gateway import ProviderGateway
 from app.providers.verification import VerificationResult
@@ -102,7 +102,7 @@ class ConnectionWorkflow:
             )
         current = await fetch_connection(connection_id)
         if current is None:
-            return Checked(Outcome.failed(not_found()))
+            return Checked(Outcome.failed(not_found("connection")))
         plan, problems = plan_connection(data, current)
         if plan is None:
             return Checked(Outcome.failed(*problems))
@@ -124,7 +124,7 @@ class ConnectionWorkflow:
     async def verify(self, connection_id: uuid.UUID) -> Checked:
         record = await fetch_connection(connection_id)
         if record is None:
-            return Checked(Outcome.failed(not_found()))
+            return Checked(Outcome.failed(not_found("connection")))
         probe = await self.models.probe(record)
         await self.models.sync(record, probe)
         updated = await self.connections.record_verification(connection_id, probe.result)
@@ -136,7 +136,7 @@ class ConnectionWorkflow:
         """Test without saving: an unsaved config, or a stored one with overrides."""
         current = await fetch_connection(connection_id) if connection_id else None
         if connection_id is not None and current is None:
-            return [not_found()]
+            return [not_found("connection")]
         plan, problems = plan_connection(data, current)
         if plan is None:
             moved = [

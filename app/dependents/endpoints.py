@@ -14,15 +14,11 @@ from app.db.writes import ensure_name_free, versioned_update
 from app.dependents.inputs import EndpointInput
 from app.dependents.records import EndpointRecord, fetch_endpoint
 from app.dependents.rows import check_version, delete_row, written
-from app.errors import ErrorCode, Problem, ProblemsFound, invalid
+from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
 from app.validation import check_description, check_name
 
 MODEL_MAX = 300
 CONFIG_MAX_BYTES = 16384
-
-
-def endpoint_not_found() -> Problem:
-    return Problem(("id",), ErrorCode.NOT_FOUND, "no endpoint with this id")
 
 
 async def _check_connection_and_model(connection_id: uuid.UUID | None, model: str) -> list[Problem]:
@@ -31,9 +27,7 @@ async def _check_connection_and_model(connection_id: uuid.UUID | None, model: st
         return [invalid(("input", "connectionId"), "an endpoint needs a connection")]
     connection = await fetch_connection(connection_id)
     if connection is None:
-        return [
-            Problem(("input", "connectionId"), ErrorCode.NOT_FOUND, "no connection with this id")
-        ]
+        return [not_found("connection", ("input", "connectionId"))]
     if connection.owner_id is not None:
         return [
             Problem(
@@ -112,7 +106,7 @@ class EndpointService:
         async def write() -> None:
             current = await fetch_endpoint(endpoint_id)
             if current is None:
-                raise ProblemsFound([endpoint_not_found()])
+                raise ProblemsFound([not_found("endpoint")])
             check_version(data.expected_version, current.version)
             values, problems = _checked_fields(data, current)
             connection_id = given(data.connection_id, current.connection_id)
@@ -136,7 +130,7 @@ class EndpointService:
         return await self._written(write, endpoint_id)
 
     async def delete(self, endpoint_id: uuid.UUID) -> uuid.UUID | list[Problem]:
-        return await delete_row(Endpoint, endpoint_id, endpoint_not_found())
+        return await delete_row(Endpoint, endpoint_id, not_found("endpoint"))
 
     async def _written(self, write: Any, endpoint_id: uuid.UUID) -> Any:
         return await written(Endpoint, write, endpoint_id, fetch_endpoint)

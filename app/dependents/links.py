@@ -10,7 +10,7 @@ from app.connections.records import ConnectionRecord, fetch_connection
 from app.db.tables import Endpoint, LLMConnection, Workspace
 from app.db.writes import run_write
 from app.dependents.records import Dependent, dependents_of, fetch_workspace
-from app.errors import ErrorCode, Problem, ProblemsFound, invalid
+from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,7 @@ async def delete_connection(
     async def write() -> None:
         nonlocal moved
         if await fetch_connection(connection_id) is None:
-            raise ProblemsFound(
-                [Problem(("id",), ErrorCode.NOT_FOUND, "no connection with this id")]
-            )
+            raise ProblemsFound([not_found("connection", ("id",))])
         [moved] = await dependents_of([connection_id])
         if reassign_to is not None:
             await _check_target(connection_id, reassign_to, moved)
@@ -89,9 +87,7 @@ async def _check_target(
         raise ProblemsFound([invalid(field_path, "reassignTo must name another connection")])
     target = await fetch_connection(target_id)
     if target is None:
-        raise ProblemsFound(
-            [Problem(field_path, ErrorCode.NOT_FOUND, "no connection with this id")]
-        )
+        raise ProblemsFound([not_found("connection", field_path)])
     if not target.enabled:
         raise ProblemsFound(
             [
@@ -144,11 +140,7 @@ async def resolve_connection(
     if connection_id is not None:
         explicit = await fetch_connection(connection_id)
         if explicit is None:
-            return Resolution(
-                problems=[
-                    Problem(("connectionId",), ErrorCode.NOT_FOUND, "no connection with this id")
-                ]
-            )
+            return Resolution(problems=[not_found("connection", ("connectionId",))])
         if not explicit.enabled:
             return Resolution(
                 problems=[
@@ -164,11 +156,7 @@ async def resolve_connection(
     if workspace_id is not None:
         workspace = await fetch_workspace(workspace_id)
         if workspace is None:
-            return Resolution(
-                problems=[
-                    Problem(("workspaceId",), ErrorCode.NOT_FOUND, "no workspace with this id")
-                ]
-            )
+            return Resolution(problems=[not_found("workspace", ("workspaceId",))])
         if workspace.default_connection_id is not None and await _take(
             result, workspace.default_connection_id, ResolutionSource.WORKSPACE_DEFAULT
         ):

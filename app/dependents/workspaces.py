@@ -13,12 +13,8 @@ from app.db.writes import ensure_name_free, versioned_update
 from app.dependents.inputs import WorkspaceInput
 from app.dependents.records import WorkspaceRecord, fetch_workspace
 from app.dependents.rows import check_version, delete_row, written
-from app.errors import ErrorCode, Problem, ProblemsFound, invalid
+from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
 from app.validation import check_name
-
-
-def workspace_not_found() -> Problem:
-    return Problem(("id",), ErrorCode.NOT_FOUND, "no workspace with this id")
 
 
 async def _check_default(connection_id: uuid.UUID | None) -> list[Problem]:
@@ -27,7 +23,7 @@ async def _check_default(connection_id: uuid.UUID | None) -> list[Problem]:
     connection = await fetch_connection(connection_id)
     field = ("input", "defaultConnectionId")
     if connection is None:
-        return [Problem(field, ErrorCode.NOT_FOUND, "no connection with this id")]
+        return [not_found("connection", field)]
     if connection.owner_id is not None:
         return [
             Problem(
@@ -69,7 +65,7 @@ class WorkspaceService:
         async def write() -> None:
             current = await fetch_workspace(workspace_id)
             if current is None:
-                raise ProblemsFound([workspace_not_found()])
+                raise ProblemsFound([not_found("workspace")])
             check_version(data.expected_version, current.version)
             name, problems = _checked_name(data, current)
             default = given(data.default_connection_id, current.default_connection_id)
@@ -89,7 +85,7 @@ class WorkspaceService:
         return await self._written(write, workspace_id)
 
     async def delete(self, workspace_id: uuid.UUID) -> uuid.UUID | list[Problem]:
-        return await delete_row(Workspace, workspace_id, workspace_not_found())
+        return await delete_row(Workspace, workspace_id, not_found("workspace"))
 
     async def _written(self, write: Any, workspace_id: uuid.UUID) -> Any:
         return await written(Workspace, write, workspace_id, fetch_workspace)

@@ -11,7 +11,7 @@ from app.audit.graphql import audit
 from app.audit.service import Target
 from app.connections.graphql.types import LLMConnectionType, Provider, VerificationStatus
 from app.db.pagination import Page
-from app.errors import ErrorCode, Problem
+from app.errors import ErrorCode, Problem, not_found
 from app.graphql.context import Info
 from app.graphql.errors import UserError, user_errors
 from app.graphql.ids import to_global_id, uuid_of
@@ -176,7 +176,7 @@ class ModelMutations:
             else []
         )
         if connection_id and not results:
-            problem = Problem(("connectionId",), ErrorCode.NOT_FOUND, "no connection with this id")
+            problem = not_found("connection", ("connectionId",))
             return RefreshModelsPayload(results=[], user_errors=user_errors([problem]))
         await audit(
             info,

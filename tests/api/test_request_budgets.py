@@ -20,6 +20,9 @@ ANSWER_SECONDS = 2.0  # what the issue allows a refusal; they take ~5-40 ms (`ma
 # /health latency while a hostile request is handled. The event loop is blocked only for the
 # gate's few milliseconds; 100 ms is the target, this allows for a shared, noisy machine.
 HEALTH_SECONDS = 0.25
+# While the largest admitted answer is built (3,000 rows, ~0.5 s of work), /health waits for the
+# event loop's pauses (~50 ms each, `make bench`); the bound is the issue's own: under 0.5 s.
+HEALTH_SECONDS_SERVING = 0.5
 
 
 @asynccontextmanager
@@ -96,7 +99,7 @@ async def test_the_largest_admitted_answer_is_served_without_stalling(member, ad
     assert "errors" not in body, body.get("errors")
     assert all(len(body["data"][f"a{i}"]["nodes"]) == 500 for i in range(6))
     assert seconds < ANSWER_SECONDS, f"{seconds:.2f} s for 3,000 rows"
-    assert max(latencies) < HEALTH_SECONDS, f"/health took {max(latencies):.3f} s"
+    assert max(latencies) < HEALTH_SECONDS_SERVING, f"/health took {max(latencies):.3f} s"
 
 
 async def test_deep_or_huge_variables_are_refused_or_answered_cleanly(member, admin):

@@ -31,7 +31,7 @@ from app.connections.service import Outcome
 from app.connections.workflow import Checked
 from app.dependents.graphql.types import dependent_of
 from app.dependents.links import delete_connection
-from app.errors import ErrorCode, Problem
+from app.errors import ErrorCode, Problem, not_found
 from app.graphql.context import Info
 from app.graphql.errors import forbidden, invalid_input, user_errors
 from app.graphql.ids import to_global_id, uuid_of
@@ -221,7 +221,7 @@ class ConnectionMutations:
             return DeleteConnectionPayload(user_errors=user_errors([problem] if problem else []))
         target = _connection_id(reassign_to) if reassign_to else None
         if reassign_to and target is None:
-            problem = Problem(("reassignTo",), ErrorCode.NOT_FOUND, "no connection with this id")
+            problem = not_found("connection", ("reassignTo",))
             return DeleteConnectionPayload(user_errors=user_errors([problem]))
         deletion = await delete_connection(before.id, force, target)
         if deletion.deleted_id:

@@ -6,8 +6,9 @@ import strawberry
 
 from app.connections.graphql.inputs import CustomHeaderInput
 from app.connections.graphql.types import LLMConnectionType, Verification
-from app.connections.service import Outcome, not_found
+from app.connections.service import Outcome
 from app.dependents.graphql.types import DependentType
+from app.errors import not_found
 from app.graphql.errors import UserError, user_errors
 from app.providers.verification import VerificationResult
 
@@ -32,7 +33,7 @@ class ConnectionPayload:
 
     @classmethod
     def missing(cls) -> ConnectionPayload:
-        return cls(user_errors=user_errors([not_found()]))
+        return cls(user_errors=user_errors([not_found("connection")]))
 
 
 @strawberry.type

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -14,11 +15,12 @@ from app.audit.graphql import audit
 from app.audit.service import Target
 from app.audit.snapshots import endpoint_snapshot, workspace_snapshot
 from app.connections.inputs import UNSET
-from app.dependents.endpoints import EndpointService, endpoint_not_found
+from app.dependents.endpoints import EndpointService
 from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.dependents.inputs import EndpointInput, WorkspaceInput
 from app.dependents.records import fetch_endpoint, fetch_workspace
-from app.dependents.workspaces import WorkspaceService, workspace_not_found
+from app.dependents.workspaces import WorkspaceService
+from app.errors import not_found
 from app.graphql.context import Info
 from app.graphql.errors import UserError, user_errors
 from app.graphql.ids import to_global_id, uuid_of
@@ -166,7 +168,7 @@ class DependentMutations:
     ) -> EndpointPayload:
         endpoint_id = uuid_of(id, "Endpoint")
         if endpoint_id is None:
-            return _endpoint_payload([endpoint_not_found()])
+            return _endpoint_payload([not_found("endpoint")])
         connection = _maybe(input.connection_id)
         data = EndpointInput(
             name=_maybe(input.name),
@@ -184,7 +186,7 @@ class DependentMutations:
     @strawberry.mutation(permission_classes=ADMIN)
     async def delete_endpoint(self, info: Info, id: strawberry.ID) -> DeleteEndpointPayload:
         deleted, errors = await _delete(
-            info, "Endpoint", id, EndpointService().delete, endpoint_not_found
+            info, "Endpoint", id, EndpointService().delete, partial(not_found, "endpoint")
         )
         return DeleteEndpointPayload(deleted_id=deleted, user_errors=errors)
 
@@ -203,7 +205,7 @@ class DependentMutations:
     ) -> WorkspacePayload:
         workspace_id = uuid_of(id, "Workspace")
         if workspace_id is None:
-            return _workspace_payload([workspace_not_found()])
+            return _workspace_payload([not_found("workspace")])
         default = _maybe(input.default_connection_id)
         data = WorkspaceInput(
             name=_maybe(input.name),
@@ -218,6 +220,6 @@ class DependentMutations:
     @strawberry.mutation(permission_classes=ADMIN)
     async def delete_workspace(self, info: Info, id: strawberry.ID) -> DeleteWorkspacePayload:
         deleted, errors = await _delete(
-            info, "Workspace", id, WorkspaceService().delete, workspace_not_found
+            info, "Workspace", id, WorkspaceService().delete, partial(not_found, "workspace")
         )
         return DeleteWorkspacePayload(deleted_id=deleted, user_errors=errors)
