@@ -26,8 +26,15 @@ RETRY_AFTER = 5.0  # seconds before a Redis that failed is tried again
 
 
 class FallbackStore(Store):
-    def __init__(self, primary: Store, where: str, fallback: Store | None = None) -> None:
+    def __init__(
+        self,
+        primary: Store,
+        ping: Callable[[], Awaitable[Any]],
+        where: str,
+        fallback: Store | None = None,
+    ) -> None:
         self.primary = primary
+        self.ping = ping
         self.fallback = fallback or MemoryStore()
         self.where = where
         self.degraded = False
@@ -76,9 +83,8 @@ class FallbackStore(Store):
 
     async def reachable(self) -> bool:
         """For /health: does Redis answer now (never raises, never waits long)?"""
-        ping: Any = getattr(self.primary, "_redis", None)
         try:
-            await asyncio.wait_for(ping.ping(), REDIS_TIMEOUT)
+            await asyncio.wait_for(self.ping(), REDIS_TIMEOUT)
         except Exception:
             return False
         return True
@@ -95,6 +101,7 @@ def rate_limit_store(redis_url: str | None, namespace: str) -> Store:
     )
     return FallbackStore(
         RedisStore(client, namespace=namespace, handle_client_shutdown=True),
+        ping=client.ping,
         where=_without_password(redis_url),
     )
 

@@ -78,6 +78,8 @@ async def test_redis_makes_instances_share_one_budget(app, clean_db, database_ur
         second = await _post(two, token, CREATE, {"n": "r2"})
         third = await _post(one, token, CREATE, {"n": "r3"})
         assert [first.status_code, second.status_code, third.status_code] == [200, 200, 429]
+        health = (await one.get("/health")).json()
+        assert health["status"] == "ok" and health["redis"] == "reachable"
 
 
 async def test_cors_allows_only_configured_origins(app, clean_db, database_url):
