@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from app.connections.records import ConnectionRecord
@@ -52,3 +53,13 @@ def workspace_snapshot(r: WorkspaceRecord | None) -> dict[str, Any] | None:
         "name": r.name,
         "defaultConnectionId": str(r.default_connection_id) if r.default_connection_id else None,
     }
+
+
+def camel_snapshot(settings: Any) -> dict[str, Any]:
+    """A plain dataclass in the API's field names (allow_secret_reveal -> allowSecretReveal)."""
+    return {_camel(name): value for name, value in asdict(settings).items()}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)

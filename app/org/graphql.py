@@ -7,6 +7,7 @@ from strawberry.permission import BasePermission
 
 from app.audit.graphql import audit
 from app.audit.service import Target
+from app.audit.snapshots import camel_snapshot
 from app.graphql.context import Info
 from app.graphql.errors import UserError
 from app.graphql.permissions import IsAdmin
@@ -59,6 +60,10 @@ class SettingsMutations:
         changes = {k: v for k, v in vars(input).items() if v is not None}
         before, after = await save_org_settings(changes)
         await audit(
-            info, "settings.update", Target("Settings", None, "settings"), vars(before), vars(after)
+            info,
+            "settings.update",
+            Target("Settings", None, "settings"),
+            camel_snapshot(before),
+            camel_snapshot(after),
         )
         return SettingsPayload(settings=Settings.of(after), user_errors=[])

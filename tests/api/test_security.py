@@ -300,7 +300,7 @@ async def test_settings_are_audited(admin):
     await admin(SETTINGS, {"i": {"allowSecretReveal": True}})
     events = (await admin(AUDIT, {"f": {"action": "settings.update"}}))["auditEvents"]["nodes"]
     assert events[0]["changes"] == [
-        {"field": "allow_secret_reveal", "old": False, "new": True, "secret": False}
+        {"field": "allowSecretReveal", "old": False, "new": True, "secret": False}
     ]
 
 
