@@ -14,8 +14,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, TooManyRequestsException
 from litestar.static_files import create_static_files_router
 
-from app.connections.service import ConnectionService
-from app.connections.workflow import ConnectionWorkflow
+from app.composition import build_services
 from app.db.engine import (
     bind_tables,
     close_engine,
@@ -23,7 +22,6 @@ from app.db.engine import (
     engine_from_url,
     open_engine,
 )
-from app.graphql.context import Services
 from app.graphql.http import graphiql, graphql_endpoint
 from app.graphql.limits import STORE_NAME, rate_limit_middleware, too_many_requests
 from app.graphql.schema import build_schema
@@ -31,8 +29,6 @@ from app.http.failures import http_error, unexpected_error
 from app.http.request_ids import RequestIdMiddleware
 from app.http.stores import FallbackStore, rate_limit_store
 from app.logs import install_log_record_factory
-from app.models.service import ModelService
-from app.providers.gateway import ProviderGateway
 from app.providers.http import HttpLimits, Outbound, build_client
 from app.security.key_check import check_keyring
 from app.security.keyring import Keyring, load_keyring
@@ -74,19 +70,6 @@ async def stop(app: Litestar) -> None:
     for outbound in app.state.outbound:
         await outbound.client.aclose()
     await close_engine(app.state.engine)
-
-
-def build_services(
-    settings: Settings, keyring: Keyring, outbound: tuple[Outbound, Outbound]
-) -> Services:
-    gateway = ProviderGateway(*outbound)
-    connections = ConnectionService(keyring)
-    models = ModelService(gateway, keyring, settings.refresh_concurrency)
-    return Services(
-        connections=connections,
-        workflow=ConnectionWorkflow(connections, models, gateway, keyring),
-        models=models,
-    )
 
 
 def build_outbound(

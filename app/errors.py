@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 
 class ErrorCode(Enum):
@@ -35,11 +36,20 @@ def invalid(field: tuple[str, ...], message: str) -> Problem:
 
 
 class ProblemsFound(Exception):
-    """Raised inside a service transaction to roll it back and report the problems."""
+    """The one way a service says "nothing was written, and here is why". Raised anywhere below
+    a mutation (inside a transaction it rolls the transaction back); one decorator on each
+    mutation turns it into the payload's userErrors. `details` are further facts for the payload
+    (the verification that failed, the dependents that block a delete)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], **details: Any) -> None:
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems
+        self.details = details
+
+
+class Forbidden(Exception):
+    """The caller's role does not allow this at all (a top-level FORBIDDEN error, not a
+    userError). The message names what was refused."""
 
 
 class Unavailable(Exception):

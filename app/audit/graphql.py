@@ -10,7 +10,6 @@ import strawberry
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
-from app.audit.service import Target, diff, record
 from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AuditEvent
@@ -118,17 +117,3 @@ class AuditQueries:
         request = page_request(first, after)
         page = await load_page(lambda: keyset_page(AuditEvent, where, keys, request))
         return build_connection(page, AuditEventType.of, lambda: count_rows(AuditEvent, where))
-
-
-async def audit(
-    info: Info,
-    action: str,
-    target: Target,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    secret_fields: tuple[str, ...] = (),
-    changes: list[dict[str, Any]] | None = None,
-) -> None:
-    """Record a write by the viewer of this request."""
-    found = changes if changes is not None else diff(before, after, secret_fields)
-    await record(info.context.actor, action, target, found)

@@ -1,4 +1,8 @@
-"""The audit trail: who did what to which object, when, and which non-secret values changed."""
+"""The audit trail: who did what to which object, when, and which non-secret values changed.
+
+Services call `record` inside the transaction of the write it describes, so the change and its
+event commit together or not at all.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.db.tables import AuditEvent
+from app.ids import global_id
 
 
 @dataclass(frozen=True)
@@ -20,8 +25,8 @@ class Actor:
 
 @dataclass(frozen=True)
 class Target:
-    type: str
-    id: str | None
+    type: str  # the API's type name: LLMConnection, Endpoint...
+    id: uuid.UUID | str | None  # the raw id; the trail stores the API's global id
     name: str | None
 
 
@@ -43,18 +48,36 @@ def diff(
     return changes
 
 
+def set_to(**values: Any) -> list[dict[str, Any]]:
+    """Changes for an event that sets values without a before (refreshes, switches, tokens)."""
+    return [{"field": field, "old": None, "new": value} for field, value in values.items()]
+
+
 async def record(
     actor: Actor, action: str, target: Target, changes: list[dict[str, Any]] | None = None
 ) -> None:
+    """Append one event. Call it inside the write's transaction."""
     await AuditEvent.insert(
         AuditEvent(
             actor_id=actor.user_id,
             actor_name=actor.name,
             action=action,
             target_type=target.type,
-            target_id=target.id,
+            target_id=global_id(target.type, target.id) if target.id is not None else None,
             target_name=target.name,
             request_id=actor.request_id,
             changes=json.dumps(changes or [], default=str),
         )
     )
+
+
+async def record_change(
+    actor: Actor,
+    action: str,
+    target: Target,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    secret_fields: Sequence[str] = (),
+) -> None:
+    """Append one event with the fields that differ between two snapshots."""
+    await record(actor, action, target, diff(before, after, secret_fields))

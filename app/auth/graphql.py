@@ -8,17 +8,13 @@ from typing import Any
 
 import strawberry
 
-from app.audit.graphql import audit
-from app.audit.service import Target
-from app.auth.policy import check_new_token
 from app.auth.service import Role as DomainRole
-from app.auth.service import UserRecord, issue_token
-from app.auth.tokens import hash_token
+from app.auth.service import UserRecord
+from app.auth.token_admin import create_token, revoke_token, token_scope
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import ApiToken
-from app.errors import ErrorCode, Problem
 from app.graphql.context import Info
-from app.graphql.errors import UserError, user_errors
+from app.graphql.errors import UserError, maps_problems
 from app.graphql.ids import to_global_id, uuid_of
 from app.graphql.node import Node, register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
@@ -105,21 +101,16 @@ class CreateApiTokenInput:
 @strawberry.type
 class CreateApiTokenPayload:
     token: str | None = strawberry.field(
-        description="The token itself: shown this once, never again."
+        default=None, description="The token itself: shown this once, never again."
     )
-    api_token: ApiTokenType | None
-    user_errors: list[UserError]
+    api_token: ApiTokenType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class RevokeApiTokenPayload:
-    api_token: ApiTokenType | None
-    user_errors: list[UserError]
-
-
-def _token_scope(info: Info) -> list[Any]:
-    viewer = info.context.viewer
-    return [] if viewer.is_admin else [ApiToken.user == viewer.user_id]
+    api_token: ApiTokenType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -128,7 +119,7 @@ class TokenQueries:
     async def api_tokens(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ApiTokenType]:
-        where = _token_scope(info)
+        where = token_scope(info.context.viewer)
         keys = [
             OrderKey(ApiToken.created_at, descending=True),
             OrderKey(ApiToken.id, descending=True),
@@ -143,57 +134,23 @@ class TokenMutations:
     @strawberry.mutation(
         description="Admins create any token; members create MEMBER tokens for themselves."
     )
+    @maps_problems
     async def create_api_token(
         self, info: Info, input: CreateApiTokenInput
     ) -> CreateApiTokenPayload:
-        viewer = info.context.viewer
-        problems = check_new_token(
-            viewer, input.name, DomainRole(input.role), input.expires_at, input.user
+        token, row = await create_token(
+            info.context.viewer,
+            info.context.actor,
+            input.name,
+            DomainRole(input.role),
+            input.expires_at,
+            input.user,
         )
-        if problems:
-            return CreateApiTokenPayload(
-                token=None, api_token=None, user_errors=user_errors(problems)
-            )
-        owner = input.user.strip() if input.user else viewer.name
-        token = await issue_token(
-            owner, DomainRole(input.role), input.name.strip(), expires_at=input.expires_at
-        )
-        rows = await ApiToken.select().where(ApiToken.token_hash == hash_token(token))
-        created = ApiTokenType.of(rows[0])
-        await audit(
-            info,
-            "token.create",
-            Target("ApiToken", created.id, created.name),
-            changes=[
-                {"field": "role", "old": None, "new": DomainRole(input.role).value},
-                {"field": "owner", "old": None, "new": owner},
-                {
-                    "field": "expiresAt",
-                    "old": None,
-                    "new": input.expires_at.isoformat() if input.expires_at else None,
-                },
-            ],
-        )
-        return CreateApiTokenPayload(token=token, api_token=created, user_errors=[])
+        return CreateApiTokenPayload(token=token, api_token=ApiTokenType.of(row))
 
     @strawberry.mutation(description="Takes effect on the next request, on every instance.")
+    @maps_problems
     async def revoke_api_token(self, info: Info, id: strawberry.ID) -> RevokeApiTokenPayload:
-        token_id = uuid_of(id, "ApiToken")
-        scope = _token_scope(info)
-        query = ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
-            ApiToken.id == token_id
-        )
-        for condition in scope:
-            query = query.where(condition)
-        revoked = await query.returning(ApiToken.id) if token_id else []
-        if not revoked:
-            problem = Problem(("id",), ErrorCode.NOT_FOUND, "no token with this id")
-            return RevokeApiTokenPayload(api_token=None, user_errors=user_errors([problem]))
-        rows = await ApiToken.select().where(ApiToken.id == token_id)
-        await audit(
-            info,
-            "token.revoke",
-            Target("ApiToken", id, rows[0]["name"]),
-            changes=[{"field": "revokedAt", "old": None, "new": rows[0]["revoked_at"].isoformat()}],
-        )
-        return RevokeApiTokenPayload(api_token=ApiTokenType.of(rows[0]), user_errors=[])
+        token_id = uuid_of(id, "ApiToken") or uuid.UUID(int=0)
+        row = await revoke_token(info.context.viewer, info.context.actor, token_id)
+        return RevokeApiTokenPayload(api_token=ApiTokenType.of(row))

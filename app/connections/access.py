@@ -7,13 +7,16 @@ read their secrets. With allowDirectConnections off, personal connections are hi
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from app.audit.service import Actor
 from app.auth.service import Viewer
 from app.connections.records import ConnectionRecord
 from app.db.tables import LLMConnection
-from app.errors import ErrorCode, Problem, not_found
+from app.errors import ErrorCode, Forbidden, Problem, ProblemsFound, not_found
 from app.org.settings import OrgSettings
 from app.providers.catalog import Provider
 
@@ -31,8 +34,18 @@ class Operation(Enum):
 ADMIN_MAY_REACH = (Operation.DELETE, Operation.MAKE_DEFAULT)
 
 
-class Forbidden(Exception):
-    """The viewer's role does not allow this at all (a top-level FORBIDDEN error)."""
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: what the access rules look at, and who the audit trail names."""
+
+    viewer: Viewer
+    org: OrgSettings
+    actor: Actor
+
+    @property
+    def owner_of_new(self) -> uuid.UUID | None:
+        """Admins create workspace-wide connections; members personal ones."""
+        return None if self.viewer.is_admin else self.viewer.user_id
 
 
 def visible(viewer: Viewer, org: OrgSettings) -> list[Any]:
@@ -50,42 +63,35 @@ def can_see(viewer: Viewer, org: OrgSettings, record: ConnectionRecord) -> bool:
     return org.allow_direct_connections and (viewer.is_admin or record.owner_id == viewer.user_id)
 
 
-def refusal(
-    viewer: Viewer, org: OrgSettings, record: ConnectionRecord | None, op: Operation
-) -> Problem | None:
-    """Why the viewer may not do `op` to this connection (NOT_FOUND when they cannot see it).
-    Raises Forbidden when a member reaches for a workspace-wide connection."""
-    if record is None or not can_see(viewer, org, record):
-        return not_found("connection", ("id",))
+def reach(
+    caller: Caller,
+    record: ConnectionRecord | None,
+    op: Operation,
+    field: tuple[str, ...] = ("id",),
+) -> ConnectionRecord:
+    """The connection, if the caller may do `op` to it. Raises ProblemsFound (NOT_FOUND when
+    they cannot see it, NOT_ALLOWED for someone else's personal connection), or Forbidden when
+    a member reaches for a workspace-wide connection."""
+    viewer = caller.viewer
+    if record is None or not can_see(viewer, caller.org, record):
+        raise ProblemsFound([not_found("connection", field)])
     if record.owner_id is None:
         if not viewer.is_admin:
-            raise Forbidden()
-        return None
+            raise Forbidden(f"{op.value} on a workspace-wide connection (it needs an ADMIN token)")
+        return record
     if record.owner_id == viewer.user_id or (op in ADMIN_MAY_REACH and viewer.is_admin):
-        return None  # whether it may be the default: app.connections.rules
-    return Problem(
-        ("id",), ErrorCode.NOT_ALLOWED, "only its owner can change a personal connection"
-    )
+        return record  # whether it may be the default: app.connections.rules
+    message = "only its owner can change a personal connection"
+    raise ProblemsFound([Problem(field, ErrorCode.NOT_ALLOWED, message)])
 
 
-def creation_refusals(viewer: Viewer, org: OrgSettings, provider: Any) -> list[Problem]:
+def check_creation(caller: Caller, provider: Any) -> None:
     """Members create personal connections, when allowed, and only OpenAI-compatible ones."""
-    if viewer.is_admin:
-        return []
-    if not org.allow_direct_connections:
-        return [
-            Problem(
-                ("input",),
-                ErrorCode.NOT_ALLOWED,
-                "personal connections are turned off (allowDirectConnections)",
-            )
-        ]
+    if caller.viewer.is_admin:
+        return
+    if not caller.org.allow_direct_connections:
+        message = "personal connections are turned off (allowDirectConnections)"
+        raise ProblemsFound([Problem(("input",), ErrorCode.NOT_ALLOWED, message)])
     if provider not in PERSONAL_PROVIDERS:
-        return [
-            Problem(
-                ("input", "provider"),
-                ErrorCode.NOT_ALLOWED,
-                "personal connections must be OPENAI_COMPATIBLE",
-            )
-        ]
-    return []
+        message = "personal connections must be OPENAI_COMPATIBLE"
+        raise ProblemsFound([Problem(("input", "provider"), ErrorCode.NOT_ALLOWED, message)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 from app.providers.catalog import AuthMethod, Provider
@@ -45,16 +45,14 @@ class ConnectionInput:
 
     provider: Provider | Unset = UNSET
     name: str | Unset = UNSET
-    description: str | Unset | None = UNSET
     auth_method: AuthMethod | Unset | None = UNSET
     base_url: str | Unset | None = UNSET
     api_key: str | Unset | None = UNSET
     service_account_json: str | Unset | None = UNSET
     config: Any | Unset = UNSET
     custom_headers: list[HeaderInput] | Unset | None = UNSET
-    prefix_id: str | Unset | None = UNSET
-    model_ids: list[str] | Unset | None = UNSET
-    tags: list[str] | Unset | None = UNSET
     enabled: bool | Unset | None = UNSET
     is_default: bool | Unset | None = UNSET
     expected_version: int | Unset | None = UNSET
+    # The declared plain fields (app.connections.plain_fields) that were sent, by name.
+    plain: dict[str, Any] = field(default_factory=dict)

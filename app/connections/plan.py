@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from app.connections import fields as check
-from app.connections.inputs import ConnectionInput, Unset
+from app.connections import validators as check
+from app.connections.inputs import UNSET, ConnectionInput, Unset
+from app.connections.plain_fields import PLAIN_FIELDS
 from app.connections.plan_secrets import guard_origin_change, plan_secrets
 from app.connections.plan_types import ConnectionPlan, Problems
 from app.connections.records import ConnectionRecord
@@ -24,7 +25,7 @@ from app.providers.catalog import (
     derived_base_url,
     spec_for,
 )
-from app.validation import check_description, check_name
+from app.validation import check_name
 
 
 def _required(p: Problems, path: str, value: Any, current: Any) -> Any:
@@ -61,31 +62,10 @@ def plan_connection(
     plan = ConnectionPlan(
         provider=provider,
         name=name,
-        description=p.take(
-            ("description",),
-            check_description(
-                _optional(data.description, current.description if current else None)
-            ),
-        ),
         auth_method=_auth_method(p, spec, data, current),
         base_url=_base_url(p, spec, data, current, config),
         config=config,
-        prefix_id=p.take(
-            ("prefixId",),
-            check.check_prefix_id(
-                _optional(data.prefix_id, current.prefix_id if current else None)
-            ),
-        ),
-        model_ids=p.take(
-            ("modelIds",),
-            check.check_model_ids(
-                _optional(data.model_ids, list(current.model_ids) if current else None)
-            ),
-        ),
-        tags=p.take(
-            ("tags",),
-            check.check_tags(_optional(data.tags, list(current.tags) if current else None)),
-        ),
+        plain=_plain_fields(p, data, current),
         enabled=_required(p, "enabled", data.enabled, current.enabled if current else True),
         is_default=_default_flag(p, data, current),
     )
@@ -96,6 +76,20 @@ def plan_connection(
     if current is not None:
         guard_origin_change(p, spec, plan, current)
     return (None, p.items) if p.items else (plan, [])
+
+
+def _plain_fields(
+    p: Problems, data: ConnectionInput, current: ConnectionRecord | None
+) -> dict[str, Any]:
+    """Each declared plain field: absent keeps the stored value, null clears, then its check."""
+    values = {}
+    for field in PLAIN_FIELDS:
+        stored = current.plain[field.name] if current else None
+        if field.json and stored is not None:
+            stored = list(stored)
+        raw = data.plain.get(field.name, UNSET)
+        values[field.name] = p.take((field.api_name,), field.check(_optional(raw, stored)))
+    return values
 
 
 def _default_flag(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.connections import fields as check
+from app.connections import validators as check
 from app.connections.inputs import ConnectionInput, HeaderInput, Unset
 from app.connections.plan_types import (
     CLEAR,

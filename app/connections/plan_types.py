@@ -29,18 +29,23 @@ class HeaderPlan:
 class ConnectionPlan:
     provider: Provider
     name: str
-    description: str | None
     auth_method: AuthMethod
     base_url: str
     config: dict[str, str]
-    prefix_id: str | None
-    model_ids: list[str]
-    tags: list[str]
+    plain: dict[str, Any]  # the declared plain fields, checked
     enabled: bool
     is_default: bool | None  # None: unchanged
     api_key: SecretChange = KEEP
     service_account: SecretChange = KEEP
     headers: list[HeaderPlan] | None = None  # None: keep the stored headers
+
+    @property
+    def prefix_id(self) -> str | None:
+        return self.plain["prefix_id"]
+
+    @property
+    def model_ids(self) -> list[str]:
+        return list(self.plain["model_ids"])
 
     @property
     def credentials_changed(self) -> bool:

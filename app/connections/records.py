@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app.connections.plain_fields import plain_from_row
 from app.db.json_columns import load_json
 from app.db.tables import LLMConnection
 from app.providers.catalog import AuthMethod, Provider
@@ -23,7 +25,6 @@ class StoredHeader:
 class ConnectionRecord:
     id: uuid.UUID
     name: str
-    description: str | None
     provider: Provider
     auth_method: AuthMethod
     base_url: str
@@ -32,9 +33,7 @@ class ConnectionRecord:
     api_key_hint: str | None
     service_account_sealed: str | None
     custom_headers: tuple[StoredHeader, ...]
-    prefix_id: str | None
-    model_ids: tuple[str, ...]
-    tags: tuple[str, ...]
+    plain: Mapping[str, Any]  # the declared plain fields (app.connections.plain_fields)
     enabled: bool
     is_default: bool
     owner_id: uuid.UUID | None
@@ -47,6 +46,14 @@ class ConnectionRecord:
     credentials_updated_at: datetime
 
     @property
+    def prefix_id(self) -> str | None:
+        return self.plain["prefix_id"]
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        return self.plain["model_ids"]
+
+    @property
     def has_secrets(self) -> bool:
         return bool(self.api_key_sealed or self.service_account_sealed or self.custom_headers)
 
@@ -55,7 +62,6 @@ class ConnectionRecord:
         return cls(
             id=row["id"],
             name=row["name"],
-            description=row["description"],
             provider=Provider(row["provider"]),
             auth_method=AuthMethod(row["auth_method"]),
             base_url=row["base_url"],
@@ -64,9 +70,7 @@ class ConnectionRecord:
             api_key_hint=row["api_key_hint"],
             service_account_sealed=row["service_account_sealed"],
             custom_headers=tuple(StoredHeader(**h) for h in load_json(row["custom_headers"])),
-            prefix_id=row["prefix_id"],
-            model_ids=tuple(load_json(row["model_ids"])),
-            tags=tuple(load_json(row["tags"])),
+            plain=plain_from_row(row),
             enabled=bool(row["enabled"]),
             is_default=bool(row["is_default"]),
             owner_id=row["owner"],

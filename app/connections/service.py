@@ -1,251 +1,381 @@
-"""The rules for writing connections: create, update, default, enable, delete."""
+"""Every connection write, one path each: plan (validate once) -> provider probe outside any
+transaction -> one transaction (row, models, dependents, audit event) -> one read, inside it,
+that builds both the audit's "after" and the answer."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.connections.inputs import ConnectionInput
+from app.audit.service import record_change
+from app.connections.access import Caller, Operation, check_creation, reach
+from app.connections.columns import plan_columns
+from app.connections.deletion import check_deletion
+from app.connections.dependent_links import DependentLinks
+from app.connections.inputs import ConnectionInput, Unset
+from app.connections.model_sync import Fetched, ModelSync, from_probe, manual_list, store
 from app.connections.plan import plan_connection
 from app.connections.plan_types import ConnectionPlan
-from app.connections.records import ConnectionRecord, StoredHeader, fetch_connection
+from app.connections.probing import models_affected, refused_by_policy, verification_failed
+from app.connections.records import ConnectionRecord, fetch_connection
 from app.connections.rules import default_refusal
-from app.connections.secrets import hint, seal_for
+from app.connections.snapshot import CONNECTION_SECRETS, connection_snapshot, connection_target
+from app.connections.targets import target_from_plan, target_from_record
 from app.db.tables import LLMConnection
 from app.db.writes import (
+    RACE_RETRIES,
+    Raced,
+    check_version,
     ensure_name_free,
     lock_default_slot,
     run_write,
-    version_conflict,
     versioned_update,
 )
-from app.errors import ErrorCode, Problem, ProblemsFound, not_found
+from app.errors import ErrorCode, Problem, ProblemsFound, invalid
 from app.providers.verification import VerificationResult
-from app.security.key_registry import active_sealing_key
 from app.security.keyring import Keyring
-from app.security.sealed_fields import API_KEY_FIELD, SERVICE_ACCOUNT_FIELD, header_field
+
+Apply = Callable[[ConnectionRecord], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """A service result: the connection as stored after the write, or why nothing was written."""
+class Written:
+    """A connection as stored after a write, and the verification the write ran, if any."""
 
-    connection: ConnectionRecord | None = None
-    problems: tuple[Problem, ...] = ()
-
-    @classmethod
-    def failed(cls, *problems: Problem) -> Outcome:
-        return cls(problems=problems)
+    connection: ConnectionRecord
+    verification: VerificationResult | None = None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True)
+class Prepared:
+    """What the steps outside the transaction decided: how to change the row, and what the
+    provider said."""
+
+    apply: Apply
+    verification: VerificationResult | None = None
 
 
-def _engine() -> Any:
-    return LLMConnection._meta.db
+class Moved(Raced):
+    """The row changed between planning and writing: plan (and probe) again."""
 
 
 class ConnectionService:
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, models: ModelSync, dependents: DependentLinks) -> None:
         self.keyring = keyring
+        self.models = models
+        self.dependents = dependents
 
-    async def create(
-        self,
-        data: ConnectionInput,
-        owner_id: uuid.UUID | None = None,
-        verification: VerificationResult | None = None,
-    ) -> Outcome:
-        plan, problems = plan_connection(data, None, owner_id)
-        if plan is None:
-            return Outcome.failed(*problems)
+    # -- create -----------------------------------------------------------------------------
+
+    async def create(self, caller: Caller, data: ConnectionInput, verify: bool) -> Written:
+        check_creation(caller, data.provider)
+        owner = caller.owner_of_new
+        plan = _planned(data, None, owner)
         connection_id = uuid.uuid4()
+        fetched, probed = await self._fetch_for_plan(
+            plan, None, connection_id, verify, personal=owner is not None
+        )
+        verification = probed if verify else None
+        if verification is not None and not verification.ok:
+            raise verification_failed(verification, "Nothing was saved.")
 
-        async def write() -> None:
+        async def write() -> ConnectionRecord:
             if plan.is_default:
                 await lock_default_slot(LLMConnection)
-            await self._ensure_name_free(plan.name, None)
-            values = await self._row_values(plan, connection_id, None)
-            values.update({"id": connection_id, "owner": owner_id, "is_default": False})
+            await ensure_name_free(LLMConnection, plan.name, None, "a connection")
+            values = await plan_columns(self.keyring, plan, connection_id, None)
+            values.update(id=connection_id, owner=owner, is_default=False)
             if verification is not None:
                 values["last_verification"] = json.dumps(verification.to_json())
             if plan.is_default:
-                await self._clear_default()
+                await _clear_default()
                 values["is_default"] = True
             await LLMConnection.insert(LLMConnection(**values))
+            await store([fetched])
+            return await _audited(caller, "connection.create", None, connection_id)
 
-        return await self._run_write(write, connection_id)
+        return Written(await run_write(LLMConnection, write), verification)
 
-    async def update(self, connection_id: uuid.UUID, data: ConnectionInput) -> Outcome:
-        async def write() -> None:
-            current = await _existing(connection_id)
-            expected = data.expected_version
-            if isinstance(expected, int) and expected != current.version:
-                raise ProblemsFound([version_conflict(current.version)])
-            plan, problems = plan_connection(data, current)
-            if plan is None:
-                raise ProblemsFound(problems)
-            moves_default = plan.is_default is True and not current.is_default
-            if moves_default:
-                await lock_default_slot(LLMConnection)
-            await self._ensure_name_free(plan.name, connection_id)
-            values = await self._row_values(plan, connection_id, current)
-            if moves_default:
-                await self._clear_default()
-            await self._versioned_update(current, values, strict=isinstance(expected, int))
+    # -- edits: read and plan, probe, then write if the row is still as planned ----------------
 
-        return await self._run_write(write, connection_id)
+    async def update(
+        self, caller: Caller, connection_id: uuid.UUID, data: ConnectionInput
+    ) -> Written:
+        async def prepare(current: ConnectionRecord) -> Prepared:
+            plan = _planned(data, current)
+            fetched = None
+            if models_affected(plan, current):
+                fetched, _ = await self._fetch_for_plan(plan, current, current.id, False)
+            return Prepared(self._apply_plan(plan, current, fetched, strict=_strict(data)))
 
-    async def set_default(self, connection_id: uuid.UUID) -> Outcome:
-        async def write() -> None:
-            current = await _existing(connection_id)
+        return await self._edit(caller, connection_id, "connection.update", prepare, data)
+
+    async def rotate(
+        self, caller: Caller, connection_id: uuid.UUID, data: ConnectionInput, verify: bool
+    ) -> Written:
+        """New secrets in one place: every dependent uses them from the next call on. With
+        `verify`, the new secrets are tested first and, if they fail, the old ones stay."""
+        secrets = (data.api_key, data.service_account_json, data.custom_headers)
+        if all(isinstance(v, Unset) for v in secrets):
+            message = "give apiKey, serviceAccountJson or customHeaders to rotate"
+            raise ProblemsFound([invalid(("input",), message)])
+        data = ConnectionInput(
+            api_key=data.api_key,
+            service_account_json=data.service_account_json,
+            custom_headers=data.custom_headers,
+        )
+
+        async def prepare(current: ConnectionRecord) -> Prepared:
+            plan = _planned(data, current)
+            if not verify:
+                return Prepared(self._apply_plan(plan, current, None, strict=False))
+            fetched, result = await self._fetch_for_plan(plan, current, current.id, True)
+            assert result is not None
+            if not result.ok:
+                raise verification_failed(result, "The old credentials stay in place.")
+            return Prepared(self._apply_plan(plan, current, fetched, False, result), result)
+
+        return await self._edit(caller, connection_id, "connection.rotate_credentials", prepare)
+
+    async def verify(self, caller: Caller, connection_id: uuid.UUID) -> Written:
+        """Test the stored connection, store its models and remember the result."""
+
+        async def prepare(current: ConnectionRecord) -> Prepared:
+            probe = await self.models.probe(target_from_record(self.keyring, current))
+            result = probe.result
+            fetched = (
+                manual_list(current.id, current.prefix_id, current.model_ids)
+                if current.model_ids
+                else from_probe(current.id, current.prefix_id, probe)
+            )
+
+            async def apply(_: ConnectionRecord) -> None:
+                await store([fetched])
+                await _record_verification(current.id, result)
+
+            return Prepared(apply, result)
+
+        return await self._edit(caller, connection_id, "connection.verify", prepare)
+
+    async def set_enabled(self, caller: Caller, connection_id: uuid.UUID, enabled: bool) -> Written:
+        async def prepare(current: ConnectionRecord) -> Prepared:
+            fetched = None
+            if enabled and not current.enabled:  # back in service: its list may have moved on
+                fetched, _ = await self.models.fetch_stored(current)
+
+            async def apply(fresh: ConnectionRecord) -> None:
+                if fresh.enabled != enabled:
+                    await versioned_update(
+                        LLMConnection, fresh.id, fresh.version, {"enabled": enabled}
+                    )
+                if fetched is not None:
+                    await store([fetched])
+
+            return Prepared(apply)
+
+        return await self._edit(caller, connection_id, "connection.set_enabled", prepare)
+
+    # -- writes that need no provider: one transaction ------------------------------------------
+
+    async def set_default(self, caller: Caller, connection_id: uuid.UUID) -> Written:
+        async def write() -> ConnectionRecord:
+            await lock_default_slot(LLMConnection)
+            current = reach(caller, await fetch_connection(connection_id), Operation.MAKE_DEFAULT)
             refused = default_refusal(current.owner_id, current.enabled)
             if refused:
                 raise ProblemsFound([Problem(("id",), ErrorCode.NOT_ALLOWED, refused)])
             if not current.is_default:
-                await lock_default_slot(LLMConnection)
-                await self._clear_default()
-                await self._versioned_update(current, {"is_default": True})
+                await _clear_default()
+                await versioned_update(
+                    LLMConnection, current.id, current.version, {"is_default": True}
+                )
+            return await _audited(caller, "connection.set_default", current, connection_id)
 
-        return await self._run_write(write, connection_id)
-
-    async def set_enabled(self, connection_id: uuid.UUID, enabled: bool) -> Outcome:
-        async def write() -> None:
-            current = await _existing(connection_id)
-            if current.enabled != enabled:
-                await self._versioned_update(current, {"enabled": enabled})
-
-        return await self._run_write(write, connection_id)
+        return Written(await run_write(LLMConnection, write))
 
     async def delete(
-        self, connection_id: uuid.UUID
-    ) -> tuple[uuid.UUID | None, tuple[Problem, ...]]:
-        deleted = (
-            await LLMConnection.delete()
-            .where(LLMConnection.id == connection_id)
-            .returning(LLMConnection.id)
-        )
-        if not deleted:
-            return None, (not_found("connection"),)
-        return connection_id, ()
+        self,
+        caller: Caller,
+        connection_id: uuid.UUID,
+        force: bool = False,
+        reassign_to: uuid.UUID | None = None,
+    ) -> tuple[ConnectionRecord, list[Any]]:
+        """Refuse while something depends on it, unless told to move (`reassign_to`) or unlink
+        (`force`) the dependents; either way in one transaction with the delete and its audit
+        event. Returns the deleted connection and what was moved or unlinked."""
+        if force and reassign_to is not None:
+            raise ProblemsFound([invalid(("reassignTo",), "choose force or reassignTo, not both")])
 
-    async def record_verification(
-        self, connection_id: uuid.UUID, result: VerificationResult
-    ) -> ConnectionRecord | None:
-        """Remember the latest check. Status, not configuration: the version does not move."""
-        await LLMConnection.update(
-            {LLMConnection.last_verification: json.dumps(result.to_json())}
-        ).where(LLMConnection.id == connection_id)
-        return await fetch_connection(connection_id)
+        async def write() -> tuple[ConnectionRecord, list[Any]]:
+            current = reach(caller, await fetch_connection(connection_id), Operation.DELETE)
+            [moving] = await self.dependents.of([connection_id])
+            await check_deletion(self.dependents, current, moving, force, reassign_to)
+            if force or reassign_to is not None:
+                await self.dependents.move(connection_id, reassign_to)
+            # Without force or reassignTo nothing is unlinked: a dependent created since the
+            # read makes this DELETE fail (ON DELETE RESTRICT), and the retry reports it.
+            await LLMConnection.delete().where(LLMConnection.id == connection_id)
+            await record_change(
+                caller.actor,
+                "connection.delete",
+                connection_target(current),
+                connection_snapshot(current),
+                None,
+                CONNECTION_SECRETS,
+            )
+            return current, moving
 
-    # -- helpers ---------------------------------------------------------------------------
+        return await run_write(LLMConnection, write)
 
-    async def _run_write(self, write: Any, connection_id: uuid.UUID) -> Outcome:
-        result = await run_write(LLMConnection, write)
-        if isinstance(result, list):
-            return Outcome.failed(*result)
-        return Outcome(connection=await fetch_connection(connection_id))
+    # -- testing without saving ------------------------------------------------------------------
 
-    async def _ensure_name_free(self, name: str, own_id: uuid.UUID | None) -> None:
-        await ensure_name_free(LLMConnection, name, own_id, "a connection")
+    async def test(
+        self, caller: Caller, data: ConnectionInput, connection_id: uuid.UUID | None
+    ) -> VerificationResult:
+        """Test an unsaved configuration, or a stored one with overrides."""
+        current = None
+        if connection_id is not None:
+            found = await fetch_connection(connection_id)
+            current = reach(caller, found, Operation.EDIT, ("input", "id"))
+        else:
+            check_creation(caller, data.provider)
+        plan, problems = plan_connection(data, current)
+        if plan is None:
+            refused = refused_by_policy(problems)
+            if refused is not None:
+                return refused
+            raise ProblemsFound(problems)
+        personal = not caller.viewer.is_admin
+        target = target_from_plan(self.keyring, plan, current, personal=personal)
+        return (await self.models.probe(target)).result
 
-    async def _clear_default(self) -> None:
-        await LLMConnection.update(
-            {
-                LLMConnection.is_default: False,
-                LLMConnection.version: LLMConnection.version + 1,
-                LLMConnection.updated_at: _now(),
-            }
-        ).where(LLMConnection.is_default == True)  # noqa: E712 (SQL comparison)
+    # -- the shared steps ------------------------------------------------------------------------
 
-    async def _versioned_update(
-        self, current: ConnectionRecord, values: dict[str, Any], strict: bool = False
-    ) -> None:
-        columns: dict[Any, Any] = {
-            LLMConnection._meta.get_column_by_name(k): v for k, v in values.items()
-        }
-        columns[LLMConnection.updated_at] = _now()
-        await versioned_update(LLMConnection, current.id, current.version, columns, strict)
+    async def _edit(
+        self,
+        caller: Caller,
+        connection_id: uuid.UUID,
+        action: str,
+        prepare: Callable[[ConnectionRecord], Awaitable[Prepared]],
+        data: ConnectionInput | None = None,
+    ) -> Written:
+        """Read and check access, prepare outside any transaction, then apply in one
+        transaction with the audit event, if the row is still the one that was prepared for."""
+        strict = data is not None and _strict(data)
+        for _ in range(RACE_RETRIES):
+            current = reach(caller, await fetch_connection(connection_id), Operation.EDIT)
+            if data is not None:
+                check_version(data.expected_version, current.version)
+            prepared = await prepare(current)
 
-    async def _row_values(
-        self, plan: ConnectionPlan, connection_id: uuid.UUID, current: ConnectionRecord | None
-    ) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "name": plan.name,
-            "name_key": plan.name.casefold(),
-            "description": plan.description,
-            "provider": plan.provider.value,
-            "auth_method": plan.auth_method.value,
-            "base_url": plan.base_url,
-            "config": json.dumps(plan.config),
-            "prefix_id": plan.prefix_id,
-            "model_ids": json.dumps(plan.model_ids),
-            "tags": json.dumps(plan.tags),
-            "enabled": plan.enabled,
-        }
-        if plan.is_default is not None:
-            values["is_default"] = plan.is_default
-        if plan.credentials_changed:
-            # In this transaction: the key is checked against the registry, never retired.
-            key_id = await active_sealing_key(self.keyring)
-            values.update(self._secret_values(plan, connection_id, current, key_id))
-            values["credentials_updated_at"] = _now()
-        return values
+            async def write(
+                current: ConnectionRecord = current, p: Prepared = prepared
+            ) -> ConnectionRecord:
+                fresh = await fetch_connection(connection_id)
+                if fresh is None or fresh.version != current.version:
+                    if strict and fresh is not None:
+                        check_version(data.expected_version if data else None, fresh.version)
+                    raise Moved()
+                await p.apply(fresh)
+                return await _audited(caller, action, fresh, connection_id)
 
-    def _secret_values(
+            try:
+                return Written(await run_write(LLMConnection, write), prepared.verification)
+            except Moved:
+                continue
+        raise Moved()
+
+    def _apply_plan(
         self,
         plan: ConnectionPlan,
-        connection_id: uuid.UUID,
-        current: ConnectionRecord | None,
-        key_id: str,
-    ) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        if plan.api_key.action == "set" and plan.api_key.value:
-            values["api_key_sealed"] = seal_for(
-                self.keyring, key_id, connection_id, API_KEY_FIELD, plan.api_key.value
-            )
-            values["api_key_hint"] = hint(plan.api_key.value)
-        elif plan.api_key.action == "clear":
-            values["api_key_sealed"] = values["api_key_hint"] = None
-        if plan.service_account.action == "set" and plan.service_account.value:
-            values["service_account_sealed"] = seal_for(
-                self.keyring,
-                key_id,
-                connection_id,
-                SERVICE_ACCOUNT_FIELD,
-                plan.service_account.value,
-            )
-        elif plan.service_account.action == "clear":
-            values["service_account_sealed"] = None
-        if plan.headers is not None:
-            stored = {h.name.lower(): h for h in current.custom_headers} if current else {}
-            headers = [
-                self._sealed_header(key_id, connection_id, h.name, h.value, stored)
-                for h in plan.headers
-            ]
-            values["custom_headers"] = json.dumps([vars(h) for h in headers])
-        return values
+        current: ConnectionRecord,
+        fetched: Fetched | None,
+        strict: bool,
+        verification: VerificationResult | None = None,
+    ) -> Apply:
+        async def apply(fresh: ConnectionRecord) -> None:
+            moves_default = plan.is_default is True and not fresh.is_default
+            if moves_default:
+                await lock_default_slot(LLMConnection)
+            await ensure_name_free(LLMConnection, plan.name, fresh.id, "a connection")
+            values = await plan_columns(self.keyring, plan, fresh.id, fresh)
+            if verification is not None:
+                values["last_verification"] = json.dumps(verification.to_json())
+            if moves_default:
+                await _clear_default()
+            await versioned_update(LLMConnection, fresh.id, fresh.version, values, strict)
+            if fetched is not None:
+                await store([fetched])
 
-    def _sealed_header(
+        return apply
+
+    async def _fetch_for_plan(
         self,
-        key_id: str,
+        plan: ConnectionPlan,
+        current: ConnectionRecord | None,
         connection_id: uuid.UUID,
-        name: str,
-        value: str | None,
-        stored: dict[str, StoredHeader],
-    ) -> StoredHeader:
-        if value is None:
-            kept = stored[name.lower()]
-            return StoredHeader(name=name, sealed=kept.sealed, hint=kept.hint)
-        sealed = seal_for(self.keyring, key_id, connection_id, header_field(name), value)
-        return StoredHeader(name=name, sealed=sealed, hint=hint(value))
+        verify: bool,
+        personal: bool = False,
+    ) -> tuple[Fetched, VerificationResult | None]:
+        """The models the planned connection serves; the provider is asked unless a manual
+        list is given and nothing is to be verified."""
+        if plan.model_ids and not verify:
+            return manual_list(connection_id, plan.prefix_id, plan.model_ids), None
+        personal = personal or (current is not None and current.owner_id is not None)
+        target = target_from_plan(self.keyring, plan, current, personal=personal)
+        probe = await self.models.probe(target)
+        if plan.model_ids:
+            return manual_list(connection_id, plan.prefix_id, plan.model_ids), probe.result
+        return from_probe(connection_id, plan.prefix_id, probe), probe.result
 
 
-async def _existing(connection_id: uuid.UUID) -> ConnectionRecord:
-    current = await fetch_connection(connection_id)
-    if current is None:
-        raise ProblemsFound([not_found("connection")])
-    return current
+def _planned(
+    data: ConnectionInput, current: ConnectionRecord | None, owner: uuid.UUID | None = None
+) -> ConnectionPlan:
+    plan, problems = plan_connection(data, current, owner)
+    if plan is None:
+        raise ProblemsFound(problems)
+    return plan
+
+
+def _strict(data: ConnectionInput) -> bool:
+    """expectedVersion was sent: a changed row is a conflict, not a race to retry."""
+    return isinstance(data.expected_version, int)
+
+
+async def _audited(
+    caller: Caller, action: str, before: ConnectionRecord | None, connection_id: uuid.UUID
+) -> ConnectionRecord:
+    """The one read after a write: it is the audit's "after" and the answer."""
+    after = await fetch_connection(connection_id)
+    assert after is not None
+    await record_change(
+        caller.actor,
+        action,
+        connection_target(after),
+        connection_snapshot(before),
+        connection_snapshot(after),
+        CONNECTION_SECRETS,
+    )
+    return after
+
+
+async def _clear_default() -> None:
+    await LLMConnection.update(
+        {
+            LLMConnection.is_default: False,
+            LLMConnection.version: LLMConnection.version + 1,
+            LLMConnection.updated_at: datetime.now(UTC),
+        }
+    ).where(LLMConnection.is_default == True)  # noqa: E712 (SQL comparison)
+
+
+async def _record_verification(connection_id: uuid.UUID, result: VerificationResult) -> None:
+    """Status, not configuration: the version does not move."""
+    await LLMConnection.update(
+        {LLMConnection.last_verification: json.dumps(result.to_json())}
+    ).where(LLMConnection.id == connection_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -38,6 +38,7 @@ class QueryCounting:
     keeps each request to its share of connections."""
 
     queries: int = 0
+    commits: int = 0  # outermost write transactions that committed
     in_flight: int = 0
     peak_in_flight: int = 0  # tests reset it, then read it
 
@@ -122,14 +123,24 @@ def is_unique_violation(exc: BaseException) -> bool:
     )
 
 
-def write_transaction(engine: Engine) -> Any:
-    """A transaction for read-then-write work.
+@contextlib.asynccontextmanager
+async def write_transaction(engine: Engine) -> AsyncIterator[None]:
+    """A transaction for read-then-write work; inside another one it joins it, so a service
+    can compose steps that each need a transaction into one commit.
 
     SQLite takes the write lock up front (IMMEDIATE) so two writers never deadlock upgrading a
     read lock; PostgreSQL relies on conditional updates and unique indexes instead.
     """
+    if engine.current_transaction.get() is not None:
+        yield
+        return
     if isinstance(engine, SQLiteEngine):
         from piccolo.engine.sqlite import TransactionType
 
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        transaction = engine.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = engine.transaction()
+    async with transaction:
+        yield
+    if isinstance(engine, QueryCounting):
+        engine.commits += 1

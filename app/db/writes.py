@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from piccolo.engine.postgres import PostgresEngine
@@ -22,15 +23,15 @@ class Raced(Exception):
     """Another write landed between our read and our write: read again and retry."""
 
 
-async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T | list[Problem]:
-    """Run `write` in one transaction. ProblemsFound rolls back and returns the problems; a
-    constraint violation or a lost optimistic race retries from the start."""
+async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T:
+    """Run `write` in one transaction and return what it returns. ProblemsFound rolls back and
+    propagates; a constraint violation or a lost optimistic race retries from the start."""
     for attempt in range(RACE_RETRIES):
         try:
             async with write_transaction(table._meta.db):
                 return await write()
-        except ProblemsFound as found:
-            return found.problems
+        except ProblemsFound:
+            raise
         except Exception as exc:
             # What we read changed under us: a duplicate appeared, or a referenced row went away
             # (or gained a reference). Read again; the checks then answer with a clear problem.
@@ -72,12 +73,20 @@ async def ensure_name_free(
 
 
 async def versioned_update(
-    table: type[Table], row_id: uuid.UUID, version: int, values: dict[Any, Any], strict: bool
+    table: type[Table],
+    row_id: uuid.UUID,
+    version: int,
+    values: dict[str, Any],
+    strict: bool = False,
 ) -> None:
-    """Write only if the row is still at `version`; bump it. A miss is a conflict (`strict`, the
-    client sent expectedVersion) or a race to retry."""
-    version_column = table._meta.get_column_by_name("version")
-    columns = {**values, version_column: version + 1}
+    """Write these columns (by name) only if the row is still at `version`; bump it and
+    updated_at. A miss is a conflict (`strict`, the client sent expectedVersion) or a race to
+    retry."""
+    meta = table._meta
+    version_column = meta.get_column_by_name("version")
+    columns: dict[Any, Any] = {meta.get_column_by_name(k): v for k, v in values.items()}
+    columns[meta.get_column_by_name("updated_at")] = datetime.now(UTC)
+    columns[version_column] = version + 1
     updated = (
         await table.update(columns)
         .where((table._meta.primary_key == row_id) & (version_column == version))
@@ -87,6 +96,12 @@ async def versioned_update(
         if strict:
             raise ProblemsFound([version_conflict(None)])
         raise Raced()
+
+
+def check_version(expected: Any, current_version: int) -> None:
+    """expectedVersion, when sent, must match or nothing is written."""
+    if isinstance(expected, int) and expected != current_version:
+        raise ProblemsFound([version_conflict(current_version)])
 
 
 def version_conflict(current_version: int | None) -> Problem:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from app.audit.service import Actor
 from app.connections.inputs import Unset, given
 from app.connections.records import fetch_connection
 from app.db.tables import ConnectionModel, Endpoint
-from app.db.writes import ensure_name_free, versioned_update
+from app.db.writes import check_version, ensure_name_free, versioned_update
 from app.dependents.inputs import EndpointInput
-from app.dependents.records import EndpointRecord, fetch_endpoint
-from app.dependents.rows import check_version, delete_row, written
+from app.dependents.kinds import ENDPOINT, personal_refusal
+from app.dependents.records import EndpointRecord
+from app.dependents.writes import audited_delete, audited_write
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
 from app.validation import check_description, check_name
 
@@ -28,14 +29,9 @@ async def _check_connection_and_model(connection_id: uuid.UUID | None, model: st
     connection = await fetch_connection(connection_id)
     if connection is None:
         return [not_found("connection", ("input", "connectionId"))]
-    if connection.owner_id is not None:
-        return [
-            Problem(
-                ("input", "connectionId"),
-                ErrorCode.NOT_ALLOWED,
-                "endpoints are shared: they cannot use a personal connection",
-            )
-        ]
+    refused = personal_refusal(ENDPOINT, connection)
+    if refused:
+        return [Problem(("input", "connectionId"), ErrorCode.NOT_ALLOWED, refused)]
     offered = await ConnectionModel.select(ConnectionModel.exposed_id).where(
         ConnectionModel.connection == connection_id
     )
@@ -79,10 +75,10 @@ def _checked_fields(
 
 
 class EndpointService:
-    async def create(self, data: EndpointInput) -> EndpointRecord | list[Problem]:
+    async def create(self, actor: Actor, data: EndpointInput) -> EndpointRecord:
         endpoint_id = uuid.uuid4()
 
-        async def write() -> None:
+        async def change(_: EndpointRecord | None) -> None:
             values, problems = _checked_fields(data, None)
             connection_id = given(data.connection_id, None)
             problems += await _check_connection_and_model(connection_id, values["model"])
@@ -98,15 +94,13 @@ class EndpointService:
                 )
             )
 
-        return await self._written(write, endpoint_id)
+        return await audited_write(ENDPOINT, actor, "create", endpoint_id, change, existing=False)
 
     async def update(
-        self, endpoint_id: uuid.UUID, data: EndpointInput
-    ) -> EndpointRecord | list[Problem]:
-        async def write() -> None:
-            current = await fetch_endpoint(endpoint_id)
-            if current is None:
-                raise ProblemsFound([not_found("endpoint")])
+        self, actor: Actor, endpoint_id: uuid.UUID, data: EndpointInput
+    ) -> EndpointRecord:
+        async def change(current: EndpointRecord | None) -> None:
+            assert current is not None
             check_version(data.expected_version, current.version)
             values, problems = _checked_fields(data, current)
             connection_id = given(data.connection_id, current.connection_id)
@@ -116,21 +110,15 @@ class EndpointService:
                 raise ProblemsFound(problems)
             await ensure_name_free(Endpoint, values["name"], endpoint_id, "an endpoint")
             columns = {
-                Endpoint.name: values["name"],
-                Endpoint.name_key: values["name"].casefold(),
-                Endpoint.description: values["description"],
-                Endpoint.model: values["model"],
-                Endpoint.config: json.dumps(values["config"]),
-                Endpoint.connection: connection_id,
-                Endpoint.updated_at: datetime.now(UTC),
+                **values,
+                "name_key": values["name"].casefold(),
+                "config": json.dumps(values["config"]),
+                "connection": connection_id,
             }
             strict = isinstance(data.expected_version, int)
             await versioned_update(Endpoint, endpoint_id, current.version, columns, strict)
 
-        return await self._written(write, endpoint_id)
+        return await audited_write(ENDPOINT, actor, "update", endpoint_id, change, existing=True)
 
-    async def delete(self, endpoint_id: uuid.UUID) -> uuid.UUID | list[Problem]:
-        return await delete_row(Endpoint, endpoint_id, not_found("endpoint"))
-
-    async def _written(self, write: Any, endpoint_id: uuid.UUID) -> Any:
-        return await written(Endpoint, write, endpoint_id, fetch_endpoint)
+    async def delete(self, actor: Actor, endpoint_id: uuid.UUID) -> EndpointRecord:
+        return await audited_delete(ENDPOINT, actor, endpoint_id)

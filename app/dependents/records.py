@@ -72,21 +72,23 @@ async def fetch_workspace(workspace_id: uuid.UUID) -> WorkspaceRecord | None:
     return WorkspaceRecord.from_row(rows[0]) if rows else None
 
 
-async def dependents_of(connection_ids: list[uuid.UUID]) -> list[list[Dependent]]:
-    """DataLoader batch: every endpoint and workspace depending on each connection (2 queries)."""
-    endpoints = (
-        await Endpoint.select()
-        .where(Endpoint.connection.is_in(connection_ids))
-        .order_by(Endpoint.name_key)
-    )
-    workspaces = (
-        await Workspace.select()
-        .where(Workspace.default_connection.is_in(connection_ids))
-        .order_by(Workspace.name_key)
-    )
-    grouped: dict[uuid.UUID, list[Dependent]] = {cid: [] for cid in connection_ids}
-    for row in endpoints:
-        grouped[row["connection"]].append(EndpointRecord.from_row(row))
-    for row in workspaces:
-        grouped[row["default_connection"]].append(WorkspaceRecord.from_row(row))
-    return [grouped[cid] for cid in connection_ids]
+def endpoint_snapshot(r: EndpointRecord | None) -> dict[str, Any] | None:
+    """What the audit trail compares, in the API's field names."""
+    if r is None:
+        return None
+    return {
+        "name": r.name,
+        "description": r.description,
+        "model": r.model,
+        "config": r.config,
+        "connectionId": str(r.connection_id) if r.connection_id else None,
+    }
+
+
+def workspace_snapshot(r: WorkspaceRecord | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {
+        "name": r.name,
+        "defaultConnectionId": str(r.default_connection_id) if r.default_connection_id else None,
+    }

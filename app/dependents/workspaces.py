@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Any
 
+from app.audit.service import Actor
 from app.connections.inputs import given
 from app.connections.records import fetch_connection
 from app.db.tables import Workspace
-from app.db.writes import ensure_name_free, versioned_update
+from app.db.writes import check_version, ensure_name_free, versioned_update
 from app.dependents.inputs import WorkspaceInput
-from app.dependents.records import WorkspaceRecord, fetch_workspace
-from app.dependents.rows import check_version, delete_row, written
+from app.dependents.kinds import WORKSPACE, personal_refusal
+from app.dependents.records import WorkspaceRecord
+from app.dependents.writes import audited_delete, audited_write
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
 from app.validation import check_name
 
@@ -24,12 +24,9 @@ async def _check_default(connection_id: uuid.UUID | None) -> list[Problem]:
     field = ("input", "defaultConnectionId")
     if connection is None:
         return [not_found("connection", field)]
-    if connection.owner_id is not None:
-        return [
-            Problem(
-                field, ErrorCode.NOT_ALLOWED, "a personal connection cannot be a workspace default"
-            )
-        ]
+    refused = personal_refusal(WORKSPACE, connection)
+    if refused:
+        return [Problem(field, ErrorCode.NOT_ALLOWED, refused)]
     return []
 
 
@@ -41,10 +38,10 @@ def _checked_name(
 
 
 class WorkspaceService:
-    async def create(self, data: WorkspaceInput) -> WorkspaceRecord | list[Problem]:
+    async def create(self, actor: Actor, data: WorkspaceInput) -> WorkspaceRecord:
         workspace_id = uuid.uuid4()
 
-        async def write() -> None:
+        async def change(_: WorkspaceRecord | None) -> None:
             name, problems = _checked_name(data, None)
             default = given(data.default_connection_id, None)
             problems += await _check_default(default)
@@ -57,15 +54,13 @@ class WorkspaceService:
                 )
             )
 
-        return await self._written(write, workspace_id)
+        return await audited_write(WORKSPACE, actor, "create", workspace_id, change, existing=False)
 
     async def update(
-        self, workspace_id: uuid.UUID, data: WorkspaceInput
-    ) -> WorkspaceRecord | list[Problem]:
-        async def write() -> None:
-            current = await fetch_workspace(workspace_id)
-            if current is None:
-                raise ProblemsFound([not_found("workspace")])
+        self, actor: Actor, workspace_id: uuid.UUID, data: WorkspaceInput
+    ) -> WorkspaceRecord:
+        async def change(current: WorkspaceRecord | None) -> None:
+            assert current is not None
             check_version(data.expected_version, current.version)
             name, problems = _checked_name(data, current)
             default = given(data.default_connection_id, current.default_connection_id)
@@ -73,19 +68,11 @@ class WorkspaceService:
             if problems:
                 raise ProblemsFound(problems)
             await ensure_name_free(Workspace, name, workspace_id, "a workspace")
-            columns = {
-                Workspace.name: name,
-                Workspace.name_key: name.casefold(),
-                Workspace.default_connection: default,
-                Workspace.updated_at: datetime.now(UTC),
-            }
+            columns = {"name": name, "name_key": name.casefold(), "default_connection": default}
             strict = isinstance(data.expected_version, int)
             await versioned_update(Workspace, workspace_id, current.version, columns, strict)
 
-        return await self._written(write, workspace_id)
+        return await audited_write(WORKSPACE, actor, "update", workspace_id, change, existing=True)
 
-    async def delete(self, workspace_id: uuid.UUID) -> uuid.UUID | list[Problem]:
-        return await delete_row(Workspace, workspace_id, not_found("workspace"))
-
-    async def _written(self, write: Any, workspace_id: uuid.UUID) -> Any:
-        return await written(Workspace, write, workspace_id, fetch_workspace)
+    async def delete(self, actor: Actor, workspace_id: uuid.UUID) -> WorkspaceRecord:
+        return await audited_delete(WORKSPACE, actor, workspace_id)

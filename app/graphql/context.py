@@ -1,4 +1,5 @@
-"""Per-request context: who is asking, the services, and per-request DataLoaders."""
+"""The per-request context: who is asking, the services (built in app.composition), and
+per-request DataLoaders."""
 
 from __future__ import annotations
 
@@ -11,22 +12,12 @@ from strawberry.dataloader import DataLoader
 
 from app.audit.service import Actor
 from app.auth.service import Viewer, load_users
+from app.composition import Services
+from app.connections.access import Caller
 from app.connections.records import load_connections
-from app.connections.service import ConnectionService
-from app.connections.workflow import ConnectionWorkflow
-from app.dependents.records import dependents_of
-from app.models.listing import model_switches, models_of_connections
-from app.models.service import ModelService
+from app.dependents.kinds import Links
+from app.model_catalog.listing import model_switches, models_of_connections
 from app.org.settings import OrgSettings, load_org_settings
-
-
-@dataclass(frozen=True)
-class Services:
-    """Long-lived services, built once in create_app()."""
-
-    connections: ConnectionService
-    workflow: ConnectionWorkflow
-    models: ModelService
 
 
 def _loaders() -> dict[str, DataLoader[Any, Any]]:
@@ -36,7 +27,7 @@ def _loaders() -> dict[str, DataLoader[Any, Any]]:
         "connections": DataLoader(load_fn=load_connections),
         "connection_models": DataLoader(load_fn=models_of_connections),
         "model_switches": DataLoader(load_fn=model_switches),
-        "dependents": DataLoader(load_fn=dependents_of),
+        "dependents": DataLoader(load_fn=Links().of),
     }
 
 
@@ -57,6 +48,10 @@ class Context:
     @property
     def actor(self) -> Actor:
         return Actor(self.viewer.user_id, self.viewer.name, self.request_id)
+
+    async def caller(self) -> Caller:
+        """Who asks, for the connection rules and the audit trail."""
+        return Caller(self.viewer, await self.org_settings(), self.actor)
 
 
 Info = strawberry.Info[Context, None]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import typing
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, ParamSpec, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
 from app.errors import ErrorCode as DomainErrorCode
-from app.errors import Problem
+from app.errors import Forbidden, Problem, ProblemsFound
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ErrorCode = strawberry.enum(
     DomainErrorCode, name="ErrorCode", description="What kind of failure a UserError is."
@@ -73,3 +79,34 @@ def should_mask(error: GraphQLError) -> bool:
     if original is None:
         return False
     return not isinstance(original, GraphQLError)
+
+
+def maps_problems(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """The one place failures become errors, on every mutation: a ProblemsFound raised anywhere
+    below becomes the payload's userErrors (through the payload's `from_problems` when it has
+    one), or a VALIDATION error for an operation without a payload; Forbidden becomes a
+    top-level FORBIDDEN error."""
+
+    @functools.wraps(resolver)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await resolver(*args, **kwargs)
+        except ProblemsFound as found:
+            payload = _payload_type(resolver)
+            if payload is None:
+                raise invalid_input(found.problems) from None
+            if hasattr(payload, "from_problems"):
+                return typing.cast(R, payload.from_problems(found))
+            return typing.cast(R, payload(user_errors=user_errors(found.problems)))
+        except Forbidden as refused:
+            raise forbidden(str(refused) or "this operation") from None
+
+    return run
+
+
+@functools.cache
+def _payload_type(resolver: Callable[..., Any]) -> Any:
+    """The resolver's return type when it is a payload (it has userErrors), else None."""
+    returned = typing.get_type_hints(resolver).get("return")
+    fields = getattr(returned, "__dataclass_fields__", {})
+    return returned if "user_errors" in fields else None

@@ -8,11 +8,11 @@ import uuid
 
 import strawberry
 
+from app.ids import global_id
+
 
 def to_global_id(type_name: str, raw_id: uuid.UUID | str) -> strawberry.ID:
-    return strawberry.ID(
-        base64.urlsafe_b64encode(f"{type_name}:{raw_id}".encode()).decode().rstrip("=")
-    )
+    return strawberry.ID(global_id(type_name, raw_id))
 
 
 def from_global_id(global_id: str) -> tuple[str, str] | None:

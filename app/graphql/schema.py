@@ -14,6 +14,7 @@ from app.auth.graphql import AuthQuery, TokenMutations, TokenQueries, User
 from app.budgets import Budgets
 from app.connections.graphql.mutations import ConnectionMutations
 from app.connections.graphql.queries import ConnectionQueries
+from app.connections.graphql.refresh import RefreshMutations
 from app.connections.graphql.reveal import RevealMutations
 from app.connections.graphql.types import LLMConnectionType
 from app.dependents.graphql.mutations import DependentMutations
@@ -24,7 +25,7 @@ from app.graphql.errors import should_mask
 from app.graphql.gate import CostGate
 from app.graphql.node import NodeQuery
 from app.http.failures import UNEXPECTED, masked_extensions
-from app.models.graphql import Model, ModelMutations, ModelQueries
+from app.model_catalog.graphql import Model, ModelMutations, ModelQueries
 from app.org.graphql import SettingsMutations, SettingsQueries
 from app.providers.graphql import ProviderQueries
 
@@ -51,6 +52,7 @@ class Mutation(
     ConnectionMutations,
     RevealMutations,
     DependentMutations,
+    RefreshMutations,
     ModelMutations,
     TokenMutations,
     SettingsMutations,

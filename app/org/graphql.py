@@ -5,9 +5,6 @@ from __future__ import annotations
 import strawberry
 from strawberry.permission import BasePermission
 
-from app.audit.graphql import audit
-from app.audit.service import Target
-from app.audit.snapshots import camel_snapshot
 from app.graphql.context import Info
 from app.graphql.errors import UserError
 from app.graphql.permissions import IsAdmin
@@ -16,8 +13,8 @@ from app.org.settings import OrgSettings, save_org_settings
 ADMIN: list[type[BasePermission]] = [IsAdmin]
 
 
-@strawberry.type
-class Settings:
+@strawberry.type(name="Settings")
+class SettingsType:
     allow_direct_connections: bool = strawberry.field(
         description="Members may keep personal (OpenAI-compatible) connections. Off hides and "
         "stops using them without deleting them."
@@ -27,7 +24,7 @@ class Settings:
     )
 
     @classmethod
-    def of(cls, s: OrgSettings) -> Settings:
+    def of(cls, s: OrgSettings) -> SettingsType:
         return cls(
             allow_direct_connections=s.allow_direct_connections,
             allow_secret_reveal=s.allow_secret_reveal,
@@ -42,15 +39,15 @@ class UpdateSettingsInput:
 
 @strawberry.type
 class SettingsPayload:
-    settings: Settings
+    settings: SettingsType
     user_errors: list[UserError]
 
 
 @strawberry.type
 class SettingsQueries:
     @strawberry.field
-    async def settings(self, info: Info) -> Settings:
-        return Settings.of(await info.context.org_settings())
+    async def settings(self, info: Info) -> SettingsType:
+        return SettingsType.of(await info.context.org_settings())
 
 
 @strawberry.type
@@ -58,12 +55,5 @@ class SettingsMutations:
     @strawberry.mutation(permission_classes=ADMIN)
     async def update_settings(self, info: Info, input: UpdateSettingsInput) -> SettingsPayload:
         changes = {k: v for k, v in vars(input).items() if v is not None}
-        before, after = await save_org_settings(changes)
-        await audit(
-            info,
-            "settings.update",
-            Target("Settings", None, "settings"),
-            camel_snapshot(before),
-            camel_snapshot(after),
-        )
-        return SettingsPayload(settings=Settings.of(after), user_errors=[])
+        after = await save_org_settings(info.context.actor, changes)
+        return SettingsPayload(settings=SettingsType.of(after), user_errors=[])

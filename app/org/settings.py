@@ -7,9 +7,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from app.audit.service import Actor, Target, record_change
 from app.db.engine import write_transaction
 from app.db.json_columns import load_json
 from app.db.tables import AppSetting
+from app.naming import camel_snapshot
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,8 @@ async def load_org_settings() -> OrgSettings:
     return replace(OrgSettings(), **{k: v for k, v in stored.items() if k in known})
 
 
-async def save_org_settings(changes: dict[str, Any]) -> tuple[OrgSettings, OrgSettings]:
-    """Apply `changes`; return (before, after)."""
+async def save_org_settings(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
+    """Apply `changes` with their audit event in one transaction; return the settings after."""
     async with write_transaction(AppSetting._meta.db):
         before = await load_org_settings()
         after = replace(before, **changes)
@@ -43,4 +45,8 @@ async def save_org_settings(changes: dict[str, Any]) -> tuple[OrgSettings, OrgSe
             )
             if not updated:
                 await AppSetting.insert(AppSetting(key=key, value=json.dumps(value)))
-    return before, after
+        target = Target("Settings", None, "settings")
+        await record_change(
+            actor, "settings.update", target, camel_snapshot(before), camel_snapshot(after)
+        )
+    return after

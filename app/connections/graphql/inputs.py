@@ -8,6 +8,12 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from app.connections.graphql.plain_fields import (
+    PlainCreateFields,
+    PlainUpdateFields,
+    plain_given,
+    plain_maybe,
+)
 from app.connections.graphql.types import AuthMethod, Provider
 from app.connections.inputs import UNSET, ConnectionInput, HeaderInput, Unset
 from app.connections.listing import ConnectionOrderField as DomainOrderField
@@ -32,7 +38,7 @@ class CustomHeaderInput:
 
 
 @strawberry.input
-class CreateConnectionInput:
+class CreateConnectionInput(PlainCreateFields):
     name: str
     provider: Provider  # type: ignore[valid-type]
     auth_method: AuthMethod | None = None  # type: ignore[valid-type]
@@ -43,12 +49,8 @@ class CreateConnectionInput:
     service_account_json: str | None = None
     config: JSON | None = None
     custom_headers: list[CustomHeaderInput] | None = None
-    prefix_id: str | None = None
-    model_ids: list[str] | None = None
-    tags: list[str] | None = None
     enabled: bool = True
     is_default: bool = False
-    description: str | None = None
     verify: bool = strawberry.field(
         default=False, description="Test the configuration first; save nothing if it fails."
     )
@@ -58,7 +60,7 @@ class CreateConnectionInput:
     description="An unsaved configuration (provider required), or id plus overrides to test an "
     "edit against the stored secrets."
 )
-class TestConnectionInput:
+class TestConnectionInput(PlainCreateFields):
     id: strawberry.ID | None = None
     provider: Provider | None = None  # type: ignore[valid-type]
     name: str | None = None
@@ -68,16 +70,11 @@ class TestConnectionInput:
     service_account_json: str | None = None
     config: JSON | None = None
     custom_headers: list[CustomHeaderInput] | None = None
-    prefix_id: str | None = None
-    model_ids: list[str] | None = None
-    tags: list[str] | None = None
-    description: str | None = None
 
 
 @strawberry.input(description="Partial: an absent field is unchanged, an explicit null clears it.")
-class UpdateConnectionInput:
+class UpdateConnectionInput(PlainUpdateFields):
     name: strawberry.Maybe[str | None]
-    description: strawberry.Maybe[str | None]
     auth_method: strawberry.Maybe[AuthMethod | None]  # type: ignore[valid-type]
     base_url: strawberry.Maybe[str | None]
     api_key: strawberry.Maybe[str | None] = strawberry.field(
@@ -86,9 +83,6 @@ class UpdateConnectionInput:
     service_account_json: strawberry.Maybe[str | None]
     config: strawberry.Maybe[JSON | None]
     custom_headers: strawberry.Maybe[list[CustomHeaderInput] | None]
-    prefix_id: strawberry.Maybe[str | None]
-    model_ids: strawberry.Maybe[list[str] | None]
-    tags: strawberry.Maybe[list[str] | None]
     enabled: strawberry.Maybe[bool | None]
     is_default: strawberry.Maybe[bool | None]
     expected_version: int | None = strawberry.field(
@@ -124,18 +118,15 @@ def create_input(data: CreateConnectionInput) -> ConnectionInput:
     return ConnectionInput(
         provider=data.provider,
         name=data.name,
-        description=data.description,
         auth_method=data.auth_method,
         base_url=data.base_url,
         api_key=data.api_key,
         service_account_json=data.service_account_json,
         config=data.config,
         custom_headers=_headers(data.custom_headers),
-        prefix_id=data.prefix_id,
-        model_ids=data.model_ids,
-        tags=data.tags,
         enabled=data.enabled,
         is_default=data.is_default,
+        plain=plain_given(data),
     )
 
 
@@ -143,19 +134,16 @@ def update_input(data: UpdateConnectionInput) -> ConnectionInput:
     headers = _maybe(data.custom_headers)
     return ConnectionInput(
         name=_maybe(data.name),
-        description=_maybe(data.description),
         auth_method=_maybe(data.auth_method),
         base_url=_maybe(data.base_url),
         api_key=_maybe(data.api_key),
         service_account_json=_maybe(data.service_account_json),
         config=_maybe(data.config),
         custom_headers=headers if isinstance(headers, Unset) else _headers(headers),
-        prefix_id=_maybe(data.prefix_id),
-        model_ids=_maybe(data.model_ids),
-        tags=_maybe(data.tags),
         enabled=_maybe(data.enabled),
         is_default=_maybe(data.is_default),
         expected_version=UNSET if data.expected_version is None else data.expected_version,
+        plain=plain_maybe(data),
     )
 
 
@@ -171,16 +159,24 @@ def test_input(data: TestConnectionInput) -> ConnectionInput:
     return ConnectionInput(
         provider=data.provider if data.provider is not None else UNSET,
         name=data.name if data.name is not None else (UNSET if data.id else TEST_NAME),
-        description=pick(data.description),
         auth_method=pick(data.auth_method),
         base_url=pick(data.base_url),
         api_key=pick(data.api_key),
         service_account_json=pick(data.service_account_json),
         config=pick(data.config),
         custom_headers=pick(_headers(data.custom_headers)),
-        prefix_id=pick(data.prefix_id),
-        model_ids=pick(data.model_ids),
-        tags=pick(data.tags),
         enabled=UNSET if data.id else True,
         is_default=UNSET if data.id else False,
+        plain=plain_given(data, absent_is_unset=data.id is not None),
+    )
+
+
+def rotate_input(data: Any) -> ConnectionInput:
+    """rotateConnectionCredentials' secrets; absent ones are kept."""
+    return ConnectionInput(
+        api_key=UNSET if data.api_key is None else data.api_key,
+        service_account_json=UNSET
+        if data.service_account_json is None
+        else data.service_account_json,
+        custom_headers=UNSET if data.custom_headers is None else _headers(data.custom_headers),
     )

@@ -6,9 +6,9 @@ import strawberry
 
 from app.connections.graphql.inputs import CustomHeaderInput
 from app.connections.graphql.types import LLMConnectionType, Verification
-from app.connections.service import Outcome
-from app.dependents.graphql.types import DependentType
-from app.errors import not_found
+from app.connections.service import Written
+from app.dependents.graphql.types import DependentType, dependent_of
+from app.errors import ProblemsFound
 from app.graphql.errors import UserError, user_errors
 from app.providers.verification import VerificationResult
 
@@ -22,18 +22,21 @@ class ConnectionPayload:
     )
 
     @classmethod
-    def of(
-        cls, outcome: Outcome, verification: VerificationResult | None = None
-    ) -> ConnectionPayload:
+    def of(cls, written: Written) -> ConnectionPayload:
+        verification = written.verification
         return cls(
-            connection=LLMConnectionType.of(outcome.connection) if outcome.connection else None,
-            user_errors=user_errors(outcome.problems),
+            connection=LLMConnectionType.of(written.connection),
             verification=Verification.of(verification) if verification else None,
         )
 
     @classmethod
-    def missing(cls) -> ConnectionPayload:
-        return cls(user_errors=user_errors([not_found("connection")]))
+    def from_problems(cls, found: ProblemsFound) -> ConnectionPayload:
+        """A failed verification is reported alongside the userError."""
+        verification: VerificationResult | None = found.details.get("verification")
+        return cls(
+            user_errors=user_errors(found.problems),
+            verification=Verification.of(verification) if verification else None,
+        )
 
 
 @strawberry.type
@@ -45,6 +48,14 @@ class DeleteConnectionPayload:
         "moved (reassignTo) or unlinked (force).",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def from_problems(cls, found: ProblemsFound) -> DeleteConnectionPayload:
+        """HAS_DEPENDENTS lists what uses the connection."""
+        blocking = found.details.get("dependents", [])
+        return cls(
+            dependents=[dependent_of(d) for d in blocking], user_errors=user_errors(found.problems)
+        )
 
 
 @strawberry.input

@@ -9,12 +9,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.auth.graphql import User
+from app.connections.graphql.plain_fields import PlainConnectionFields, plain_output
 from app.connections.records import ConnectionRecord
 from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node
 from app.graphql.pagination import Connection, slice_connection
-from app.models.graphql_types import ConnectionModel
+from app.model_catalog.graphql_types import ConnectionModelType
 from app.providers.catalog import AuthMethod as DomainAuthMethod
 from app.providers.catalog import Provider as DomainProvider
 from app.providers.verification import VerificationResult
@@ -58,19 +59,15 @@ class Verification:
 @strawberry.type(
     name="LLMConnection", description="A provider connection. Secrets never leave; hints do."
 )
-class LLMConnectionType(Node):
+class LLMConnectionType(PlainConnectionFields, Node):
     record: strawberry.Private[ConnectionRecord]
     name: str
-    description: str | None
     provider: Provider  # type: ignore[valid-type]
     auth_method: AuthMethod  # type: ignore[valid-type]
     base_url: str
     config: JSON
     api_key_hint: str | None
     custom_headers: list[HeaderHint]
-    prefix_id: str | None
-    model_ids: list[str]
-    tags: list[str]
     enabled: bool
     is_default: bool
     created_at: datetime
@@ -90,9 +87,11 @@ class LLMConnectionType(Node):
     @strawberry.field(description="The models this connection serves, prefix applied.")
     async def models(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[ConnectionModel]:
+    ) -> Connection[ConnectionModelType]:
         rows = await info.context.loaders["connection_models"].load(self.record.id)
-        return slice_connection(rows, lambda r: r["exposed_id"], ConnectionModel.of, first, after)
+        return slice_connection(
+            rows, lambda r: r["exposed_id"], ConnectionModelType.of, first, after
+        )
 
     @strawberry.field(description="When the model list was last fetched successfully.")
     def models_fetched_at(self) -> datetime | None:
@@ -127,16 +126,13 @@ class LLMConnectionType(Node):
             record=r,
             id=to_global_id("LLMConnection", r.id),
             name=r.name,
-            description=r.description,
             provider=r.provider,
             auth_method=r.auth_method,
             base_url=r.base_url,
             config=dict(r.config),  # type: ignore[arg-type]
             api_key_hint=r.api_key_hint,
             custom_headers=[HeaderHint(name=h.name, value_hint=h.hint) for h in r.custom_headers],
-            prefix_id=r.prefix_id,
-            model_ids=list(r.model_ids),
-            tags=list(r.tags),
+            **plain_output(r),
             enabled=r.enabled,
             is_default=r.is_default,
             created_at=r.created_at,

@@ -19,8 +19,8 @@ from app.dependents.graphql.types import (
     WorkspaceType,
     dependent_of,
 )
-from app.dependents.links import Resolution, resolve_connection
 from app.dependents.records import EndpointRecord, WorkspaceRecord
+from app.dependents.resolution import Resolution, resolve_connection
 from app.errors import ErrorCode, Problem
 from app.graphql.context import Info
 from app.graphql.errors import bad_argument

@@ -9,9 +9,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.connections.graphql.types import LLMConnectionType
-from app.dependents.links import Resolution, Skip
-from app.dependents.links import ResolutionSource as DomainResolutionSource
 from app.dependents.records import Dependent, EndpointRecord, WorkspaceRecord
+from app.dependents.resolution import Resolution, Skip
+from app.dependents.resolution import ResolutionSource as DomainResolutionSource
 from app.graphql.context import Info
 from app.graphql.errors import UserError, user_errors
 from app.graphql.ids import to_global_id
@@ -77,7 +77,7 @@ class WorkspaceType(Node):
         description="What new work in this workspace uses: its default, else the global one."
     )
     async def effective_connection(self, info: Info) -> LLMConnectionType | None:
-        from app.dependents.links import resolve_connection
+        from app.dependents.resolution import resolve_connection
 
         resolution = await resolve_connection(None, self.record.id)
         return LLMConnectionType.of(resolution.connection) if resolution.connection else None

@@ -6,8 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from app.audit.service import Actor, Target, record, set_to
 from app.db.engine import write_transaction
 from app.db.tables import ConnectionModel, LLMConnection, ModelSetting
+from app.errors import ProblemsFound, not_found
 from app.providers.target import DiscoveredModel
 
 
@@ -49,7 +51,7 @@ async def replace_models(lists: list[ModelList]) -> datetime:
         for item in lists
         for model in {m.id: m for m in item.models}.values()
     ]
-    async with write_transaction(LLMConnection._meta.db):
+    async with write_transaction(LLMConnection._meta.db):  # or the caller's
         await ConnectionModel.delete().where(ConnectionModel.connection.is_in(ids))
         for start in range(0, len(rows), INSERT_CHUNK):
             await ConnectionModel.insert(*rows[start : start + INSERT_CHUNK])
@@ -66,13 +68,12 @@ async def record_failure(connection_id: uuid.UUID, message: str) -> None:
     )
 
 
-async def model_exists(model_id: str) -> bool:
-    return await ConnectionModel.exists().where(ConnectionModel.exposed_id == model_id)
-
-
-async def set_model_enabled(model_id: str, enabled: bool) -> None:
+async def set_model_enabled(actor: Actor, model_id: str, enabled: bool) -> None:
+    """Hide or show a model by its exposed id; the switch and its audit event commit together."""
     now = datetime.now(UTC)
     async with write_transaction(ModelSetting._meta.db):
+        if not await ConnectionModel.exists().where(ConnectionModel.exposed_id == model_id):
+            raise ProblemsFound([not_found("model")])
         updated = (
             await ModelSetting.update({ModelSetting.enabled: enabled, ModelSetting.updated_at: now})
             .where(ModelSetting.exposed_id == model_id)
@@ -80,3 +81,6 @@ async def set_model_enabled(model_id: str, enabled: bool) -> None:
         )
         if not updated:
             await ModelSetting.insert(ModelSetting(exposed_id=model_id, enabled=enabled))
+        await record(
+            actor, "model.set_enabled", Target("Model", model_id, model_id), set_to(enabled=enabled)
+        )

@@ -16,8 +16,8 @@ class ModelSource(Enum):
     MANUAL = "MANUAL"
 
 
-@strawberry.type(description="A model one connection serves.")
-class ConnectionModel:
+@strawberry.type(name="ConnectionModel", description="A model one connection serves.")
+class ConnectionModelType:
     model_id: str = strawberry.field(description="The exposed id, prefix applied.")
     upstream_id: str
     display_name: str | None
@@ -28,7 +28,7 @@ class ConnectionModel:
         return bool(await info.context.loaders["model_switches"].load(self.model_id))
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> ConnectionModel:
+    def of(cls, row: dict[str, Any]) -> ConnectionModelType:
         return cls(
             model_id=row["exposed_id"],
             upstream_id=row["upstream_id"],

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 from strawberry.permission import BasePermission
 
-from app.audit.graphql import audit
-from app.audit.service import Target
-from app.connections.graphql.types import LLMConnectionType, Provider, VerificationStatus
+from app.connections.graphql.types import LLMConnectionType, Provider
 from app.db.pagination import Page
-from app.errors import ErrorCode, Problem, not_found
 from app.graphql.context import Info
-from app.graphql.errors import UserError, user_errors
+from app.graphql.errors import UserError, maps_problems
 from app.graphql.ids import to_global_id, uuid_of
 from app.graphql.node import Node, register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 from app.graphql.permissions import IsAdmin
-from app.models import listing
-from app.models.graphql_types import ModelSource
-from app.models.service import RefreshResult
-from app.models.store import model_exists, set_model_enabled
+from app.model_catalog import listing
+from app.model_catalog.graphql_types import ModelSource
+from app.model_catalog.store import set_model_enabled
 
 
 @strawberry.type
@@ -118,43 +112,9 @@ async def _zero() -> int:
 
 
 @strawberry.type
-class ModelRefresh:
-    status: VerificationStatus  # type: ignore[valid-type]
-    ok: bool
-    message: str | None
-    model_count: int | None
-    fetched_at: datetime | None
-    result: strawberry.Private[RefreshResult]
-
-    @strawberry.field
-    async def connection(self, info: Info) -> LLMConnectionType | None:
-        record = await info.context.loaders["connections"].load(self.result.connection_id)
-        return LLMConnectionType.of(record) if record else None
-
-    @classmethod
-    def of(cls, r: RefreshResult) -> ModelRefresh:
-        return cls(
-            status=r.status,
-            ok=r.ok,
-            message=r.message,
-            model_count=r.model_count,
-            fetched_at=r.fetched_at,
-            result=r,
-        )
-
-
-@strawberry.type
-class RefreshModelsPayload:
-    results: list[ModelRefresh] = strawberry.field(
-        description="One outcome per connection refreshed."
-    )
-    user_errors: list[UserError]
-
-
-@strawberry.type
 class ModelPayload:
-    model: Model | None
-    user_errors: list[UserError]
+    model: Model | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 ADMIN: list[type[BasePermission]] = [IsAdmin]
@@ -163,46 +123,11 @@ ADMIN: list[type[BasePermission]] = [IsAdmin]
 @strawberry.type
 class ModelMutations:
     @strawberry.mutation(
-        permission_classes=ADMIN,
-        description="Refresh one connection's models, or every enabled connection's concurrently.",
-    )
-    async def refresh_models(
-        self, info: Info, connection_id: strawberry.ID | None = None
-    ) -> RefreshModelsPayload:
-        target = uuid_of(connection_id, "LLMConnection") if connection_id else None
-        results = (
-            await info.context.services.models.refresh(target)
-            if (target or not connection_id)
-            else []
-        )
-        if connection_id and not results:
-            problem = not_found("connection", ("connectionId",))
-            return RefreshModelsPayload(results=[], user_errors=user_errors([problem]))
-        await audit(
-            info,
-            "models.refresh",
-            Target("LLMConnection", connection_id, None),
-            changes=[
-                {"field": "refreshed", "old": None, "new": len(results)},
-                {"field": "failed", "old": None, "new": sum(not r.ok for r in results)},
-            ],
-        )
-        return RefreshModelsPayload(results=[ModelRefresh.of(r) for r in results], user_errors=[])
-
-    @strawberry.mutation(
         permission_classes=ADMIN, description="Hide or show a model; survives refreshes."
     )
+    @maps_problems
     async def set_model_enabled(self, info: Info, id: strawberry.ID, enabled: bool) -> ModelPayload:
-        model_id = _model_id(id)
-        if model_id is None or not await model_exists(model_id):
-            problem = Problem(("id",), ErrorCode.NOT_FOUND, "no model with this id")
-            return ModelPayload(model=None, user_errors=user_errors([problem]))
-        await set_model_enabled(model_id, enabled)
-        await audit(
-            info,
-            "model.set_enabled",
-            Target("Model", id, model_id),
-            changes=[{"field": "enabled", "old": None, "new": enabled}],
-        )
+        model_id = _model_id(id) or ""
+        await set_model_enabled(info.context.actor, model_id, enabled)
         found = await listing.entries([model_id])
-        return ModelPayload(model=Model.of(found[0]) if found else None, user_errors=[])
+        return ModelPayload(model=Model.of(found[0]) if found else None)

@@ -1,0 +1,59 @@
+"""Creating and revoking tokens through the API: each write and its audit event in one
+transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from app.audit.service import Actor, Target, record, set_to
+from app.auth.policy import check_new_token
+from app.auth.service import Role, Viewer, issue_token
+from app.auth.tokens import hash_token
+from app.db.engine import write_transaction
+from app.db.tables import ApiToken
+from app.errors import ProblemsFound, not_found
+
+
+def token_scope(viewer: Viewer) -> list[Any]:
+    """Admins reach every token, members their own."""
+    return [] if viewer.is_admin else [ApiToken.user == viewer.user_id]
+
+
+async def create_token(
+    viewer: Viewer,
+    actor: Actor,
+    name: str,
+    role: Role,
+    expires_at: datetime | None,
+    user: str | None,
+) -> tuple[str, dict[str, Any]]:
+    """(the token, shown only now; its row)."""
+    problems = check_new_token(viewer, name, role, expires_at, user)
+    if problems:
+        raise ProblemsFound(problems)
+    owner = user.strip() if user else viewer.name
+    async with write_transaction(ApiToken._meta.db):
+        token = await issue_token(owner, role, name.strip(), expires_at=expires_at)
+        [row] = await ApiToken.select().where(ApiToken.token_hash == hash_token(token))
+        expires = expires_at.isoformat() if expires_at else None
+        changes = set_to(role=role.value, owner=owner, expiresAt=expires)
+        await record(actor, "token.create", Target("ApiToken", row["id"], row["name"]), changes)
+    return token, row
+
+
+async def revoke_token(viewer: Viewer, actor: Actor, token_id: uuid.UUID) -> dict[str, Any]:
+    """Takes effect on the next request, on every instance."""
+    async with write_transaction(ApiToken._meta.db):
+        query = ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
+            ApiToken.id == token_id
+        )
+        for condition in token_scope(viewer):
+            query = query.where(condition)
+        if not await query.returning(ApiToken.id):
+            raise ProblemsFound([not_found("token")])
+        [row] = await ApiToken.select().where(ApiToken.id == token_id)
+        target = Target("ApiToken", token_id, row["name"])
+        await record(actor, "token.revoke", target, set_to(revokedAt=row["revoked_at"].isoformat()))
+    return row

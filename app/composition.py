@@ -1,0 +1,39 @@
+"""The composition root: every long-lived service, built once in create_app() and wired here,
+so no domain imports another to find its collaborators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.connections.model_sync import ModelSync
+from app.connections.refresh import ModelRefresh
+from app.connections.service import ConnectionService
+from app.dependents.endpoints import EndpointService
+from app.dependents.kinds import Links
+from app.dependents.workspaces import WorkspaceService
+from app.providers.gateway import ProviderGateway
+from app.providers.http import Outbound
+from app.security.keyring import Keyring
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    keyring: Keyring
+    connections: ConnectionService
+    refresh: ModelRefresh
+    endpoints: EndpointService
+    workspaces: WorkspaceService
+
+
+def build_services(
+    settings: Settings, keyring: Keyring, outbound: tuple[Outbound, Outbound]
+) -> Services:
+    models = ModelSync(ProviderGateway(*outbound), keyring, settings.refresh_concurrency)
+    return Services(
+        keyring=keyring,
+        connections=ConnectionService(keyring, models, Links()),
+        refresh=ModelRefresh(models),
+        endpoints=EndpointService(),
+        workspaces=WorkspaceService(),
+    )
