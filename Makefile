@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python -m bench.connections_list
 	$(BIN)/python -m bench.refresh_and_catalog
 	$(BIN)/python -m bench.request_budgets
+	$(BIN)/python -m bench.write_path
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -54,3 +54,16 @@ async def graphql(
     body = response.json()
     assert "errors" not in body, body
     return body["data"]
+
+
+def admin_caller() -> Any:
+    """An admin as the connection service sees one, for benchmarks that skip GraphQL."""
+    import uuid
+
+    from app.audit.service import Actor
+    from app.auth.service import Viewer
+    from app.connections.access import Caller
+    from app.org.settings import OrgSettings
+
+    viewer = Viewer(uuid.uuid4(), "bench", Role.ADMIN, uuid.uuid4())
+    return Caller(viewer, OrgSettings(), Actor(None, "bench", None))

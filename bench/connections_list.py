@@ -21,7 +21,9 @@ from app.db.tables import LLMConnection
 from app.providers.catalog import Provider
 from app.security.keyring import Keyring
 from app.settings import load_settings
+from bench.common import admin_caller
 
+CLOSED_PORT = "http://127.0.0.1:9"  # discovery is refused at once: no network beyond loopback
 QUERY = """query($first: Int, $after: String) {
   connections(first: $first, after: $after) {
     totalCount pageInfo { endCursor }
@@ -49,14 +51,13 @@ async def run(app: object, rows: int) -> None:
     service = app.state.services.connections  # type: ignore[attr-defined]
     began = time.perf_counter()
     for i in range(rows):
-        await service.create(
-            ConnectionInput(
-                provider=Provider.OPENAI,
-                name=f"conn-{i:05d}",
-                api_key=f"sk-bench-{i:020d}",
-                tags=["bench"],
-            )
+        data = ConnectionInput(
+            provider=Provider.OLLAMA,
+            name=f"conn-{i:05d}",
+            base_url=CLOSED_PORT,
+            plain={"tags": ["bench"]},
         )
+        await service.create(admin_caller(), data, verify=False)
     print(f"created {rows} connections in {time.perf_counter() - began:.1f}s")
     token = await issue_token("bench", Role.ADMIN, "bench")
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]

@@ -7,13 +7,20 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from app.connections.records import ConnectionRecord
 from app.connections.targets import target_from_record
 from app.db.engine import write_transaction
 from app.db.tables import LLMConnection
-from app.model_catalog.store import ModelList, ModelSource, record_failure, replace_models
+from app.model_catalog.store import (
+    ModelList,
+    ModelSource,
+    insert_models,
+    record_failure,
+    replace_models,
+)
 from app.providers.gateway import Probe, ProviderGateway
 from app.providers.target import DiscoveredModel, ProviderTarget
 from app.providers.verification import VerificationStatus
@@ -89,6 +96,23 @@ class ModelSync:
                 return (await self.fetch_stored(record))[0]
 
         return list(await asyncio.gather(*(bounded(r) for r in records)))
+
+
+def failure_message(f: Fetched) -> str:
+    return f"{f.status.value}: {f.message or ''}".strip()
+
+
+def first_list_columns(f: Fetched) -> dict[str, Any]:
+    """What a new connection's row says of its first list."""
+    if f.models is None:
+        return {"models_error": failure_message(f)}
+    return {"models_fetched_at": datetime.now(UTC), "models_error": None}
+
+
+async def store_first(f: Fetched) -> None:
+    """A new connection's first list (after its row is inserted; no old list to replace)."""
+    if f.models is not None:
+        await insert_models([ModelList(f.connection_id, f.prefix_id, f.models, f.source)])
 
 
 async def store(batch: list[Fetched]) -> list[RefreshResult]:

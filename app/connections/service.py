@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from app.audit.service import record_change
@@ -17,7 +14,15 @@ from app.connections.columns import plan_columns
 from app.connections.deletion import check_deletion
 from app.connections.dependent_links import DependentLinks
 from app.connections.inputs import ConnectionInput, Unset
-from app.connections.model_sync import Fetched, ModelSync, from_probe, manual_list, store
+from app.connections.model_sync import (
+    Fetched,
+    ModelSync,
+    first_list_columns,
+    from_probe,
+    manual_list,
+    store,
+    store_first,
+)
 from app.connections.plan import plan_connection
 from app.connections.plan_types import ConnectionPlan
 from app.connections.probing import models_affected, refused_by_policy, verification_failed
@@ -25,11 +30,19 @@ from app.connections.records import ConnectionRecord, fetch_connection
 from app.connections.rules import default_refusal
 from app.connections.snapshot import CONNECTION_SECRETS, connection_snapshot, connection_target
 from app.connections.targets import target_from_plan, target_from_record
+from app.connections.write_steps import (
+    Apply,
+    Prepared,
+    Written,
+    audited,
+    clear_default,
+    edit,
+    planned,
+    record_verification,
+    strict_version,
+)
 from app.db.tables import LLMConnection
 from app.db.writes import (
-    RACE_RETRIES,
-    Raced,
-    check_version,
     ensure_name_free,
     lock_default_slot,
     run_write,
@@ -38,29 +51,6 @@ from app.db.writes import (
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid
 from app.providers.verification import VerificationResult
 from app.security.keyring import Keyring
-
-Apply = Callable[[ConnectionRecord], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Written:
-    """A connection as stored after a write, and the verification the write ran, if any."""
-
-    connection: ConnectionRecord
-    verification: VerificationResult | None = None
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What the steps outside the transaction decided: how to change the row, and what the
-    provider said."""
-
-    apply: Apply
-    verification: VerificationResult | None = None
-
-
-class Moved(Raced):
-    """The row changed between planning and writing: plan (and probe) again."""
 
 
 class ConnectionService:
@@ -74,7 +64,7 @@ class ConnectionService:
     async def create(self, caller: Caller, data: ConnectionInput, verify: bool) -> Written:
         check_creation(caller, data.provider)
         owner = caller.owner_of_new
-        plan = _planned(data, None, owner)
+        plan = planned(data, None, owner)
         connection_id = uuid.uuid4()
         fetched, probed = await self._fetch_for_plan(
             plan, None, connection_id, verify, personal=owner is not None
@@ -92,11 +82,12 @@ class ConnectionService:
             if verification is not None:
                 values["last_verification"] = json.dumps(verification.to_json())
             if plan.is_default:
-                await _clear_default()
+                await clear_default()
                 values["is_default"] = True
+            values.update(first_list_columns(fetched))
             await LLMConnection.insert(LLMConnection(**values))
-            await store([fetched])
-            return await _audited(caller, "connection.create", None, connection_id)
+            await store_first(fetched)
+            return await audited(caller, "connection.create", None, connection_id)
 
         return Written(await run_write(LLMConnection, write), verification)
 
@@ -106,13 +97,13 @@ class ConnectionService:
         self, caller: Caller, connection_id: uuid.UUID, data: ConnectionInput
     ) -> Written:
         async def prepare(current: ConnectionRecord) -> Prepared:
-            plan = _planned(data, current)
+            plan = planned(data, current)
             fetched = None
             if models_affected(plan, current):
                 fetched, _ = await self._fetch_for_plan(plan, current, current.id, False)
-            return Prepared(self._apply_plan(plan, current, fetched, strict=_strict(data)))
+            return Prepared(self._apply_plan(plan, current, fetched, strict=strict_version(data)))
 
-        return await self._edit(caller, connection_id, "connection.update", prepare, data)
+        return await edit(caller, connection_id, "connection.update", prepare, data)
 
     async def rotate(
         self, caller: Caller, connection_id: uuid.UUID, data: ConnectionInput, verify: bool
@@ -130,7 +121,7 @@ class ConnectionService:
         )
 
         async def prepare(current: ConnectionRecord) -> Prepared:
-            plan = _planned(data, current)
+            plan = planned(data, current)
             if not verify:
                 return Prepared(self._apply_plan(plan, current, None, strict=False))
             fetched, result = await self._fetch_for_plan(plan, current, current.id, True)
@@ -139,7 +130,7 @@ class ConnectionService:
                 raise verification_failed(result, "The old credentials stay in place.")
             return Prepared(self._apply_plan(plan, current, fetched, False, result), result)
 
-        return await self._edit(caller, connection_id, "connection.rotate_credentials", prepare)
+        return await edit(caller, connection_id, "connection.rotate_credentials", prepare)
 
     async def verify(self, caller: Caller, connection_id: uuid.UUID) -> Written:
         """Test the stored connection, store its models and remember the result."""
@@ -155,11 +146,11 @@ class ConnectionService:
 
             async def apply(_: ConnectionRecord) -> None:
                 await store([fetched])
-                await _record_verification(current.id, result)
+                await record_verification(current, result)
 
             return Prepared(apply, result)
 
-        return await self._edit(caller, connection_id, "connection.verify", prepare)
+        return await edit(caller, connection_id, "connection.verify", prepare)
 
     async def set_enabled(self, caller: Caller, connection_id: uuid.UUID, enabled: bool) -> Written:
         async def prepare(current: ConnectionRecord) -> Prepared:
@@ -177,7 +168,7 @@ class ConnectionService:
 
             return Prepared(apply)
 
-        return await self._edit(caller, connection_id, "connection.set_enabled", prepare)
+        return await edit(caller, connection_id, "connection.set_enabled", prepare)
 
     # -- writes that need no provider: one transaction ------------------------------------------
 
@@ -189,11 +180,11 @@ class ConnectionService:
             if refused:
                 raise ProblemsFound([Problem(("id",), ErrorCode.NOT_ALLOWED, refused)])
             if not current.is_default:
-                await _clear_default()
+                await clear_default()
                 await versioned_update(
                     LLMConnection, current.id, current.version, {"is_default": True}
                 )
-            return await _audited(caller, "connection.set_default", current, connection_id)
+            return await audited(caller, "connection.set_default", current, connection_id)
 
         return Written(await run_write(LLMConnection, write))
 
@@ -255,40 +246,6 @@ class ConnectionService:
 
     # -- the shared steps ------------------------------------------------------------------------
 
-    async def _edit(
-        self,
-        caller: Caller,
-        connection_id: uuid.UUID,
-        action: str,
-        prepare: Callable[[ConnectionRecord], Awaitable[Prepared]],
-        data: ConnectionInput | None = None,
-    ) -> Written:
-        """Read and check access, prepare outside any transaction, then apply in one
-        transaction with the audit event, if the row is still the one that was prepared for."""
-        strict = data is not None and _strict(data)
-        for _ in range(RACE_RETRIES):
-            current = reach(caller, await fetch_connection(connection_id), Operation.EDIT)
-            if data is not None:
-                check_version(data.expected_version, current.version)
-            prepared = await prepare(current)
-
-            async def write(
-                current: ConnectionRecord = current, p: Prepared = prepared
-            ) -> ConnectionRecord:
-                fresh = await fetch_connection(connection_id)
-                if fresh is None or fresh.version != current.version:
-                    if strict and fresh is not None:
-                        check_version(data.expected_version if data else None, fresh.version)
-                    raise Moved()
-                await p.apply(fresh)
-                return await _audited(caller, action, fresh, connection_id)
-
-            try:
-                return Written(await run_write(LLMConnection, write), prepared.verification)
-            except Moved:
-                continue
-        raise Moved()
-
     def _apply_plan(
         self,
         plan: ConnectionPlan,
@@ -306,7 +263,7 @@ class ConnectionService:
             if verification is not None:
                 values["last_verification"] = json.dumps(verification.to_json())
             if moves_default:
-                await _clear_default()
+                await clear_default()
             await versioned_update(LLMConnection, fresh.id, fresh.version, values, strict)
             if fetched is not None:
                 await store([fetched])
@@ -331,51 +288,3 @@ class ConnectionService:
         if plan.model_ids:
             return manual_list(connection_id, plan.prefix_id, plan.model_ids), probe.result
         return from_probe(connection_id, plan.prefix_id, probe), probe.result
-
-
-def _planned(
-    data: ConnectionInput, current: ConnectionRecord | None, owner: uuid.UUID | None = None
-) -> ConnectionPlan:
-    plan, problems = plan_connection(data, current, owner)
-    if plan is None:
-        raise ProblemsFound(problems)
-    return plan
-
-
-def _strict(data: ConnectionInput) -> bool:
-    """expectedVersion was sent: a changed row is a conflict, not a race to retry."""
-    return isinstance(data.expected_version, int)
-
-
-async def _audited(
-    caller: Caller, action: str, before: ConnectionRecord | None, connection_id: uuid.UUID
-) -> ConnectionRecord:
-    """The one read after a write: it is the audit's "after" and the answer."""
-    after = await fetch_connection(connection_id)
-    assert after is not None
-    await record_change(
-        caller.actor,
-        action,
-        connection_target(after),
-        connection_snapshot(before),
-        connection_snapshot(after),
-        CONNECTION_SECRETS,
-    )
-    return after
-
-
-async def _clear_default() -> None:
-    await LLMConnection.update(
-        {
-            LLMConnection.is_default: False,
-            LLMConnection.version: LLMConnection.version + 1,
-            LLMConnection.updated_at: datetime.now(UTC),
-        }
-    ).where(LLMConnection.is_default == True)  # noqa: E712 (SQL comparison)
-
-
-async def _record_verification(connection_id: uuid.UUID, result: VerificationResult) -> None:
-    """Status, not configuration: the version does not move."""
-    await LLMConnection.update(
-        {LLMConnection.last_verification: json.dumps(result.to_json())}
-    ).where(LLMConnection.id == connection_id)

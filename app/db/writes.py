@@ -23,6 +23,11 @@ class Raced(Exception):
     """Another write landed between our read and our write: read again and retry."""
 
 
+class Stale(Exception):
+    """The row changed since it was read outside this transaction (where the plan and the
+    provider probe were made): the caller must read, plan and probe again. Never retried here."""
+
+
 async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T:
     """Run `write` in one transaction and return what it returns. ProblemsFound rolls back and
     propagates; a constraint violation or a lost optimistic race retries from the start."""
@@ -30,7 +35,7 @@ async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T:
         try:
             async with write_transaction(table._meta.db):
                 return await write()
-        except ProblemsFound:
+        except (ProblemsFound, Stale):
             raise
         except Exception as exc:
             # What we read changed under us: a duplicate appeared, or a referenced row went away

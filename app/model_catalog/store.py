@@ -34,12 +34,24 @@ INSERT_CHUNK = 500
 
 
 async def replace_models(lists: list[ModelList]) -> datetime:
-    """Swap these connections' lists in one transaction and a handful of statements, so
-    readers see the old lists or the new, and a refresh of hundreds stays cheap."""
+    """Swap these connections' lists in one transaction (the caller's, when it has one) and a
+    handful of statements, so readers see the old lists or the new, and a refresh of hundreds
+    stays cheap."""
     now = datetime.now(UTC)
     if not lists:
         return now
     ids = [item.connection_id for item in lists]
+    async with write_transaction(LLMConnection._meta.db):
+        await ConnectionModel.delete().where(ConnectionModel.connection.is_in(ids))
+        await insert_models(lists)
+        await LLMConnection.update(
+            {LLMConnection.models_fetched_at: now, LLMConnection.models_error: None}
+        ).where(LLMConnection.id.is_in(ids))
+    return now
+
+
+async def insert_models(lists: list[ModelList]) -> None:
+    """The rows of lists no connection had before (a new connection's)."""
     rows = [
         ConnectionModel(
             connection=item.connection_id,
@@ -51,14 +63,8 @@ async def replace_models(lists: list[ModelList]) -> datetime:
         for item in lists
         for model in {m.id: m for m in item.models}.values()
     ]
-    async with write_transaction(LLMConnection._meta.db):  # or the caller's
-        await ConnectionModel.delete().where(ConnectionModel.connection.is_in(ids))
-        for start in range(0, len(rows), INSERT_CHUNK):
-            await ConnectionModel.insert(*rows[start : start + INSERT_CHUNK])
-        await LLMConnection.update(
-            {LLMConnection.models_fetched_at: now, LLMConnection.models_error: None}
-        ).where(LLMConnection.id.is_in(ids))
-    return now
+    for start in range(0, len(rows), INSERT_CHUNK):
+        await ConnectionModel.insert(*rows[start : start + INSERT_CHUNK])
 
 
 async def record_failure(connection_id: uuid.UUID, message: str) -> None:

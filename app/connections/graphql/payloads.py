@@ -6,7 +6,7 @@ import strawberry
 
 from app.connections.graphql.inputs import CustomHeaderInput
 from app.connections.graphql.types import LLMConnectionType, Verification
-from app.connections.service import Written
+from app.connections.write_steps import Written
 from app.dependents.graphql.types import DependentType, dependent_of
 from app.errors import ProblemsFound
 from app.graphql.errors import UserError, user_errors
