@@ -3,10 +3,8 @@ that would otherwise wait on a provider for much longer."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -14,49 +12,22 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import ROOT, TEST_KEYRING, keyring_env
+from tests.serving import post_graphql, start_serve, wait_healthy
 from tests.support import free_port
 
 pytestmark = pytest.mark.db
 
-ADMIN = "swb_shutdown-test-admin-token-0123456789"
 SHUTDOWN_TIMEOUT = 1
 GRACE = 6  # seconds for uvicorn to cancel the request, run the lifespan shutdown and exit
+SETTINGS = {
+    "SWITCHBOARD_SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT),
+    "SWITCHBOARD_PROVIDER_READ_TIMEOUT": "60",
+    "SWITCHBOARD_REQUEST_TIMEOUT": "120",
+}
 
 
 def _start(database_url: str, port: int, log) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "SWITCHBOARD_PORT": str(port),
-        "SWITCHBOARD_ADMIN_TOKEN": ADMIN,
-        "SWITCHBOARD_ENCRYPTION_KEYS": keyring_env(TEST_KEYRING),
-        "SWITCHBOARD_SHUTDOWN_TIMEOUT": str(SHUTDOWN_TIMEOUT),
-        "SWITCHBOARD_PROVIDER_READ_TIMEOUT": "60",
-        "SWITCHBOARD_REQUEST_TIMEOUT": "120",
-        "SWITCHBOARD_OUTBOUND_ALLOW": "127.0.0.0/8",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def _healthy(port: int, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "serve exited during start-up"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    pytest.fail("serve did not become healthy within 30 s")
+    return start_serve(database_url, port, log, **SETTINGS)
 
 
 def _reached(server, seconds: float = 10) -> bool:
@@ -87,7 +58,7 @@ async def test_sigterm_stops_serve_in_bounded_time_with_a_request_in_flight(
     with tempfile.TemporaryFile(mode="w+") as log:
         process = _start(database_url, port, log)
         try:
-            _healthy(port, process)
+            wait_healthy(port, process)
             answers: list[object] = []
 
             def in_flight() -> None:
@@ -100,14 +71,7 @@ async def test_sigterm_stops_serve_in_bounded_time_with_a_request_in_flight(
                     }
                 }
                 try:
-                    answers.append(
-                        httpx.post(
-                            f"http://127.0.0.1:{port}/graphql",
-                            json={"query": test, "variables": variables},
-                            headers={"Authorization": f"Bearer {ADMIN}"},
-                            timeout=60,
-                        ).status_code
-                    )
+                    answers.append(post_graphql(port, test, variables).status_code)
                 except httpx.HTTPError as exc:
                     answers.append(exc)
 
@@ -132,7 +96,7 @@ async def test_sigterm_stops_an_idle_serve_at_once(database_url, clean_db):
     with tempfile.TemporaryFile(mode="w+") as log:
         process = _start(database_url, port, log)
         try:
-            _healthy(port, process)
+            wait_healthy(port, process)
             seconds = _stop(process)
         finally:
             if process.poll() is None:
