@@ -3,8 +3,8 @@ engine (a statement outside a transaction commits on its own, so it counts as a 
 
 make bench          (or: .venv/bin/python -m bench.write_path)
 
-Counting happens in Piccolo's engine and transaction classes, not in Switchboard's code, so the
-same script measures any revision of the service.
+Counting happens in Piccolo's engine and transaction classes (tests/db_tally.py), not in
+Switchboard's code, so the same script measures any revision of the service.
 """
 
 from __future__ import annotations
@@ -12,61 +12,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction
-
 from bench.common import bench_app, graphql
+from tests.db_tally import tally
 from tests.fakes.providers import FakeOpenAI
-
-WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-@dataclass
-class Tally:
-    statements: int = 0
-    commits: int = 0
-
-
-TALLY = Tally()
-
-
-def _counting_statements(engine_class: Any) -> None:
-    original = engine_class.run_querystring
-
-    async def run_querystring(self: Any, querystring: Any, in_pool: bool = True) -> Any:
-        TALLY.statements += 1
-        outside = self.current_transaction.get() is None
-        if outside and str(querystring).lstrip().upper().startswith(WRITES):
-            TALLY.commits += 1
-        return await original(self, querystring, in_pool)
-
-    engine_class.run_querystring = run_querystring
-
-
-def _counting_commits(transaction_class: Any) -> None:
-    original = transaction_class.commit
-
-    async def commit(self: Any) -> Any:
-        TALLY.commits += 1
-        return await original(self)
-
-    transaction_class.commit = commit
-
-
-for _engine in (SQLiteEngine, PostgresEngine):
-    _counting_statements(_engine)
-for _transaction in (SQLiteTransaction, PostgresTransaction):
-    _counting_commits(_transaction)
 
 
 @contextlib.contextmanager
 def counted(label: str) -> Iterator[None]:
-    TALLY.statements = TALLY.commits = 0
-    yield
-    print(f"{label:<44} {TALLY.statements:>3} statements  {TALLY.commits:>2} commits")
+    with tally() as seen:
+        yield
+    print(f"{label:<44} {seen.statements:>3} statements  {seen.commits:>2} commits")
 
 
 CREATE = """mutation($input: CreateConnectionInput!) {

@@ -38,7 +38,6 @@ class QueryCounting:
     keeps each request to its share of connections."""
 
     queries: int = 0
-    commits: int = 0  # outermost write transactions that committed
     in_flight: int = 0
     peak_in_flight: int = 0  # tests reset it, then read it
 
@@ -142,5 +141,3 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
         transaction = engine.transaction()
     async with transaction:
         yield
-    if isinstance(engine, QueryCounting):
-        engine.commits += 1

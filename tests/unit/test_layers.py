@@ -5,9 +5,21 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.import_graph import cycles, package_graph
+
 APP = Path(__file__).resolve().parents[2] / "app"
 # The foundation, and what each part of it may import from the app.
-FOUNDATION = {"budgets", "db", "errors", "logs", "security", "settings", "validation"}
+FOUNDATION = {
+    "budgets",
+    "db",
+    "errors",
+    "ids",
+    "logs",
+    "naming",
+    "security",
+    "settings",
+    "validation",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -33,3 +45,14 @@ def test_the_foundation_imports_no_domain_package():
             if upward:
                 offenders[str(path.relative_to(APP))] = sorted(upward)
     assert offenders == {}, f"foundation modules importing domain packages: {offenders}"
+
+
+def test_domain_packages_form_no_import_cycle():
+    """Services import downward only (the GraphQL transport, one layer on top, is drawn by
+    `python -m tests.import_graph`)."""
+    assert cycles(package_graph(services_only=True)) == []
+
+
+def test_connections_know_no_dependent_kind():
+    """Deletion reaches dependents through the port the composition root fills in."""
+    assert "dependents" not in package_graph(services_only=True)["connections"]
