@@ -17,13 +17,13 @@ import httpx
 import pytest
 
 from app.db.tables import ALL_TABLES, ApiToken, AuditEvent, ConnectionModel, LLMConnection
-from tests.api.documents import create
 from tests.db_faults import (
     audit_inserts_refused,
     audit_inserts_stall,
     is_sqlite,
     stalled_in_audit_insert_on_postgres,
 )
+from tests.documents import create
 from tests.serving import post_graphql, start_serve, wait_healthy
 from tests.support import free_port
 

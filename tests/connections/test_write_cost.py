@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.documents import create
 from tests.db_tally import tally
+from tests.documents import create
 
 pytestmark = pytest.mark.db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.db.tables import LLMConnection
-from tests.api.documents import LIST, create
+from tests.documents import LIST, create
 
 pytestmark = pytest.mark.db
 

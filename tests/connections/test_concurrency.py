@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.api.documents import SET_DEFAULT, UPDATE, create
+from tests.documents import SET_DEFAULT, UPDATE, create
 
 pytestmark = pytest.mark.db
 

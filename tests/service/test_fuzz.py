@@ -18,8 +18,8 @@ from app.asgi import create_app
 from app.auth.service import Role, issue_token
 from app.db.engine import bind_tables
 from app.settings import load_settings
-from tests.api.documents import CREATE, UPDATE
 from tests.conftest import TEST_KEYRING, TEST_SETTINGS
+from tests.documents import CREATE, UPDATE
 
 pytestmark = pytest.mark.db
 

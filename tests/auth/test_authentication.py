@@ -7,7 +7,7 @@ import pytest
 from app.auth.service import Role, issue_token
 from app.auth.tokens import hash_token
 from app.db.tables import ApiToken
-from tests.api.documents import CREATE, LIST, create
+from tests.documents import CREATE, LIST, create
 
 pytestmark = pytest.mark.db
 

@@ -11,8 +11,8 @@ from app.connections.secrets import open_for
 from app.db.tables import LLMConnection
 from app.security.envelope import SecretUnavailable
 from app.security.sealed_fields import API_KEY_FIELD, header_field
-from tests.api.documents import GET, UPDATE, create
 from tests.conftest import TEST_KEYRING
+from tests.documents import GET, UPDATE, create
 
 pytestmark = pytest.mark.db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.documents import create
+from tests.documents import create
 
 pytestmark = pytest.mark.db
 

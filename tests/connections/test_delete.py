@@ -1,0 +1,125 @@
+"""deleteConnection: refused while in use, unless told to move or unlink the dependents."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app.db.tables import Endpoint, LLMConnection, Workspace
+from tests.documents import DELETE as DELETE_PLAIN
+from tests.documents import GET, SET_ENABLED, create
+
+pytestmark = pytest.mark.db
+
+
+CREATE_ENDPOINT = """mutation($input: CreateEndpointInput!) { createEndpoint(input: $input) {
+  endpoint { id name model config connection { id name } } userErrors { field code message } } }"""
+
+
+CREATE_WORKSPACE = """mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) {
+  workspace { id name defaultConnection { name } effectiveConnection { name } } userErrors { field code message } } }"""
+
+
+DELETE = """mutation($id: ID!, $force: Boolean, $to: ID) { deleteConnection(id: $id, force: $force, reassignTo: $to) {
+  deletedId dependents { __typename ... on Endpoint { name } ... on Workspace { name } }
+  userErrors { field code message } } }"""
+
+
+async def _endpoint(admin, **fields) -> dict:
+    data = (await admin(CREATE_ENDPOINT, {"input": fields}))["createEndpoint"]
+    assert data["userErrors"] == [], data["userErrors"]
+    return data["endpoint"]
+
+
+async def _workspace(admin, **fields) -> dict:
+    data = (await admin(CREATE_WORKSPACE, {"input": fields}))["createWorkspace"]
+    assert data["userErrors"] == [], data["userErrors"]
+    return data["workspace"]
+
+
+async def _setup(admin, fake):
+    server = fake("OLLAMA", models=["llama3", "qwen"])
+    a = await create(admin, name="a", provider="OLLAMA", baseUrl=server.url, isDefault=True)
+    b = await create(admin, name="b", provider="OLLAMA", baseUrl=server.url)
+    ep = await _endpoint(
+        admin, name="chat", connectionId=a["id"], model="llama3", config={"temperature": 0.2}
+    )
+    ws = await _workspace(admin, name="research", defaultConnectionId=a["id"])
+    return a, b, ep, ws
+
+
+async def test_delete(admin):
+    conn = await create(admin, name="doomed", provider="OLLAMA", isDefault=True)
+    data = await admin(DELETE_PLAIN, {"id": conn["id"]})
+    assert data["deleteConnection"] == {"deletedId": conn["id"], "userErrors": []}
+    assert (await admin(GET, {"id": conn["id"]}))["connection"] is None
+    assert (await admin("{ defaultConnection { id } }"))["defaultConnection"] is None
+    again = await admin(DELETE_PLAIN, {"id": conn["id"]})
+    assert again["deleteConnection"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_delete_with_dependents_is_refused_then_reassigned(admin, fake):
+    a, b, ep, ws = await _setup(admin, fake)
+    refused = (await admin(DELETE, {"id": a["id"]}))["deleteConnection"]
+    assert refused["deletedId"] is None
+    assert refused["userErrors"][0]["code"] == "HAS_DEPENDENTS"
+    assert {d["name"] for d in refused["dependents"]} == {"chat", "research"}
+    assert (await admin(GET, {"id": a["id"]}))["connection"]["name"] == "a"
+    for target, code in ((a["id"], "VALIDATION"), ("TExNQ29ubmVjdGlvbjpub3Bl", "NOT_FOUND")):
+        bad = (await admin(DELETE, {"id": a["id"], "to": target}))["deleteConnection"]
+        assert bad["userErrors"][0]["code"] == code and bad["userErrors"][0]["field"] == [
+            "reassignTo"
+        ]
+    await admin(SET_ENABLED, {"id": b["id"], "enabled": False})
+    disabled = (await admin(DELETE, {"id": a["id"], "to": b["id"]}))["deleteConnection"]
+    assert disabled["userErrors"][0]["code"] == "NOT_ALLOWED"
+    await admin(SET_ENABLED, {"id": b["id"], "enabled": True})
+    moved = (await admin(DELETE, {"id": a["id"], "to": b["id"]}))["deleteConnection"]
+    assert moved["deletedId"] == a["id"] and moved["userErrors"] == []
+    after = await admin(
+        "{ endpoints { nodes { connection { name } } } workspaces { nodes { defaultConnection { name } } } defaultConnection { name } }"
+    )
+    assert after["endpoints"]["nodes"] == [{"connection": {"name": "b"}}]
+    assert after["workspaces"]["nodes"] == [{"defaultConnection": {"name": "b"}}]
+    assert after["defaultConnection"] is None, "deleting the default leaves no default"
+
+
+async def test_force_delete_unlinks_dependents(admin, fake):
+    a, b, ep, ws = await _setup(admin, fake)
+    forced = (await admin(DELETE, {"id": a["id"], "force": True}))["deleteConnection"]
+    assert forced["deletedId"] == a["id"] and len(forced["dependents"]) == 2
+    after = await admin(
+        "{ endpoints { nodes { name connection { name } } } workspaces { nodes { defaultConnection { name } } } }"
+    )
+    assert after["endpoints"]["nodes"] == [{"name": "chat", "connection": None}]
+    assert after["workspaces"]["nodes"] == [{"defaultConnection": None}]
+    both = (await admin(DELETE, {"id": b["id"], "force": True, "to": b["id"]}))["deleteConnection"]
+    assert both["userErrors"][0]["code"] == "VALIDATION"
+
+
+async def test_deleting_while_endpoints_are_created_never_orphans(admin, fake):
+    for round_ in range(3):
+        conn = await create(admin, name=f"racy-{round_}", provider="OLLAMA")
+        results = await asyncio.gather(
+            *(
+                admin(
+                    CREATE_ENDPOINT,
+                    {"input": {"name": f"r{round_}-{i}", "connectionId": conn["id"], "model": "m"}},
+                )
+                for i in range(4)
+            ),
+            admin(DELETE, {"id": conn["id"]}),
+        )
+        deleted = results[-1]["deleteConnection"]
+        created = [r["createEndpoint"] for r in results[:-1] if r["createEndpoint"]["endpoint"]]
+        if deleted["deletedId"]:
+            assert created == [], "an endpoint was created against a deleted connection"
+        else:
+            assert deleted["userErrors"][0]["code"] == "HAS_DEPENDENTS"
+        rows = await Endpoint.select(Endpoint.connection)
+        ids = {r["id"] for r in await LLMConnection.select(LLMConnection.id)}
+        assert all(r["connection"] in ids for r in rows), (
+            "no orphans, and nothing unlinked without force"
+        )
+    assert await Workspace.count() == 0
