@@ -123,3 +123,17 @@ async def test_deleting_while_endpoints_are_created_never_orphans(admin, fake):
             "no orphans, and nothing unlinked without force"
         )
     assert await Workspace.count() == 0
+
+
+async def test_an_endpoint_never_moves_to_a_personal_connection(admin, member, fake):
+    server = fake("OLLAMA", models=["llama3"])
+    shared = await create(admin, name="shared", provider="OLLAMA", baseUrl=server.url)
+    await _endpoint(admin, name="chat", connectionId=shared["id"], model="llama3")
+    personal = await create(member, name="mine", provider="OPENAI_COMPATIBLE", baseUrl=server.url)
+    refused = (await admin(DELETE, {"id": shared["id"], "to": personal["id"]}))["deleteConnection"]
+    assert refused["deletedId"] is None
+    [problem] = refused["userErrors"]
+    assert problem["code"] == "NOT_ALLOWED" and problem["field"] == ["reassignTo"]
+    assert problem["message"] == "endpoints are shared: they cannot use a personal connection"
+    assert await Endpoint.count() == 1
+    assert (await admin(GET, {"id": shared["id"]}))["connection"] is not None
