@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.permission import BasePermission
 
-from app.connections.graphql.types import LLMConnectionType, Provider
+from app.connections.graphql.types import LLMConnectionType
 from app.db.pagination import Page
 from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
@@ -16,6 +16,7 @@ from app.graphql.permissions import IsAdmin
 from app.model_catalog import listing
 from app.model_catalog.graphql_types import ModelSource
 from app.model_catalog.store import set_model_enabled
+from app.providers.graphql import Provider
 
 
 @strawberry.type

@@ -1,11 +1,18 @@
-"""The provider catalog a UI builds its connection form from."""
+"""The provider catalog a UI builds its connection form from, and the provider enums every
+connection type uses."""
 
 from __future__ import annotations
 
 import strawberry
 
-from app.connections.graphql.types import AuthMethod, Provider
 from app.providers.catalog import CATALOG, ConfigFieldSpec, ProviderSpec
+from app.providers.catalog import AuthMethod as DomainAuthMethod
+from app.providers.catalog import Provider as DomainProvider
+from app.providers.verification import VerificationStatus as DomainVerificationStatus
+
+Provider = strawberry.enum(DomainProvider, name="Provider")
+AuthMethod = strawberry.enum(DomainAuthMethod, name="AuthMethod")
+VerificationStatus = strawberry.enum(DomainVerificationStatus, name="VerificationStatus")
 
 
 @strawberry.type

@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.documents import SET_DEFAULT, UPDATE, create
+from tests.documents import SET_DEFAULT, UPDATE, create, create_personal
 
 pytestmark = pytest.mark.db
-
-
-KEY = "sk-S3CR3T-personal-0001"
-
-
-async def _personal(member, name="mine", **extra) -> dict:
-    return await create(
-        member,
-        name=name,
-        provider="OPENAI_COMPATIBLE",
-        baseUrl="https://llm.example.com/v1",
-        apiKey=KEY,
-        **extra,
-    )
 
 
 async def test_exactly_one_default_when_switching(admin):
@@ -46,7 +32,7 @@ async def test_disabled_connection_cannot_become_default(admin):
 
 
 async def test_an_update_never_makes_a_personal_or_disabled_connection_the_default(member, admin):
-    mine = await _personal(member)
+    mine = await create_personal(member)
     refused = (await member(UPDATE, {"id": mine["id"], "input": {"isDefault": True}}))[
         "updateConnection"
     ]

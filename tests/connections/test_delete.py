@@ -7,46 +7,22 @@ import asyncio
 import pytest
 
 from app.db.tables import Endpoint, LLMConnection, Workspace
+from tests.documents import (
+    CREATE_ENDPOINT,
+    GET,
+    SET_ENABLED,
+    create,
+    create_endpoint,
+    two_connections_with_dependents,
+)
 from tests.documents import DELETE as DELETE_PLAIN
-from tests.documents import GET, SET_ENABLED, create
 
 pytestmark = pytest.mark.db
-
-
-CREATE_ENDPOINT = """mutation($input: CreateEndpointInput!) { createEndpoint(input: $input) {
-  endpoint { id name model config connection { id name } } userErrors { field code message } } }"""
-
-
-CREATE_WORKSPACE = """mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) {
-  workspace { id name defaultConnection { name } effectiveConnection { name } } userErrors { field code message } } }"""
 
 
 DELETE = """mutation($id: ID!, $force: Boolean, $to: ID) { deleteConnection(id: $id, force: $force, reassignTo: $to) {
   deletedId dependents { __typename ... on Endpoint { name } ... on Workspace { name } }
   userErrors { field code message } } }"""
-
-
-async def _endpoint(admin, **fields) -> dict:
-    data = (await admin(CREATE_ENDPOINT, {"input": fields}))["createEndpoint"]
-    assert data["userErrors"] == [], data["userErrors"]
-    return data["endpoint"]
-
-
-async def _workspace(admin, **fields) -> dict:
-    data = (await admin(CREATE_WORKSPACE, {"input": fields}))["createWorkspace"]
-    assert data["userErrors"] == [], data["userErrors"]
-    return data["workspace"]
-
-
-async def _setup(admin, fake):
-    server = fake("OLLAMA", models=["llama3", "qwen"])
-    a = await create(admin, name="a", provider="OLLAMA", baseUrl=server.url, isDefault=True)
-    b = await create(admin, name="b", provider="OLLAMA", baseUrl=server.url)
-    ep = await _endpoint(
-        admin, name="chat", connectionId=a["id"], model="llama3", config={"temperature": 0.2}
-    )
-    ws = await _workspace(admin, name="research", defaultConnectionId=a["id"])
-    return a, b, ep, ws
 
 
 async def test_delete(admin):
@@ -60,7 +36,7 @@ async def test_delete(admin):
 
 
 async def test_delete_with_dependents_is_refused_then_reassigned(admin, fake):
-    a, b, ep, ws = await _setup(admin, fake)
+    a, b, ep, ws = await two_connections_with_dependents(admin, fake)
     refused = (await admin(DELETE, {"id": a["id"]}))["deleteConnection"]
     assert refused["deletedId"] is None
     assert refused["userErrors"][0]["code"] == "HAS_DEPENDENTS"
@@ -86,7 +62,7 @@ async def test_delete_with_dependents_is_refused_then_reassigned(admin, fake):
 
 
 async def test_force_delete_unlinks_dependents(admin, fake):
-    a, b, ep, ws = await _setup(admin, fake)
+    a, b, ep, ws = await two_connections_with_dependents(admin, fake)
     forced = (await admin(DELETE, {"id": a["id"], "force": True}))["deleteConnection"]
     assert forced["deletedId"] == a["id"] and len(forced["dependents"]) == 2
     after = await admin(
@@ -128,7 +104,7 @@ async def test_deleting_while_endpoints_are_created_never_orphans(admin, fake):
 async def test_an_endpoint_never_moves_to_a_personal_connection(admin, member, fake):
     server = fake("OLLAMA", models=["llama3"])
     shared = await create(admin, name="shared", provider="OLLAMA", baseUrl=server.url)
-    await _endpoint(admin, name="chat", connectionId=shared["id"], model="llama3")
+    await create_endpoint(admin, name="chat", connectionId=shared["id"], model="llama3")
     personal = await create(member, name="mine", provider="OPENAI_COMPATIBLE", baseUrl=server.url)
     refused = (await admin(DELETE, {"id": shared["id"], "to": personal["id"]}))["deleteConnection"]
     assert refused["deletedId"] is None

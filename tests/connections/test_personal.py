@@ -5,13 +5,20 @@ from __future__ import annotations
 import pytest
 
 from app.auth.service import Role, issue_token
-from tests.documents import CREATE, DELETE, GET, LIST, SET_DEFAULT, SET_ENABLED, UPDATE, create
+from tests.documents import (
+    CREATE,
+    DELETE,
+    GET,
+    LIST,
+    PERSONAL_KEY,
+    SET_DEFAULT,
+    SET_ENABLED,
+    UPDATE,
+    create_personal,
+)
 from tests.support import GraphQLClient
 
 pytestmark = pytest.mark.db
-
-
-KEY = "sk-S3CR3T-personal-0001"
 
 
 SETTINGS = "mutation($i: UpdateSettingsInput!) { updateSettings(input: $i) { settings { allowDirectConnections allowSecretReveal } userErrors { code } } }"
@@ -23,19 +30,8 @@ async def other(client, secret_watch) -> GraphQLClient:
     return GraphQLClient(client, token, secret_watch)
 
 
-async def _personal(member, name="mine", **extra) -> dict:
-    return await create(
-        member,
-        name=name,
-        provider="OPENAI_COMPATIBLE",
-        baseUrl="https://llm.example.com/v1",
-        apiKey=KEY,
-        **extra,
-    )
-
-
 async def test_members_own_personal_connections(member, other, admin):
-    mine = await _personal(member)
+    mine = await create_personal(member)
     assert mine["owner"] == {"name": "mia"} and not mine["isDefault"]
     edited = (await member(UPDATE, {"id": mine["id"], "input": {"description": "mine only"}}))[
         "updateConnection"
@@ -68,7 +64,7 @@ async def test_members_own_personal_connections(member, other, admin):
 
 async def test_personal_connection_rules(member, admin):
     for fields, path in (
-        ({"provider": "OPENAI", "apiKey": KEY}, ["input", "provider"]),
+        ({"provider": "OPENAI", "apiKey": PERSONAL_KEY}, ["input", "provider"]),
         (
             {"provider": "OPENAI_COMPATIBLE", "baseUrl": "https://x.example/v1", "isDefault": True},
             ["input", "isDefault"],
@@ -78,7 +74,7 @@ async def test_personal_connection_rules(member, admin):
             "userErrors"
         ]
         assert errors[0]["code"] == "NOT_ALLOWED" and errors[0]["field"] == path
-    mine = await _personal(member)
+    mine = await create_personal(member)
     ws = (
         await admin(
             'mutation($c: ID) { createWorkspace(input: {name: "w", defaultConnectionId: $c}) { userErrors { code } } }',
@@ -102,7 +98,7 @@ async def test_personal_connection_rules(member, admin):
 
 
 async def test_turning_direct_connections_off_hides_without_deleting(member, admin):
-    mine = await _personal(member)
+    mine = await create_personal(member)
     await admin(SETTINGS, {"i": {"allowDirectConnections": False}})
     assert (await member(LIST))["connections"]["totalCount"] == 0
     assert (await admin(LIST))["connections"]["totalCount"] == 0
@@ -124,7 +120,7 @@ async def test_turning_direct_connections_off_hides_without_deleting(member, adm
 
 
 async def test_a_member_cannot_resolve_another_members_connection(member, other):
-    mine = await _personal(member)
+    mine = await create_personal(member)
     theirs = (
         await other(
             "query($c: ID) { resolveConnection(connectionId: $c) { connection { id } userErrors { code } } }",

@@ -5,44 +5,19 @@ from __future__ import annotations
 import pytest
 
 from app.db.tables import LLMConnection
-from tests.documents import create
+from tests.documents import (
+    CREATE_ENDPOINT,
+    CREATE_WORKSPACE,
+    create,
+    create_endpoint,
+    two_connections_with_dependents,
+)
 
 pytestmark = pytest.mark.db
 
 
-CREATE_ENDPOINT = """mutation($input: CreateEndpointInput!) { createEndpoint(input: $input) {
-  endpoint { id name model config connection { id name } } userErrors { field code message } } }"""
-
-
-CREATE_WORKSPACE = """mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) {
-  workspace { id name defaultConnection { name } effectiveConnection { name } } userErrors { field code message } } }"""
-
-
-async def _endpoint(admin, **fields) -> dict:
-    data = (await admin(CREATE_ENDPOINT, {"input": fields}))["createEndpoint"]
-    assert data["userErrors"] == [], data["userErrors"]
-    return data["endpoint"]
-
-
-async def _workspace(admin, **fields) -> dict:
-    data = (await admin(CREATE_WORKSPACE, {"input": fields}))["createWorkspace"]
-    assert data["userErrors"] == [], data["userErrors"]
-    return data["workspace"]
-
-
-async def _setup(admin, fake):
-    server = fake("OLLAMA", models=["llama3", "qwen"])
-    a = await create(admin, name="a", provider="OLLAMA", baseUrl=server.url, isDefault=True)
-    b = await create(admin, name="b", provider="OLLAMA", baseUrl=server.url)
-    ep = await _endpoint(
-        admin, name="chat", connectionId=a["id"], model="llama3", config={"temperature": 0.2}
-    )
-    ws = await _workspace(admin, name="research", defaultConnectionId=a["id"])
-    return a, b, ep, ws
-
-
 async def test_endpoints_and_workspaces(admin, fake):
-    a, b, ep, ws = await _setup(admin, fake)
+    a, b, ep, ws = await two_connections_with_dependents(admin, fake)
     assert ep["connection"]["name"] == "a" and ep["config"] == {"temperature": 0.2}
     assert ws["defaultConnection"]["name"] == "a" and ws["effectiveConnection"]["name"] == "a"
     listed = await admin(
@@ -80,7 +55,7 @@ async def test_endpoints_and_workspaces(admin, fake):
 
 
 async def test_endpoint_validation(admin, fake):
-    a, _, _, _ = await _setup(admin, fake)
+    a, _, _, _ = await two_connections_with_dependents(admin, fake)
     cases = [
         (
             {"name": "x", "connectionId": a["id"], "model": "gpt-4o"},
@@ -118,7 +93,7 @@ async def test_endpoint_validation(admin, fake):
 
 
 async def test_dependents_are_listed_and_batched(admin, fake):
-    a, b, ep, ws = await _setup(admin, fake)
+    a, b, ep, ws = await two_connections_with_dependents(admin, fake)
     data = await admin(
         "query($id: ID!) { dependents(connectionId: $id) { __typename ... on Endpoint { name } ... on Workspace { name } } }",
         {"id": a["id"]},
@@ -129,7 +104,7 @@ async def test_dependents_are_listed_and_batched(admin, fake):
     ]
     for i in range(4):
         c = await create(admin, name=f"extra-{i}", provider="OLLAMA")
-        await _endpoint(admin, name=f"ep-{i}", connectionId=c["id"], model="anything")
+        await create_endpoint(admin, name=f"ep-{i}", connectionId=c["id"], model="anything")
     engine = LLMConnection._meta.db
     query = "query($n: Int) { connections(first: $n) { nodes { name dependentCount dependents { __typename } } } }"
 

@@ -4,48 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.documents import SET_ENABLED, create
+from tests.documents import SET_ENABLED, two_connections_with_dependents
 
 pytestmark = pytest.mark.db
-
-
-CREATE_ENDPOINT = """mutation($input: CreateEndpointInput!) { createEndpoint(input: $input) {
-  endpoint { id name model config connection { id name } } userErrors { field code message } } }"""
-
-
-CREATE_WORKSPACE = """mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) {
-  workspace { id name defaultConnection { name } effectiveConnection { name } } userErrors { field code message } } }"""
 
 
 RESOLVE = """query($c: ID, $w: ID) { resolveConnection(connectionId: $c, workspaceId: $w) {
   connection { name } source skipped { source reason connection { name } } userErrors { field code message } } }"""
 
 
-async def _endpoint(admin, **fields) -> dict:
-    data = (await admin(CREATE_ENDPOINT, {"input": fields}))["createEndpoint"]
-    assert data["userErrors"] == [], data["userErrors"]
-    return data["endpoint"]
-
-
-async def _workspace(admin, **fields) -> dict:
-    data = (await admin(CREATE_WORKSPACE, {"input": fields}))["createWorkspace"]
-    assert data["userErrors"] == [], data["userErrors"]
-    return data["workspace"]
-
-
-async def _setup(admin, fake):
-    server = fake("OLLAMA", models=["llama3", "qwen"])
-    a = await create(admin, name="a", provider="OLLAMA", baseUrl=server.url, isDefault=True)
-    b = await create(admin, name="b", provider="OLLAMA", baseUrl=server.url)
-    ep = await _endpoint(
-        admin, name="chat", connectionId=a["id"], model="llama3", config={"temperature": 0.2}
-    )
-    ws = await _workspace(admin, name="research", defaultConnectionId=a["id"])
-    return a, b, ep, ws
-
-
 async def test_resolution_priority(admin, fake):
-    a, b, ep, ws = await _setup(admin, fake)
+    a, b, ep, ws = await two_connections_with_dependents(admin, fake)
     assert (await admin(RESOLVE, {"c": b["id"], "w": ws["id"]}))["resolveConnection"][
         "source"
     ] == "EXPLICIT"

@@ -5,39 +5,30 @@ from __future__ import annotations
 import pytest
 
 from app.db.tables import LLMConnection
-from tests.documents import SET_ENABLED, UPDATE, create
+from tests.documents import (
+    MODELS,
+    MODELS_KEY,
+    REFRESH,
+    SET_ENABLED,
+    SET_MODEL,
+    UPDATE,
+    create,
+    list_catalog,
+)
 
 pytestmark = pytest.mark.db
 
 
-KEY = "sk-S3CR3T-models-key-0001"
-
-
-MODELS = """query($filter: ModelFilter, $first: Int, $after: String) {
-  models(filter: $filter, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    nodes { id modelId enabled offerings { upstreamId source connection { name } } } } }"""
-
-
-REFRESH = """mutation($id: ID) { refreshModels(connectionId: $id) {
-  results { ok status message modelCount fetchedAt connection { name modelsError } }
-  userErrors { field code message } } }"""
-
-
-SET_MODEL = """mutation($id: ID!, $enabled: Boolean!) { setModelEnabled(id: $id, enabled: $enabled) {
-  model { modelId enabled } userErrors { field code message } } }"""
-
-
-async def _catalog(admin, **filter_) -> list[dict]:
-    return (await admin(MODELS, {"filter": filter_ or None, "first": 100}))["models"]["nodes"]
-
-
 async def test_two_regions_serving_one_model_merge_into_one_entry(admin, fake):
-    us = fake("OPENAI", key=KEY, models=["gpt-4o", "gpt-4o-mini"])
-    eu = fake("OPENAI", key=KEY, models=["gpt-4o", "o1"])
-    await create(admin, name="azure-us", provider="OPENAI_COMPATIBLE", baseUrl=us.url, apiKey=KEY)
-    await create(admin, name="azure-eu", provider="OPENAI_COMPATIBLE", baseUrl=eu.url, apiKey=KEY)
-    catalog = {m["modelId"]: m for m in await _catalog(admin)}
+    us = fake("OPENAI", key=MODELS_KEY, models=["gpt-4o", "gpt-4o-mini"])
+    eu = fake("OPENAI", key=MODELS_KEY, models=["gpt-4o", "o1"])
+    await create(
+        admin, name="azure-us", provider="OPENAI_COMPATIBLE", baseUrl=us.url, apiKey=MODELS_KEY
+    )
+    await create(
+        admin, name="azure-eu", provider="OPENAI_COMPATIBLE", baseUrl=eu.url, apiKey=MODELS_KEY
+    )
+    catalog = {m["modelId"]: m for m in await list_catalog(admin)}
     assert sorted(catalog) == ["gpt-4o", "gpt-4o-mini", "o1"]
     assert [o["connection"]["name"] for o in catalog["gpt-4o"]["offerings"]] == [
         "azure-eu",
@@ -51,13 +42,13 @@ async def test_two_regions_serving_one_model_merge_into_one_entry(admin, fake):
 
 
 async def test_prefix_and_manual_lists(admin, fake):
-    server = fake("OPENAI", key=KEY, models=["gpt-4o"])
+    server = fake("OPENAI", key=MODELS_KEY, models=["gpt-4o"])
     conn = await create(
         admin,
         name="lab",
         provider="OPENAI_COMPATIBLE",
         baseUrl=server.url,
-        apiKey=KEY,
+        apiKey=MODELS_KEY,
         prefixId="lab",
     )
     manual = await create(
@@ -65,10 +56,10 @@ async def test_prefix_and_manual_lists(admin, fake):
         name="fixed",
         provider="OPENAI_COMPATIBLE",
         baseUrl=server.url,
-        apiKey=KEY,
+        apiKey=MODELS_KEY,
         modelIds=["only-this", "and-that"],
     )
-    ids = {m["modelId"]: m["offerings"][0] for m in await _catalog(admin)}
+    ids = {m["modelId"]: m["offerings"][0] for m in await list_catalog(admin)}
     assert ids["lab.gpt-4o"] == {
         "upstreamId": "gpt-4o",
         "source": "DISCOVERED",
@@ -77,38 +68,38 @@ async def test_prefix_and_manual_lists(admin, fake):
     assert ids["only-this"]["source"] == "MANUAL" and "and-that" in ids
     assert len(server.requests) == 1, "a manual list needs no upstream call"
     await admin(UPDATE, {"id": conn["id"], "input": {"prefixId": "lab2"}})
-    assert "lab2.gpt-4o" in {m["modelId"] for m in await _catalog(admin)}
+    assert "lab2.gpt-4o" in {m["modelId"] for m in await list_catalog(admin)}
     await admin(UPDATE, {"id": manual["id"], "input": {"modelIds": ["swapped"]}})
-    names = {m["modelId"] for m in await _catalog(admin, connectionId=manual["id"])}
+    names = {m["modelId"] for m in await list_catalog(admin, connectionId=manual["id"])}
     assert names == {"swapped"}
 
 
 async def test_disabled_connections_and_models_leave_the_catalog(admin, fake):
     server = fake("OLLAMA", models=["llama3", "qwen"])
     conn = await create(admin, name="ollama", provider="OLLAMA", baseUrl=server.url)
-    catalog = {m["modelId"]: m for m in await _catalog(admin)}
+    catalog = {m["modelId"]: m for m in await list_catalog(admin)}
     hidden = await admin(SET_MODEL, {"id": catalog["qwen"]["id"], "enabled": False})
     assert hidden["setModelEnabled"] == {
         "model": {"modelId": "qwen", "enabled": False},
         "userErrors": [],
     }
-    assert [m["modelId"] for m in await _catalog(admin)] == ["llama3"]
-    assert [m["modelId"] for m in await _catalog(admin, enabled=False)] == ["qwen"]
+    assert [m["modelId"] for m in await list_catalog(admin)] == ["llama3"]
+    assert [m["modelId"] for m in await list_catalog(admin, enabled=False)] == ["qwen"]
     await admin(REFRESH, {"id": conn["id"]})
-    assert [m["modelId"] for m in await _catalog(admin)] == ["llama3"], (
+    assert [m["modelId"] for m in await list_catalog(admin)] == ["llama3"], (
         "the switch survives refreshes"
     )
     await admin(SET_ENABLED, {"id": conn["id"], "enabled": False})
-    assert await _catalog(admin) == []
+    assert await list_catalog(admin) == []
     missing = await admin(SET_MODEL, {"id": "TW9kZWw6bm9uZQ", "enabled": False})
     assert missing["setModelEnabled"]["userErrors"][0]["code"] == "NOT_FOUND"
 
 
 async def test_catalog_filters_and_paging(admin, fake):
     a = fake("OLLAMA", models=[f"m{i:02d}" for i in range(7)])
-    b = fake("ANTHROPIC", key=KEY, models=["claude-x"])
+    b = fake("ANTHROPIC", key=MODELS_KEY, models=["claude-x"])
     conn_a = await create(admin, name="a", provider="OLLAMA", baseUrl=a.url)
-    await create(admin, name="b", provider="ANTHROPIC", baseUrl=b.url, apiKey=KEY)
+    await create(admin, name="b", provider="ANTHROPIC", baseUrl=b.url, apiKey=MODELS_KEY)
     seen, after = [], None
     while True:
         page = (await admin(MODELS, {"first": 3, "after": after}))["models"]
@@ -118,10 +109,10 @@ async def test_catalog_filters_and_paging(admin, fake):
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == ["claude-x", *[f"m{i:02d}" for i in range(7)]]
-    assert [m["modelId"] for m in await _catalog(admin, provider="ANTHROPIC")] == ["claude-x"]
-    assert len(await _catalog(admin, connectionId=conn_a["id"])) == 7
-    assert [m["modelId"] for m in await _catalog(admin, search="M03")] == ["m03"]
-    assert await _catalog(admin, search="%") == []
+    assert [m["modelId"] for m in await list_catalog(admin, provider="ANTHROPIC")] == ["claude-x"]
+    assert len(await list_catalog(admin, connectionId=conn_a["id"])) == 7
+    assert [m["modelId"] for m in await list_catalog(admin, search="M03")] == ["m03"]
+    assert await list_catalog(admin, search="%") == []
 
 
 async def test_catalog_costs_a_constant_number_of_queries(admin, fake):

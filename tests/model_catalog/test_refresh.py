@@ -7,35 +7,19 @@ import time
 
 import pytest
 
-from tests.documents import create
+from tests.documents import MODELS_KEY, REFRESH, create, list_catalog
 
 pytestmark = pytest.mark.db
-
-
-KEY = "sk-S3CR3T-models-key-0001"
-
-
-MODELS = """query($filter: ModelFilter, $first: Int, $after: String) {
-  models(filter: $filter, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    nodes { id modelId enabled offerings { upstreamId source connection { name } } } } }"""
-
-
-REFRESH = """mutation($id: ID) { refreshModels(connectionId: $id) {
-  results { ok status message modelCount fetchedAt connection { name modelsError } }
-  userErrors { field code message } } }"""
-
-
-async def _catalog(admin, **filter_) -> list[dict]:
-    return (await admin(MODELS, {"filter": filter_ or None, "first": 100}))["models"]["nodes"]
 
 
 async def test_refresh_all_is_concurrent_bounded_and_isolates_failures(admin, fake):
     from tests.fakes.server import Concurrency
 
     tracker = Concurrency()
-    broken = fake("OPENAI", key=KEY, models=["kept"])
-    await create(admin, name="broken", provider="OPENAI_COMPATIBLE", baseUrl=broken.url, apiKey=KEY)
+    broken = fake("OPENAI", key=MODELS_KEY, models=["kept"])
+    await create(
+        admin, name="broken", provider="OPENAI_COMPATIBLE", baseUrl=broken.url, apiKey=MODELS_KEY
+    )
     slow = []
     for i in range(7):
         server = fake("OLLAMA", models=[f"m{i}"])
@@ -52,7 +36,7 @@ async def test_refresh_all_is_concurrent_bounded_and_isolates_failures(admin, fa
     )
     assert results["broken"]["status"] == "INVALID_RESPONSE" and not results["broken"]["ok"]
     assert results["broken"]["connection"]["modelsError"].startswith("INVALID_RESPONSE")
-    assert "kept" in {m["modelId"] for m in await _catalog(admin)}, (
+    assert "kept" in {m["modelId"] for m in await list_catalog(admin)}, (
         "a failed refresh keeps the last good list"
     )
     # SWITCHBOARD_REFRESH_CONCURRENCY is 4 in the tests: calls overlapped, and never more than 4.

@@ -14,10 +14,10 @@ from app.connections.graphql.plain_fields import (
     plain_given,
     plain_maybe,
 )
-from app.connections.graphql.types import AuthMethod, Provider
 from app.connections.inputs import UNSET, ConnectionInput, HeaderInput, Unset
 from app.connections.listing import ConnectionOrderField as DomainOrderField
 from app.connections.listing import OwnerScope as DomainOwnerScope
+from app.providers.graphql import AuthMethod, Provider
 
 OwnerScope = strawberry.enum(DomainOwnerScope, name="OwnerScope")
 ConnectionOrderField = strawberry.enum(DomainOrderField, name="ConnectionOrderField")

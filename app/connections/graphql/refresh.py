@@ -8,12 +8,13 @@ from datetime import datetime
 import strawberry
 from strawberry.permission import BasePermission
 
-from app.connections.graphql.types import LLMConnectionType, VerificationStatus
+from app.connections.graphql.types import LLMConnectionType
 from app.connections.model_sync import RefreshResult
 from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.ids import uuid_of
 from app.graphql.permissions import IsAdmin
+from app.providers.graphql import VerificationStatus
 
 ADMIN: list[type[BasePermission]] = [IsAdmin]
 

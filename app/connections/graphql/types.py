@@ -16,17 +16,11 @@ from app.graphql.ids import to_global_id
 from app.graphql.node import Node
 from app.graphql.pagination import Connection, slice_connection
 from app.model_catalog.graphql_types import ConnectionModelType
-from app.providers.catalog import AuthMethod as DomainAuthMethod
-from app.providers.catalog import Provider as DomainProvider
+from app.providers.graphql import AuthMethod, Provider, VerificationStatus
 from app.providers.verification import VerificationResult
-from app.providers.verification import VerificationStatus as DomainVerificationStatus
 
 if TYPE_CHECKING:
     from app.dependents.graphql.types import DependentType
-
-Provider = strawberry.enum(DomainProvider, name="Provider")
-AuthMethod = strawberry.enum(DomainAuthMethod, name="AuthMethod")
-VerificationStatus = strawberry.enum(DomainVerificationStatus, name="VerificationStatus")
 
 
 @strawberry.type
