@@ -93,6 +93,26 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
     return Outbound(build_client(policy, limits, resolver), limits, policy, resolver)
 
 
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    await start(app)
+    try:
+        yield
+    finally:
+        await stop(app)
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["authorization", "content-type", "x-request-id"],
+        expose_headers=["x-request-id", "retry-after"],
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     keyring: Keyring | None = None,
@@ -106,14 +126,6 @@ def create_app(
     engine = engine_from_url(settings.database_url)
     outbound = build_outbound(settings, resolve)
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await start(app)
-        try:
-            yield
-        finally:
-            await stop(app)
-
     store = rate_limit_store(settings.redis_url, store_namespace)
     state: dict[str, Any] = {
         "engine": engine,
@@ -124,14 +136,6 @@ def create_app(
         "outbound": outbound,
         "services": build_services(settings, keyring, outbound),
     }
-    cors = None
-    if settings.cors_origins:
-        cors = CORSConfig(
-            allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["authorization", "content-type", "x-request-id"],
-            expose_headers=["x-request-id", "retry-after"],
-        )
     return Litestar(
         route_handlers=[
             graphql_endpoint,
@@ -142,7 +146,7 @@ def create_app(
         lifespan=[lifespan],
         state=State(state),
         openapi_config=None,
-        cors_config=cors,
+        cors_config=_cors(settings),
         middleware=[RequestIdMiddleware, *rate_limit_middleware(settings)],
         stores={STORE_NAME: store},
         exception_handlers={

@@ -33,25 +33,18 @@ class Resolution:
     problems: list[Problem] = field(default_factory=list)
 
 
+NOTHING_USABLE = (
+    "No usable connection is configured: an admin can set one with setDefaultConnection, "
+    "or give the workspace a defaultConnectionId"
+)
+
+
 async def resolve_connection(
     connection_id: uuid.UUID | None, workspace_id: uuid.UUID | None
 ) -> Resolution:
     """Explicit connection > workspace default > global default. Never a disabled connection."""
     if connection_id is not None:
-        explicit = await fetch_connection(connection_id)
-        if explicit is None:
-            return Resolution(problems=[not_found("connection", ("connectionId",))])
-        if not explicit.enabled:
-            return Resolution(
-                problems=[
-                    Problem(
-                        ("connectionId",),
-                        ErrorCode.NOT_ALLOWED,
-                        f"connection {explicit.name!r} is disabled",
-                    )
-                ]
-            )
-        return Resolution(explicit, ResolutionSource.EXPLICIT)
+        return await _explicit(connection_id)
     result = Resolution()
     if workspace_id is not None:
         workspace = await fetch_workspace(workspace_id)
@@ -64,18 +57,18 @@ async def resolve_connection(
     defaults = await LLMConnection.select(LLMConnection.id).where(LLMConnection.is_default == True)  # noqa: E712
     if defaults and await _take(result, defaults[0]["id"], ResolutionSource.GLOBAL_DEFAULT):
         return result
-    result.problems.append(
-        Problem(
-            None,
-            ErrorCode.NOT_FOUND,
-            (
-                "No usable connection is configured: an admin can set one with "
-                "setDefaultConnection, "
-                "or give the workspace a defaultConnectionId"
-            ),
-        )
-    )
+    result.problems.append(Problem(None, ErrorCode.NOT_FOUND, NOTHING_USABLE))
     return result
+
+
+async def _explicit(connection_id: uuid.UUID) -> Resolution:
+    explicit = await fetch_connection(connection_id)
+    if explicit is None:
+        return Resolution(problems=[not_found("connection", ("connectionId",))])
+    if not explicit.enabled:
+        message = f"connection {explicit.name!r} is disabled"
+        return Resolution(problems=[Problem(("connectionId",), ErrorCode.NOT_ALLOWED, message)])
+    return Resolution(explicit, ResolutionSource.EXPLICIT)
 
 
 async def _take(result: Resolution, connection_id: uuid.UUID, source: ResolutionSource) -> bool:
