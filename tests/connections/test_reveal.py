@@ -32,3 +32,21 @@ async def test_secret_reveal_is_off_by_default_then_audited(admin, secret_watch)
     assert events["totalCount"] == 1 and events["nodes"][0]["changes"] == [
         {"field": "apiKey", "old": None, "new": None, "secret": True}
     ]
+
+
+async def test_a_personal_connections_secret_is_never_revealed(admin, member, fake, fresh_secret):
+    server = fake("OPENAI_COMPATIBLE", key=fresh_secret)
+    mine = await create(
+        member, name="mine", provider="OPENAI_COMPATIBLE", baseUrl=server.url, apiKey=fresh_secret
+    )
+    await admin(SETTINGS, {"i": {"allowSecretReveal": True}})
+    reveal = "mutation($id: ID!) { revealConnectionSecret(id: $id) { apiKey userErrors { code message } } }"
+    refused = (await admin(reveal, {"id": mine["id"]}))["revealConnectionSecret"]
+    assert refused == {
+        "apiKey": None,
+        "userErrors": [
+            {"code": "NOT_ALLOWED", "message": "a personal connection's secrets are never revealed"}
+        ],
+    }
+    events = (await admin(AUDIT, {"f": {"action": "connection.reveal_secret"}}))["auditEvents"]
+    assert events["totalCount"] == 0
