@@ -8,9 +8,10 @@ from typing import Any
 
 import strawberry
 
+from app.auth.service import GatewayLimits, UserRecord
 from app.auth.service import Role as DomainRole
-from app.auth.service import UserRecord
 from app.auth.token_admin import create_token, revoke_token, token_scope
+from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import ApiToken
 from app.graphql.context import Info
@@ -60,6 +61,11 @@ class ApiTokenType(Node):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    allowed_models: list[str] = strawberry.field(
+        description="Endpoint names or model ids the gateway lets it call; empty: all it sees."
+    )
+    requests_per_minute: int | None = strawberry.field(description="Gateway requests a minute.")
+    tokens_per_minute: int | None = strawberry.field(description="Gateway tokens a minute.")
     user_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
@@ -83,6 +89,9 @@ class ApiTokenType(Node):
             expires_at=row["expires_at"],
             last_used_at=row["last_used_at"],
             revoked_at=row["revoked_at"],
+            allowed_models=list(load_json(row["allowed_models"]) or []),
+            requests_per_minute=row["requests_per_minute"],
+            tokens_per_minute=row["tokens_per_minute"],
             user_id=row["user"],
         )
 
@@ -95,6 +104,15 @@ class CreateApiTokenInput:
     user: str | None = strawberry.field(
         default=None,
         description="Whose token it is (created if new); defaults to you. Admins only.",
+    )
+    allowed_models: list[str] | None = strawberry.field(
+        default=None, description="Gateway: endpoint names or model ids it may call; all if empty."
+    )
+    requests_per_minute: int | None = strawberry.field(
+        default=None, description="Gateway: requests a minute (null: no limit)."
+    )
+    tokens_per_minute: int | None = strawberry.field(
+        default=None, description="Gateway: input and output tokens a minute (null: no limit)."
     )
 
 
@@ -145,6 +163,11 @@ class TokenMutations:
             DomainRole(input.role),
             input.expires_at,
             input.user,
+            GatewayLimits(
+                tuple(input.allowed_models or ()),
+                input.requests_per_minute,
+                input.tokens_per_minute,
+            ),
         )
         return CreateApiTokenPayload(token=token, api_token=ApiTokenType.of(row))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from app.auth.tokens import display_prefix, generate_token, hash_token
+from app.db.json_columns import load_json
 from app.db.tables import ApiToken, AppUser
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)  # at most one last-used write a minute per token
@@ -16,6 +18,19 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)  # at most one last-used write a mi
 class Role(Enum):
     ADMIN = "ADMIN"
     MEMBER = "MEMBER"
+    CALLER = "CALLER"  # the gateway and `viewer`, nothing else: the key an application is given
+
+
+@dataclass(frozen=True)
+class GatewayLimits:
+    """What a token may call through the gateway, and how often."""
+
+    allowed_models: tuple[str, ...] = ()  # endpoint names or model ids; empty: all it can see
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+
+
+NO_LIMITS = GatewayLimits()
 
 
 @dataclass(frozen=True)
@@ -27,10 +42,15 @@ class Viewer:
     role: Role
     token_id: uuid.UUID
     token_hash: str = ""
+    limits: GatewayLimits = NO_LIMITS
 
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def is_caller(self) -> bool:
+        return self.role is Role.CALLER
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,9 @@ async def authenticate(token: str) -> Viewer | None:
         ApiToken.expires_at,
         ApiToken.revoked_at,
         ApiToken.last_used_at,
+        ApiToken.allowed_models,
+        ApiToken.requests_per_minute,
+        ApiToken.tokens_per_minute,
         ApiToken.user.id.as_alias("user_id"),
         ApiToken.user.name.as_alias("user_name"),
     ).where(ApiToken.token_hash == token_hash)
@@ -64,7 +87,14 @@ async def authenticate(token: str) -> Viewer | None:
         return None
     if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
-    return Viewer(row["user_id"], row["user_name"], Role(row["role"]), row["id"], token_hash)
+    limits = GatewayLimits(
+        tuple(load_json(row["allowed_models"]) or ()),
+        row["requests_per_minute"],
+        row["tokens_per_minute"],
+    )
+    return Viewer(
+        row["user_id"], row["user_name"], Role(row["role"]), row["id"], token_hash, limits
+    )
 
 
 async def ensure_user(name: str) -> uuid.UUID:
@@ -84,6 +114,7 @@ async def issue_token(
     token_name: str,
     token: str | None = None,
     expires_at: datetime | None = None,
+    limits: GatewayLimits = NO_LIMITS,
 ) -> str:
     """Create a token for the user (created if new); return its plaintext, shown only now."""
     user_id = await ensure_user(user_name)
@@ -96,6 +127,9 @@ async def issue_token(
             token_hash=hash_token(plaintext),
             display_prefix=display_prefix(plaintext),
             expires_at=expires_at,
+            allowed_models=json.dumps(list(limits.allowed_models)),
+            requests_per_minute=limits.requests_per_minute,
+            tokens_per_minute=limits.tokens_per_minute,
         )
     )
     return plaintext

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.audit.service import Actor, Target, record, set_to
-from app.auth.policy import check_new_token
-from app.auth.service import Role, Viewer, issue_token
+from app.auth.policy import check_limits, check_new_token
+from app.auth.service import NO_LIMITS, GatewayLimits, Role, Viewer, issue_token
 from app.auth.tokens import hash_token
 from app.db.engine import write_transaction
 from app.db.tables import ApiToken
@@ -28,17 +28,25 @@ async def create_token(
     role: Role,
     expires_at: datetime | None,
     user: str | None,
+    limits: GatewayLimits = NO_LIMITS,
 ) -> tuple[str, dict[str, Any]]:
     """(the token, shown only now; its row)."""
-    problems = check_new_token(viewer, name, role, expires_at, user)
+    problems = check_new_token(viewer, name, role, expires_at, user) + check_limits(limits)
     if problems:
         raise ProblemsFound(problems)
     owner = user.strip() if user else viewer.name
     async with write_transaction(ApiToken._meta.db):
-        token = await issue_token(owner, role, name.strip(), expires_at=expires_at)
+        token = await issue_token(owner, role, name.strip(), expires_at=expires_at, limits=limits)
         [row] = await ApiToken.select().where(ApiToken.token_hash == hash_token(token))
         expires = expires_at.isoformat() if expires_at else None
-        changes = set_to(role=role.value, owner=owner, expiresAt=expires)
+        changes = set_to(
+            role=role.value,
+            owner=owner,
+            expiresAt=expires,
+            allowedModels=list(limits.allowed_models),
+            requestsPerMinute=limits.requests_per_minute,
+            tokensPerMinute=limits.tokens_per_minute,
+        )
         await record(actor, "token.create", Target("ApiToken", row["id"], row["name"]), changes)
     return token, row
 

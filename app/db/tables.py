@@ -32,13 +32,18 @@ class ApiToken(Table, tablename="api_token"):
     id = UUID(primary_key=True)
     user = ForeignKey(references=AppUser, on_delete=OnDelete.cascade, null=False)
     name = Varchar(length=64)
-    role = Varchar(length=16, default="MEMBER")  # what the bearer may do: ADMIN or MEMBER
+    role = Varchar(length=16, default="MEMBER")  # what the bearer may do: ADMIN, MEMBER or CALLER
     token_hash = Varchar(length=64, unique=True)
     display_prefix = Varchar(length=16)
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz(null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    # Gateway limits: endpoint names or model ids this token may call (empty: all it can see),
+    # and requests and tokens per minute (null: no limit).
+    allowed_models = JSON(default="[]")
+    requests_per_minute = Integer(null=True, default=None)
+    tokens_per_minute = Integer(null=True, default=None)
 
 
 class LLMConnection(Table, tablename="llm_connection"):

@@ -21,6 +21,7 @@ from app.dependents.graphql.mutations import DependentMutations
 from app.dependents.graphql.queries import DependentQueries
 from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.errors import Unavailable
+from app.graphql.caller_scope import CallerScope
 from app.graphql.errors import should_mask
 from app.graphql.gate import CostGate
 from app.graphql.node import NodeQuery
@@ -95,6 +96,7 @@ def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> 
         extensions=[
             # Parses and validates (both cached) only within the budgets.
             lambda: CostGate(gate),
+            CallerScope,
             MaskUnexpectedErrors,
             *hardening,
         ],
