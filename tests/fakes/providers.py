@@ -1,4 +1,5 @@
-"""Fakes that speak each provider's real listing API, auth and pagination included."""
+"""Fakes that speak each provider's real listing API (auth and pagination included) and, for
+inference, what tests/fakes/inference.py answers."""
 
 from __future__ import annotations
 
@@ -6,15 +7,41 @@ import base64
 import json
 import secrets
 import time
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests.fakes import inference
 from tests.fakes.server import Answer, FakeServer, Seen
 
 
 def _not_found(path: str) -> Answer:
     return Answer(404, {"error": {"message": f"no route {path}", "code": 404}})
+
+
+OPENAI_INFERENCE = {
+    "/chat/completions": inference.openai_chat,
+    "/embeddings": inference.openai_embeddings,
+}
+ANTHROPIC_INFERENCE = {
+    "/messages": inference.anthropic_messages,
+    "/messages/count_tokens": inference.anthropic_count_tokens,
+}
+
+
+def _inference(seen: Seen, routes: dict[str, Any], base_path: str) -> Answer | None:
+    """POST {base}{route} with a JSON body, answered as the provider would."""
+    route = routes.get(seen.path.removeprefix(base_path)) if seen.method == "POST" else None
+    if route is None:
+        return None
+    try:
+        body = json.loads(seen.body)
+    except ValueError:
+        return Answer(
+            400, {"error": {"message": "the body is not JSON", "type": "invalid_request"}}
+        )
+    return route(body)
 
 
 class FakeOpenAI(FakeServer):
@@ -30,7 +57,10 @@ class FakeOpenAI(FakeServer):
         return None if presented == self.key else self.refuse(presented)
 
     def route(self, seen: Seen) -> Answer:
-        if seen.path != "/v1/models":
+        inference = _inference(seen, OPENAI_INFERENCE, self.base_path)
+        if inference is not None:
+            return inference
+        if seen.path != f"{self.base_path}/models":
             return _not_found(seen.path)
         data = [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]
         return Answer(200, data if self.bare_list else {"object": "list", "data": data})
@@ -44,6 +74,9 @@ class FakeOllama(FakeOpenAI):
     base_path = ""
 
     def route(self, seen: Seen) -> Answer:
+        inference = _inference(seen, OPENAI_INFERENCE, "/v1")  # Ollama's OpenAI-compatible API
+        if inference is not None:
+            return inference
         if seen.path == "/api/version":
             return Answer(200, {"version": "0.5.0"})
         if seen.path != "/api/tags":
@@ -113,6 +146,9 @@ class FakeAnthropic(FakeServer):
         return None
 
     def route(self, seen: Seen) -> Answer:
+        inference = _inference(seen, ANTHROPIC_INFERENCE, "/v1")
+        if inference is not None:
+            return inference
         if seen.path != "/v1/models":
             return _not_found(seen.path)
         after = seen.query.get("after_id")

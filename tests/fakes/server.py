@@ -44,6 +44,7 @@ class Answer:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
+    events: list[bytes] | None = None  # a stream: written and flushed one by one
 
 
 @dataclass
@@ -69,6 +70,8 @@ class FakeServer:
         self.models = list(models or ["model-a", "model-b", "model-c"])
         self.mode = "ok"
         self.delay = 2.0
+        self.event_delay = 0.0  # seconds between streamed events
+        self.streams_cut = 0  # streams whose client went away before the last event
         self.requests: list[Seen] = []
         self.page_size = 2
         handler = _handler_for(self)
@@ -170,6 +173,9 @@ def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
             )
             fake.requests.append(seen)
             answer = fake.answer(seen)
+            if answer.events is not None:
+                self._stream(answer)
+                return
             if answer.status == 0:
                 self.wfile.write(answer.raw or b"")
                 return
@@ -180,6 +186,25 @@ def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _stream(self, answer: Answer) -> None:
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.flush()
+            try:
+                for event in answer.events or []:
+                    if fake.event_delay:
+                        time.sleep(fake.event_delay)
+                    self.wfile.write(event)
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                fake.streams_cut += 1
+                raise
+            self.close_connection = True
 
         def _serve_quietly(self) -> None:
             # The client may give up first: timeouts are part of what is tested.
