@@ -22,6 +22,7 @@ from app.db.engine import (
     engine_from_url,
     open_engine,
 )
+from app.gateway.routes import GATEWAY_ROUTES
 from app.graphql.http import graphiql, graphql_endpoint
 from app.graphql.limits import STORE_NAME, rate_limit_middleware, too_many_requests
 from app.graphql.schema import build_schema
@@ -141,6 +142,7 @@ def create_app(
             graphql_endpoint,
             graphiql,
             health,
+            *GATEWAY_ROUTES,
             create_static_files_router(path="/static/graphiql", directories=[VENDOR]),
         ],
         lifespan=[lifespan],
@@ -154,6 +156,7 @@ def create_app(
             HTTPException: http_error,
             Exception: unexpected_error,
         },
-        request_max_body_size=settings.budgets.max_body_bytes,
+        # Each route checks its own cap (GraphQL's is far smaller than the gateway's).
+        request_max_body_size=max(settings.budgets.max_body_bytes, settings.gateway_max_body_bytes),
         logging_config=None,  # app.logs.configure_logging owns logging
     )

@@ -11,6 +11,7 @@ from app.connections.service import ConnectionService
 from app.dependents.endpoints import EndpointService
 from app.dependents.kinds import Links
 from app.dependents.workspaces import WorkspaceService
+from app.gateway.forwarding import Forwarder
 from app.providers.gateway import ProviderGateway
 from app.providers.http import Outbound
 from app.security.keyring import Keyring
@@ -24,6 +25,7 @@ class Services:
     refresh: ModelRefresh
     endpoints: EndpointService
     workspaces: WorkspaceService
+    gateway: Forwarder
 
 
 def build_services(
@@ -36,4 +38,5 @@ def build_services(
         refresh=ModelRefresh(models),
         endpoints=EndpointService(),
         workspaces=WorkspaceService(),
+        gateway=Forwarder(keyring, *outbound),
     )

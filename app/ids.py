@@ -1,11 +1,22 @@
 """Relay global IDs, as the API and the audit trail name objects: opaque, stable, and naming
-the type they belong to. Decoding is the GraphQL layer's (app.graphql.ids)."""
+the type they belong to."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import uuid
 
 
 def global_id(type_name: str, raw_id: uuid.UUID | str) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{raw_id}".encode()).decode().rstrip("=")
+
+
+def parse_global_id(text: str) -> tuple[str, str] | None:
+    """(type name, raw id), or None for anything that is not one of our IDs."""
+    try:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    type_name, sep, raw_id = decoded.partition(":")
+    return (type_name, raw_id) if sep and type_name and raw_id else None

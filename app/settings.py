@@ -51,6 +51,7 @@ class Settings:
     rate_limit_tests: int = 20  # testConnection calls per token per minute
     budgets: Budgets = field(default_factory=Budgets)
     shutdown_timeout: float = 10.0  # seconds in-flight requests get after SIGTERM
+    gateway_max_body_bytes: int = 32 * 1024 * 1024  # a gateway request (images travel inline)
 
     @property
     def is_production(self) -> bool:
@@ -194,6 +195,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         rate_limit_tests=int(_number(environ, "SWITCHBOARD_RATE_LIMIT_TESTS", 20, 1, 1_000_000)),
         budgets=_budgets(environ),
         shutdown_timeout=_number(environ, "SWITCHBOARD_SHUTDOWN_TIMEOUT", 10, 0.1, 600),
+        gateway_max_body_bytes=int(
+            _number(environ, "SWITCHBOARD_GATEWAY_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1 << 30)
+        ),
     )
     settings = replace(
         settings,

@@ -1,6 +1,5 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
+from piccolo.columns.column_types import JSON, Integer
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-03T22:00:42:027428"
@@ -9,9 +8,7 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="switchboard", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="switchboard", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="ApiToken",

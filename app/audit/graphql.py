@@ -14,10 +14,11 @@ from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AuditEvent
 from app.graphql.context import Info
-from app.graphql.ids import from_global_id, to_global_id
+from app.graphql.ids import to_global_id
 from app.graphql.node import Node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 from app.graphql.permissions import IsAdmin
+from app.ids import parse_global_id
 
 ADMIN: list[type[BasePermission]] = [IsAdmin]
 
@@ -84,7 +85,7 @@ def _conditions(f: AuditFilter) -> list[Any]:
     if f.target_id:
         where.append(AuditEvent.target_id == f.target_id)
     if f.actor_id:
-        parsed = from_global_id(f.actor_id)
+        parsed = parse_global_id(f.actor_id)
         actor = uuid.UUID(parsed[1]) if parsed and parsed[0] == "User" else uuid.UUID(int=0)
         where.append(AuditEvent.actor_id == actor)
     if f.action:

@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from app.graphql.context import Info
-from app.graphql.ids import from_global_id
+from app.ids import parse_global_id
 
 
 @strawberry.interface(description="An object with a stable, opaque global ID.")
@@ -32,7 +32,7 @@ def register_node(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when it does not exist.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        parsed = from_global_id(id)
+        parsed = parse_global_id(id)
         if parsed is None or parsed[0] not in _RESOLVERS:
             return None
         return await _RESOLVERS[parsed[0]](info, id)

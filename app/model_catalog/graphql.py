@@ -57,9 +57,9 @@ class Model(Node):
 
 
 def _model_id(global_id: str) -> str | None:
-    from app.graphql.ids import from_global_id
+    from app.ids import parse_global_id
 
-    parsed = from_global_id(global_id)
+    parsed = parse_global_id(global_id)
     return parsed[1] if parsed and parsed[0] == "Model" else None
 
 

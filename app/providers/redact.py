@@ -12,7 +12,7 @@ MIN_FRAGMENT = 6
 MAX_TEXT = 300
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
+def redact(text: str, secrets: Iterable[str], limit: int | None = MAX_TEXT) -> str:
     """Remove every secret, every long fragment of one, and anything shaped like a key."""
     known = [s for s in secrets if s]
     for secret in known:
@@ -22,4 +22,6 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         if len(stripped) >= MIN_FRAGMENT and any(stripped in secret for secret in known):
             text = text.replace(token, "[redacted]")
     text = KEY_LIKE.sub("[redacted]", text)
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"

@@ -1,0 +1,181 @@
+"""Sending a call upstream: offerings in the balancer's order, failing over before the first
+byte reaches the caller on connect errors, timeouts, 429, 5xx and 529; answers passed on as
+they are (streams event by event), scrubbed of secrets; the caller's disconnect closes the
+upstream call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from litestar import Response
+from litestar.response import Stream
+
+from app.connections.targets import target_from_record
+from app.gateway.balancer import Balancer
+from app.gateway.errors import GatewayError
+from app.gateway.routing import Offering, Route
+from app.gateway.streams import UsageFilter
+from app.gateway.upstream import Operation, upstream_request
+from app.providers.http import Outbound
+from app.providers.redact import redact
+from app.security.envelope import SecretUnavailable
+from app.security.keyring import Keyring
+from app.security.outbound import BlockedByPolicy
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({429, 500, 502, 503, 504, 529})
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a non-streamed answer is read whole before it is passed on
+PASSED_HEADERS = (
+    "content-type",
+    "retry-after",
+    "request-id",
+    "x-request-id",
+    "openai-processing-ms",
+)
+
+
+@dataclass
+class Attempts:
+    """What was tried, for the answer's headers and for a failure message naming each one."""
+
+    count: int = 0
+    failures: list[str] = field(default_factory=list)
+    timed_out: bool = False
+
+    def failed(self, offering: Offering, why: str) -> None:
+        self.failures.append(f"{offering.connection.name} ({why})")
+
+
+class Forwarder:
+    def __init__(self, keyring: Keyring, shared: Outbound, personal: Outbound) -> None:
+        self.keyring = keyring
+        self.shared = shared
+        self.personal = personal  # its policy also refuses loopback and private ranges
+        self.balancer = Balancer()
+
+    async def forward(
+        self, route: Route, op: Operation, body: dict[str, Any], caller_headers: Any
+    ) -> Response[Any]:
+        attempts = Attempts()
+        for offering in self.balancer.order(route.offerings):
+            attempts.count += 1
+            answer = await self._attempt(offering, op, body, caller_headers, attempts)
+            if answer is not None:
+                return answer
+        raise _exhausted(route, attempts)
+
+    async def _attempt(
+        self,
+        offering: Offering,
+        op: Operation,
+        body: dict[str, Any],
+        caller_headers: Any,
+        attempts: Attempts,
+    ) -> Response[Any] | None:
+        """The answer, or None when this offering failed in a way the next one may not."""
+        try:
+            target = target_from_record(self.keyring, offering.connection)
+        except SecretUnavailable:
+            attempts.failed(offering, "its secret cannot be opened")
+            return None
+        out = self.personal if target.restrict_private else self.shared
+        request = await upstream_request(target, op, offering.upstream_model, caller_headers, out)
+        usage = UsageFilter.for_request(op, body)
+        payload = usage.upstream_body({**body, "model": request.model})
+        self.balancer.started(offering)
+        try:
+            response = await out.client.send(
+                out.client.build_request(
+                    "POST",
+                    request.url,
+                    headers=request.headers,
+                    params=request.params,
+                    json=payload,
+                ),
+                stream=True,
+            )
+        except (httpx.TimeoutException, httpx.TransportError, BlockedByPolicy) as exc:
+            self.balancer.finished(offering)
+            self.balancer.failed(offering)
+            attempts.timed_out = attempts.timed_out or isinstance(exc, httpx.TimeoutException)
+            attempts.failed(offering, _transport_failure(exc))
+            return None
+        if response.status_code in RETRYABLE:
+            await response.aclose()
+            self.balancer.finished(offering)
+            self.balancer.failed(offering)
+            attempts.failed(offering, f"HTTP {response.status_code}")
+            return None
+        self.balancer.succeeded(offering)
+        headers = _answer_headers(response, offering, attempts)
+        if usage.streaming and response.status_code < 400:
+            events = self._stream(response, offering, usage, target.secrets)
+            return Stream(events, status_code=response.status_code, headers=headers)
+        try:
+            raw = await _read_whole(response)
+        finally:
+            self.balancer.finished(offering)
+        text = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None)
+        return Response(text.encode(), status_code=response.status_code, headers=headers)
+
+    async def _stream(
+        self, response: httpx.Response, offering: Offering, usage: UsageFilter, secrets: list[str]
+    ) -> AsyncIterator[bytes]:
+        """Each upstream chunk as it arrives; leaving early (the caller went away) closes the
+        upstream call."""
+        try:
+            async for chunk in response.aiter_bytes():
+                passed = usage.filter(chunk)
+                if passed:
+                    yield passed
+            tail = usage.finish()
+            if tail:
+                yield tail
+        finally:
+            await response.aclose()
+            self.balancer.finished(offering)
+
+
+async def _read_whole(response: httpx.Response) -> bytes:
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                raise GatewayError(502, "upstream_error", "The upstream answer is too large.")
+    finally:
+        await response.aclose()
+    return bytes(body)
+
+
+def _answer_headers(
+    response: httpx.Response, offering: Offering, attempts: Attempts
+) -> dict[str, str]:
+    headers = {k: v for k, v in response.headers.items() if k.lower() in PASSED_HEADERS}
+    headers["X-Switchboard-Connection"] = offering.connection.name
+    headers["X-Switchboard-Attempts"] = str(attempts.count)
+    if headers.get("content-type", "").startswith("text/event-stream"):
+        headers["Cache-Control"] = "no-cache"
+    return headers
+
+
+def _transport_failure(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, BlockedByPolicy):
+        return "blocked by the outbound policy"
+    return "could not connect"
+
+
+def _exhausted(route: Route, attempts: Attempts) -> GatewayError:
+    tried = "; ".join(attempts.failures) or "none"
+    if attempts.timed_out and all("timed out" in f for f in attempts.failures):
+        message = f"Every connection serving '{route.model}' timed out: {tried}."
+        return GatewayError(504, "upstream_timeout", message)
+    message = f"Every connection serving '{route.model}' failed: {tried}."
+    return GatewayError(502, "upstream_error", message, {"Retry-After": "1"})

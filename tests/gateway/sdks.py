@@ -1,0 +1,58 @@
+"""The official SDKs pointed at the gateway, as applications use them (over ASGI in-process;
+tests that need a real socket use tests.serving)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anthropic
+import httpx2
+import openai
+
+from tests.documents import create
+
+CALLER = """mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) {
+  token userErrors { field code message } } }"""
+
+
+def openai_client(app: Any, token: str, **headers: str) -> openai.AsyncOpenAI:
+    transport = httpx2.ASGITransport(app=app)
+    return openai.AsyncOpenAI(
+        base_url="http://switchboard.test/v1",
+        api_key=token,
+        max_retries=0,
+        default_headers=headers or None,
+        http_client=httpx2.AsyncClient(transport=transport),
+    )
+
+
+def anthropic_client(app: Any, token: str, **headers: str) -> anthropic.AsyncAnthropic:
+    transport = httpx2.ASGITransport(app=app)
+    return anthropic.AsyncAnthropic(
+        base_url="http://switchboard.test",
+        api_key=token,
+        max_retries=0,
+        default_headers=headers or None,
+        http_client=httpx2.AsyncClient(transport=transport),
+    )
+
+
+async def caller_token(admin, **fields: Any) -> str:
+    payload = (await admin(CALLER, {"input": {"name": "app", "role": "CALLER", **fields}}))[
+        "createApiToken"
+    ]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return payload["token"]
+
+
+async def openai_connection(admin, fake, name: str, models: list[str], **fields: Any) -> dict:
+    server = fake("OPENAI_COMPATIBLE", key=f"sk-S3CR3T-{name}-upstream-key", models=models)
+    connection = await create(
+        admin,
+        name=name,
+        provider="OPENAI_COMPATIBLE",
+        baseUrl=server.url,
+        apiKey=server.key,
+        **fields,
+    )
+    return {"server": server, **connection}

@@ -1,0 +1,63 @@
+"""Failures answer in the route's own format, with messages a developer can act on, and no
+secret anywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.gateway.sdks import caller_token, openai_connection
+
+pytestmark = pytest.mark.db
+
+
+async def test_openai_routes_answer_openai_errors(client, admin, fake):
+    await openai_connection(admin, fake, "main", ["gpt-fake"])
+    bad = await client.post(
+        "/v1/chat/completions", json={"model": "gpt-fake"}, headers={"Authorization": "Bearer nope"}
+    )
+    assert bad.status_code == 401
+    assert bad.json()["error"]["code"] == "invalid_api_key"
+    assert bad.json()["error"]["type"] == "invalid_request_error"
+    token = await caller_token(admin)
+    auth = {"Authorization": f"Bearer {token}"}
+    missing = await client.post("/v1/chat/completions", json={"model": "nope"}, headers=auth)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "model_not_found"
+    garbage = await client.post("/v1/chat/completions", content=b"{", headers=auth)
+    assert garbage.status_code == 400 and "JSON" in garbage.json()["error"]["message"]
+
+
+async def test_anthropic_routes_answer_anthropic_errors(client, admin):
+    bad = await client.post("/v1/messages", json={"model": "x"}, headers={"x-api-key": "nope"})
+    assert bad.status_code == 401
+    assert bad.json() == {
+        "type": "error",
+        "error": {"type": "authentication_error", "message": bad.json()["error"]["message"]},
+    }
+    token = await caller_token(admin)
+    missing = await client.post(
+        "/v1/messages", json={"model": "nope"}, headers={"x-api-key": token}
+    )
+    assert missing.status_code == 404 and missing.json()["error"]["type"] == "not_found_error"
+
+
+async def test_a_body_over_the_cap_is_a_clear_413(client, admin):
+    token = await caller_token(admin)
+    huge = b'{"model": "x", "pad": "' + b"x" * (33 * 1024 * 1024) + b'"}'
+    answer = await client.post(
+        "/v1/chat/completions", content=huge, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 413
+
+
+async def test_an_upstream_error_is_passed_on_scrubbed_of_the_key(client, admin, fake):
+    conn = await openai_connection(admin, fake, "main", ["gpt-fake"])
+    conn["server"].mode = "echo_key"
+    conn["server"].key = "sk-S3CR3T-something-else-entirely"  # the stored key is now wrong
+    token = await caller_token(admin)
+    answer = await client.post(
+        "/v1/chat/completions",
+        json={"model": "gpt-fake", "messages": [{"role": "user", "content": "x"}]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 401
+    assert "S3CR3T" not in answer.text and "[redacted]" in answer.text
