@@ -4,7 +4,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-03T22:00:42:027428"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "api_token: allowed_models, requests_per_minute, tokens_per_minute"
 
 
 async def forwards():
