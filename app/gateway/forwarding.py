@@ -6,7 +6,7 @@ upstream call."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from app.connections.targets import target_from_record
 from app.gateway.balancer import Balancer
 from app.gateway.errors import GatewayError
 from app.gateway.routing import Offering, Route
-from app.gateway.streams import UsageFilter
+from app.gateway.streams import Usage, UsageFilter, usage_of_answer
 from app.gateway.upstream import Operation, upstream_request
 from app.providers.http import Outbound
 from app.providers.redact import redact
@@ -37,6 +37,20 @@ PASSED_HEADERS = (
     "x-request-id",
     "openai-processing-ms",
 )
+
+
+UsageSink = Callable[[Usage], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One try of one offering."""
+
+    offering: Offering
+    op: Operation
+    body: dict[str, Any]
+    caller_headers: Any
+    on_usage: UsageSink
 
 
 @dataclass
@@ -59,32 +73,35 @@ class Forwarder:
         self.balancer = Balancer()
 
     async def forward(
-        self, route: Route, op: Operation, body: dict[str, Any], caller_headers: Any
+        self,
+        route: Route,
+        op: Operation,
+        body: dict[str, Any],
+        caller_headers: Any,
+        on_usage: UsageSink,
     ) -> Response[Any]:
+        """The answer; `on_usage` hears what the call cost once it has ended."""
         attempts = Attempts()
         for offering in self.balancer.order(route.offerings):
             attempts.count += 1
-            answer = await self._attempt(offering, op, body, caller_headers, attempts)
+            call = Call(offering, op, body, caller_headers, on_usage)
+            answer = await self._attempt(call, attempts)
             if answer is not None:
                 return answer
         raise _exhausted(route, attempts)
 
-    async def _attempt(
-        self,
-        offering: Offering,
-        op: Operation,
-        body: dict[str, Any],
-        caller_headers: Any,
-        attempts: Attempts,
-    ) -> Response[Any] | None:
+    async def _attempt(self, call: Call, attempts: Attempts) -> Response[Any] | None:
         """The answer, or None when this offering failed in a way the next one may not."""
+        offering, op, body = call.offering, call.op, call.body
         try:
             target = target_from_record(self.keyring, offering.connection)
         except SecretUnavailable:
             attempts.failed(offering, "its secret cannot be opened")
             return None
         out = self.personal if target.restrict_private else self.shared
-        request = await upstream_request(target, op, offering.upstream_model, caller_headers, out)
+        request = await upstream_request(
+            target, op, offering.upstream_model, call.caller_headers, out
+        )
         usage = UsageFilter.for_request(op, body)
         payload = usage.upstream_body({**body, "model": request.model})
         self.balancer.started(offering)
@@ -114,17 +131,18 @@ class Forwarder:
         self.balancer.succeeded(offering)
         headers = _answer_headers(response, offering, attempts)
         if usage.streaming and response.status_code < 400:
-            events = self._stream(response, offering, usage, target.secrets)
+            events = self._stream(response, call, usage)
             return Stream(events, status_code=response.status_code, headers=headers)
         try:
             raw = await _read_whole(response)
         finally:
             self.balancer.finished(offering)
+        await call.on_usage(usage_of_answer(raw))
         text = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None)
         return Response(text.encode(), status_code=response.status_code, headers=headers)
 
     async def _stream(
-        self, response: httpx.Response, offering: Offering, usage: UsageFilter, secrets: list[str]
+        self, response: httpx.Response, call: Call, usage: UsageFilter
     ) -> AsyncIterator[bytes]:
         """Each upstream chunk as it arrives; leaving early (the caller went away) closes the
         upstream call."""
@@ -138,7 +156,8 @@ class Forwarder:
                 yield tail
         finally:
             await response.aclose()
-            self.balancer.finished(offering)
+            self.balancer.finished(call.offering)
+            await call.on_usage(usage.usage)
 
 
 async def _read_whole(response: httpx.Response) -> bytes:

@@ -14,8 +14,10 @@ from litestar.datastructures import State
 
 from app.gateway.callers import GatewayCaller, authenticate_caller
 from app.gateway.errors import Dialect, GatewayError, bad_request, error_response
+from app.gateway.limits import CallerLimits
 from app.gateway.listing import visible_models
 from app.gateway.routing import route_for
+from app.gateway.streams import Usage
 from app.gateway.upstream import Operation
 from app.http.request_ids import current_request_id
 
@@ -43,7 +45,13 @@ async def _call(request: AnyRequest, state: State, op: Operation) -> Response[An
         caller = await authenticate_caller(request.headers)
         body = await _body(request, state)
         route = await route_for(caller, body.get("model"), request.headers)
-        return await state.services.gateway.forward(route, op, body, request.headers)
+        limits = CallerLimits(state.rate_limit_store)
+        await limits.admit(caller.viewer)
+
+        async def used(usage: Usage) -> None:
+            await limits.used(caller.viewer, usage)
+
+        return await state.services.gateway.forward(route, op, body, request.headers, used)
     except GatewayError as error:
         return error_response(dialect, error, current_request_id() or "")
 

@@ -68,14 +68,29 @@ class UsageFilter:
         usage = payload.get("usage")
         if payload.get("type") == "message_start":
             usage = (payload.get("message") or {}).get("usage")
-        if not isinstance(usage, dict):
-            return
-        self.usage.input_tokens = (
-            usage.get("prompt_tokens") or usage.get("input_tokens") or (self.usage.input_tokens)
-        )
-        self.usage.output_tokens = (
-            usage.get("completion_tokens") or usage.get("output_tokens") or self.usage.output_tokens
-        )
+        _add(self.usage, usage)
+
+
+def usage_of_answer(raw: bytes) -> Usage:
+    """The usage a whole (non-streamed) answer reports, in either format."""
+    usage = Usage()
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return usage
+    if isinstance(body, dict):
+        _add(usage, body.get("usage"))
+    return usage
+
+
+def _add(usage: Usage, reported: Any) -> None:
+    """Take what a provider reported; later reports of a stream supersede earlier ones."""
+    if not isinstance(reported, dict):
+        return
+    given_in = reported.get("prompt_tokens") or reported.get("input_tokens")
+    given_out = reported.get("completion_tokens") or reported.get("output_tokens")
+    usage.input_tokens = given_in or usage.input_tokens
+    usage.output_tokens = given_out or usage.output_tokens
 
 
 def _data_of(event: bytes) -> Any:

@@ -1,0 +1,41 @@
+"""A token's per-minute limits: requests, and tokens as the providers report them."""
+
+from __future__ import annotations
+
+import openai
+import pytest
+
+from tests.gateway.sdks import caller_token, openai_client, openai_connection
+
+pytestmark = pytest.mark.db
+
+HELLO = [{"role": "user", "content": "one two three"}]
+
+
+async def test_requests_per_minute_answers_429_with_retry_after(app, admin, fake):
+    await openai_connection(admin, fake, "main", ["gpt-fake"])
+    client = openai_client(app, await caller_token(admin, requestsPerMinute=2))
+    for _ in range(2):
+        await client.chat.completions.create(model="gpt-fake", messages=HELLO)
+    with pytest.raises(openai.RateLimitError) as limited:
+        await client.chat.completions.create(model="gpt-fake", messages=HELLO)
+    assert limited.value.body["code"] == "rate_limit_exceeded"
+    assert 1 <= int(limited.value.response.headers["retry-after"]) <= 60
+    unlimited = openai_client(app, await caller_token(admin))
+    assert (await unlimited.chat.completions.create(model="gpt-fake", messages=HELLO)).choices
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tokens_per_minute_counts_what_each_call_used(app, admin, fake, stream):
+    await openai_connection(admin, fake, "main", ["gpt-fake"])
+    # Each call: 3 prompt tokens and 4 completion tokens ("echo: one two three").
+    client = openai_client(app, await caller_token(admin, tokensPerMinute=10))
+    first = await client.chat.completions.create(model="gpt-fake", messages=HELLO, stream=stream)
+    if stream:
+        [_ async for _ in first]
+    second = await client.chat.completions.create(model="gpt-fake", messages=HELLO, stream=stream)
+    if stream:
+        [_ async for _ in second]
+    with pytest.raises(openai.RateLimitError) as limited:
+        await client.chat.completions.create(model="gpt-fake", messages=HELLO)
+    assert "10 tokens a minute" in limited.value.body["message"]
