@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python -m bench.refresh_and_catalog
 	$(BIN)/python -m bench.request_budgets
 	$(BIN)/python -m bench.write_path
+	$(BIN)/python -m bench.gateway
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

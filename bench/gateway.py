@@ -1,0 +1,136 @@
+"""What the gateway adds to a call: the same non-streaming chat completion sent to a loopback
+fake directly and through Switchboard (a real `serve` on a socket), interleaved in one run.
+
+make bench          (or: .venv/bin/python -m bench.gateway [requests])
+
+Prints p50/p99 of each at 1 client, the overhead (through minus direct, request by request),
+throughput at 16 clients as a ratio to direct, and time to first byte of a stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import httpx
+
+from tests.fakes.providers import FakeOpenAI
+from tests.serving import ADMIN, start_serve, wait_healthy
+from tests.support import free_port
+
+KEY = "sk-bench-upstream-key-0000"
+BODY = {"model": "gpt-bench", "messages": [{"role": "user", "content": "hello there"}]}
+CREATE = """mutation($input: CreateConnectionInput!) { createConnection(input: $input) {
+  userErrors { message } } }"""
+TOKEN = """mutation { createApiToken(input: {name: "bench", role: CALLER}) { token } }"""
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def _one(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> float:
+    started = time.perf_counter()
+    response = await client.post(url, json=BODY, headers=headers)
+    assert response.status_code == 200, response.text
+    return (time.perf_counter() - started) * 1000
+
+
+async def _first_byte(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> float:
+    started = time.perf_counter()
+    async with client.stream("POST", url, json={**BODY, "stream": True}, headers=headers) as r:
+        async for _ in r.aiter_raw():
+            return (time.perf_counter() - started) * 1000
+    raise AssertionError("no bytes")
+
+
+async def _throughput(url: str, headers: dict[str, str], clients: int, seconds: float) -> float:
+    done = 0
+    deadline = time.perf_counter() + seconds
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=clients)) as client:
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                await _one(client, url, headers)
+                done += 1
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return done / seconds
+
+
+async def measure(port: int, token: str, fake: FakeOpenAI, requests: int) -> None:
+    direct = (f"{fake.url}/chat/completions", {"Authorization": f"Bearer {KEY}"})
+    through = (f"http://127.0.0.1:{port}/v1/chat/completions", {"Authorization": f"Bearer {token}"})
+    async with httpx.AsyncClient() as client:
+        for url, headers in (direct, through):  # warm both paths
+            for _ in range(20):
+                await _one(client, url, headers)
+        pairs = [
+            (await _one(client, *direct), await _one(client, *through)) for _ in range(requests)
+        ]
+        firsts = [
+            (await _first_byte(client, *direct), await _first_byte(client, *through))
+            for _ in range(requests // 4)
+        ]
+    d, t = [p[0] for p in pairs], [p[1] for p in pairs]
+    added = [b - a for a, b in pairs]
+    print(f"1 client, {requests} interleaved calls (ms):")
+    print(f"  direct   p50 {statistics.median(d):6.2f}  p99 {_percentile(d, 0.99):6.2f}")
+    print(f"  through  p50 {statistics.median(t):6.2f}  p99 {_percentile(t, 0.99):6.2f}")
+    print(
+        f"  added    p50 {statistics.median(added):6.2f}  p99 {_percentile(added, 0.99):6.2f}"
+        "   (goal: p50 <= 1, p99 <= 3)"
+    )
+    ttfb = [b - a for a, b in firsts]
+    print(f"  stream first byte added: p50 {statistics.median(ttfb):6.2f} ms   (goal: <= 1)")
+    direct_rate = await _throughput(*direct, clients=16, seconds=3)
+    through_rate = await _throughput(*through, clients=16, seconds=3)
+    print(
+        f"16 clients: direct {direct_rate:7.0f}/s, through {through_rate:7.0f}/s = "
+        f"{through_rate / direct_rate:.0%} of direct   (goal: >= 70%)"
+    )
+
+
+def main(requests: int) -> None:
+    fake = FakeOpenAI(key=KEY, models=["gpt-bench"])
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile(mode="w+") as log:
+        url = f"sqlite:///{folder}/bench.sqlite3"
+        env = {**os.environ, "DATABASE_URL": url}
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "migrate"], check=True, env=env, capture_output=True
+        )
+        process = start_serve(url, port, log, SWITCHBOARD_LOG_LEVEL="WARNING")
+        try:
+            wait_healthy(port, process)
+            token = _setup(port, fake)
+            asyncio.run(measure(port, token, fake, requests))
+        finally:
+            process.kill()
+            fake.close()
+
+
+def _setup(port: int, fake: FakeOpenAI) -> str:
+    def gql(query: str, variables: dict[str, Any] | None = None) -> Any:
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {ADMIN}"},
+        )
+        return response.json()["data"]
+
+    fields = {"name": "bench", "provider": "OPENAI_COMPATIBLE", "baseUrl": fake.url, "apiKey": KEY}
+    assert gql(CREATE, {"input": fields})["createConnection"]["userErrors"] == []
+    return gql(TOKEN)["createApiToken"]["token"]
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 400)
