@@ -129,3 +129,23 @@ async def create_personal(member, name="mine", **extra) -> dict:
         apiKey=PERSONAL_KEY,
         **extra,
     )
+
+
+def provider_fields(provider: str, server, key: str, **extra) -> dict:
+    """createConnection input for a fake of `provider`, with what that provider needs."""
+    fields = {
+        "name": f"{provider.lower()}-fake",
+        "provider": provider,
+        "baseUrl": server.url,
+        **extra,
+    }
+    if provider == "VERTEX_AI":
+        fields.update(
+            serviceAccountJson=server.service_account_json(),
+            config={"projectId": "fake-project", "region": "us-central1"},
+        )
+    elif provider == "AZURE_OPENAI":
+        fields.update(apiKey=key, config={"apiVersion": "2024-10-21"})
+    elif provider != "OLLAMA":
+        fields["apiKey"] = key
+    return fields

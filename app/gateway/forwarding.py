@@ -138,8 +138,9 @@ class Forwarder:
         finally:
             self.balancer.finished(offering)
         await call.on_usage(usage_of_answer(raw))
-        text = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None)
-        return Response(text.encode(), status_code=response.status_code, headers=headers)
+        if response.status_code >= 400:  # an error may echo the key (OpenAI's 401 does)
+            raw = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None).encode()
+        return Response(raw, status_code=response.status_code, headers=headers)
 
     async def _stream(
         self, response: httpx.Response, call: Call, usage: UsageFilter

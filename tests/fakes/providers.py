@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import time
 from typing import Any
@@ -20,6 +21,9 @@ def _not_found(path: str) -> Answer:
     return Answer(404, {"error": {"message": f"no route {path}", "code": 404}})
 
 
+AZURE_DEPLOYMENT = re.compile(r"^(/openai/deployments/[^/]+)/")
+GEMINI_OPENAI = "/v1beta/openai"
+VERTEX_OPENAPI = re.compile(r"^(/v1/projects/[^/]+/locations/[^/]+/endpoints/openapi)/")
 OPENAI_INFERENCE = {
     "/chat/completions": inference.openai_chat,
     "/embeddings": inference.openai_embeddings,
@@ -110,6 +114,11 @@ class FakeAzure(FakeServer):
         return None
 
     def route(self, seen: Seen) -> Answer:
+        deployment = AZURE_DEPLOYMENT.match(seen.path)
+        if deployment is not None:
+            if "api-version" not in seen.query:
+                return Answer(404, {"error": {"code": "404", "message": "api-version is required"}})
+            return _inference(seen, OPENAI_INFERENCE, deployment.group(1)) or _not_found(seen.path)
         if "api-version" not in seen.query:
             return Answer(404, {"error": {"code": "404", "message": "Resource not found"}})
         if seen.path == "/openai/models":
@@ -194,6 +203,10 @@ class _GooglePaged(FakeServer):
 
 class FakeGemini(_GooglePaged):
     def auth_error(self, seen: Seen) -> Answer | None:
+        if seen.path.startswith(GEMINI_OPENAI):  # its OpenAI-compatible API takes a Bearer key
+            if seen.headers.get("authorization") != f"Bearer {self.key}":
+                return Answer(401, self.error_body(401, "API key not valid."))
+            return None
         if "key" in seen.query:
             return Answer(400, self.error_body(400, "the key must not travel in the URL"))
         if seen.headers.get("x-goog-api-key") != self.key:
@@ -203,6 +216,9 @@ class FakeGemini(_GooglePaged):
         return None
 
     def route(self, seen: Seen) -> Answer:
+        inference = _inference(seen, OPENAI_INFERENCE, GEMINI_OPENAI)
+        if inference is not None:
+            return inference
         return self.listing(seen) if seen.path == "/v1beta/models" else _not_found(seen.path)
 
 
@@ -247,6 +263,9 @@ class FakeVertex(_GooglePaged):
         return None
 
     def route(self, seen: Seen) -> Answer:
+        openapi = VERTEX_OPENAPI.match(seen.path)
+        if openapi is not None:
+            return _inference(seen, OPENAI_INFERENCE, openapi.group(1)) or _not_found(seen.path)
         if seen.path == "/token":
             return self._token(seen)
         if seen.path == "/v1beta1/publishers/google/models":

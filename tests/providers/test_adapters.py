@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.documents import create
+from tests.documents import create, provider_fields
 
 pytestmark = pytest.mark.db
 
@@ -18,22 +18,7 @@ VERIFY = """mutation($id: ID!) { verifyConnection(id: $id) {
 
 
 def _fields(provider: str, server, **extra) -> dict:
-    fields = {
-        "name": f"{provider.lower()}-fake",
-        "provider": provider,
-        "baseUrl": server.url,
-        **extra,
-    }
-    if provider == "VERTEX_AI":
-        fields.update(
-            serviceAccountJson=server.service_account_json(),
-            config={"projectId": "fake-project", "region": "us-central1"},
-        )
-    elif provider == "AZURE_OPENAI":
-        fields.update(apiKey=KEY, config={"apiVersion": "2024-10-21"})
-    elif provider != "OLLAMA":
-        fields["apiKey"] = KEY
-    return fields
+    return provider_fields(provider, server, KEY, **extra)
 
 
 EXPECTED_IDS = {
