@@ -17,9 +17,10 @@ from litestar.response import Stream
 from app.connections.targets import target_from_record
 from app.gateway.balancer import Balancer
 from app.gateway.errors import GatewayError
+from app.gateway.exchange import Exchange, Relay, exchange_for
 from app.gateway.routing import Offering, Route
-from app.gateway.streams import Usage, UsageFilter, usage_of_answer
-from app.gateway.upstream import Operation, upstream_request
+from app.gateway.streams import Usage, usage_of_answer
+from app.gateway.upstream import Operation, UpstreamRequest, upstream_request
 from app.providers.http import Outbound
 from app.providers.redact import redact
 from app.security.envelope import SecretUnavailable
@@ -92,7 +93,7 @@ class Forwarder:
 
     async def _attempt(self, call: Call, attempts: Attempts) -> Response[Any] | None:
         """The answer, or None when this offering failed in a way the next one may not."""
-        offering, op, body = call.offering, call.op, call.body
+        offering = call.offering
         try:
             target = target_from_record(self.keyring, offering.connection)
         except SecretUnavailable:
@@ -100,38 +101,16 @@ class Forwarder:
             return None
         out = self.personal if target.restrict_private else self.shared
         request = await upstream_request(
-            target, op, offering.upstream_model, call.caller_headers, out
+            target, call.op, offering.upstream_model, call.caller_headers, out
         )
-        usage = UsageFilter.for_request(op, body)
-        payload = usage.upstream_body({**body, "model": request.model})
-        self.balancer.started(offering)
-        try:
-            response = await out.client.send(
-                out.client.build_request(
-                    "POST",
-                    request.url,
-                    headers=request.headers,
-                    params=request.params,
-                    json=payload,
-                ),
-                stream=True,
-            )
-        except (httpx.TimeoutException, httpx.TransportError, BlockedByPolicy) as exc:
-            self.balancer.finished(offering)
-            self.balancer.failed(offering)
-            attempts.timed_out = attempts.timed_out or isinstance(exc, httpx.TimeoutException)
-            attempts.failed(offering, _transport_failure(exc))
+        exchange = exchange_for(request, call.op, call.body)
+        response = await self._send(out, request, exchange, offering, attempts)
+        if response is None:
             return None
-        if response.status_code in RETRYABLE:
-            await response.aclose()
-            self.balancer.finished(offering)
-            self.balancer.failed(offering)
-            attempts.failed(offering, f"HTTP {response.status_code}")
-            return None
-        self.balancer.succeeded(offering)
         headers = _answer_headers(response, offering, attempts)
-        if usage.streaming and response.status_code < 400:
-            events = self._stream(response, call, usage)
+        if exchange.relay.streaming and response.status_code < 400:
+            headers["content-type"] = "text/event-stream"
+            events = self._stream(response, call, exchange.relay)
             return Stream(events, status_code=response.status_code, headers=headers)
         try:
             raw = await _read_whole(response)
@@ -140,25 +119,62 @@ class Forwarder:
         await call.on_usage(usage_of_answer(raw))
         if response.status_code >= 400:  # an error may echo the key (OpenAI's 401 does)
             raw = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None).encode()
-        return Response(raw, status_code=response.status_code, headers=headers)
+        answer = exchange.answer(raw, response.status_code)
+        return Response(answer, status_code=response.status_code, headers=headers)
+
+    async def _send(
+        self,
+        out: Outbound,
+        request: UpstreamRequest,
+        exchange: Exchange,
+        offering: Offering,
+        attempts: Attempts,
+    ) -> httpx.Response | None:
+        """The upstream's response with its body still to read, or None (and the offering
+        cooling down) when it failed in a way worth trying elsewhere."""
+        upstream = out.client.build_request(
+            "POST",
+            request.url,
+            headers=request.headers,
+            params=request.params,
+            json=exchange.payload,
+        )
+        self.balancer.started(offering)
+        try:
+            response = await out.client.send(upstream, stream=True)
+        except (httpx.TimeoutException, httpx.TransportError, BlockedByPolicy) as exc:
+            attempts.timed_out = attempts.timed_out or isinstance(exc, httpx.TimeoutException)
+            self._gave_up(offering, attempts, _transport_failure(exc))
+            return None
+        if response.status_code in RETRYABLE:
+            await response.aclose()
+            self._gave_up(offering, attempts, f"HTTP {response.status_code}")
+            return None
+        self.balancer.succeeded(offering)
+        return response
+
+    def _gave_up(self, offering: Offering, attempts: Attempts, why: str) -> None:
+        self.balancer.finished(offering)
+        self.balancer.failed(offering)
+        attempts.failed(offering, why)
 
     async def _stream(
-        self, response: httpx.Response, call: Call, usage: UsageFilter
+        self, response: httpx.Response, call: Call, relay: Relay
     ) -> AsyncIterator[bytes]:
-        """Each upstream chunk as it arrives; leaving early (the caller went away) closes the
-        upstream call."""
+        """Each upstream event as it arrives (translated when needed); leaving early (the caller
+        went away) closes the upstream call."""
         try:
             async for chunk in response.aiter_bytes():
-                passed = usage.filter(chunk)
+                passed = relay.filter(chunk)
                 if passed:
                     yield passed
-            tail = usage.finish()
+            tail = relay.finish()
             if tail:
                 yield tail
         finally:
             await response.aclose()
             self.balancer.finished(call.offering)
-            await call.on_usage(usage.usage)
+            await call.on_usage(relay.usage)
 
 
 async def _read_whole(response: httpx.Response) -> bytes:

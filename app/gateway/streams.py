@@ -57,7 +57,7 @@ class UsageFilter:
         return rest
 
     def _keep(self, event: bytes) -> bool:
-        payload = _data_of(event)
+        payload = data_of(event)
         if not isinstance(payload, dict):
             return True
         self._count(payload)
@@ -68,7 +68,7 @@ class UsageFilter:
         usage = payload.get("usage")
         if payload.get("type") == "message_start":
             usage = (payload.get("message") or {}).get("usage")
-        _add(self.usage, usage)
+        add_usage(self.usage, usage)
 
 
 def usage_of_answer(raw: bytes) -> Usage:
@@ -79,11 +79,11 @@ def usage_of_answer(raw: bytes) -> Usage:
     except ValueError:
         return usage
     if isinstance(body, dict):
-        _add(usage, body.get("usage"))
+        add_usage(usage, body.get("usage"))
     return usage
 
 
-def _add(usage: Usage, reported: Any) -> None:
+def add_usage(usage: Usage, reported: Any) -> None:
     """Take what a provider reported; later reports of a stream supersede earlier ones."""
     if not isinstance(reported, dict):
         return
@@ -93,7 +93,7 @@ def _add(usage: Usage, reported: Any) -> None:
     usage.output_tokens = given_out or usage.output_tokens
 
 
-def _data_of(event: bytes) -> Any:
+def data_of(event: bytes) -> Any:
     for line in event.splitlines():
         if line.startswith(b"data:"):
             text = line[5:].strip()

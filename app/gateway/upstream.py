@@ -4,7 +4,7 @@ of the caller's is forwarded but the Anthropic version and beta flags."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -36,6 +36,7 @@ class UpstreamRequest:
     headers: dict[str, str]
     model: str  # the id to put in the body
     params: dict[str, str] = field(default_factory=dict)
+    translate: bool = False  # Chat Completions to an Anthropic model, sent as Messages
 
 
 OPENAI_FAMILIES = (Family.OPENAI, Family.OLLAMA, Family.AZURE, Family.GEMINI, Family.VERTEX)
@@ -45,9 +46,12 @@ async def upstream_request(
     target: ProviderTarget, op: Operation, model: str, caller_headers: Any, out: Outbound
 ) -> UpstreamRequest:
     family = target.spec.family
+    headers = {**target.base_headers(), "Content-Type": "application/json"}
+    if op is Operation.CHAT and family is Family.ANTHROPIC:
+        request = _anthropic(target, Operation.MESSAGES, model, headers, {})
+        return replace(request, translate=True)
     if op.speaks_anthropic != (family is Family.ANTHROPIC):
         raise _unsupported(target, op)
-    headers = {**target.base_headers(), "Content-Type": "application/json"}
     if family is Family.ANTHROPIC:
         return _anthropic(target, op, model, headers, caller_headers)
     if family is Family.AZURE:

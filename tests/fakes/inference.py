@@ -96,8 +96,31 @@ def openai_embeddings(body: dict[str, Any]) -> Answer:
 # -- Anthropic -----------------------------------------------------------------------------------
 
 
+def _tool_turn(body: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """With tools and no tool result yet: call the first tool (echoing the last user text as
+    its input). With a tool result: say what the tool said."""
+    last = (body.get("messages") or [{}])[-1]
+    content = last.get("content") if isinstance(last.get("content"), list) else []
+    results = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+    if results:
+        return None, f"tool said: {results[-1].get('content')}"
+    if body.get("tools"):
+        tool = body["tools"][0]
+        call = {
+            "type": "tool_use",
+            "id": "toolu_fake",
+            "name": tool["name"],
+            "input": {"echo": reply_for(body["messages"])},
+        }
+        return call, None
+    return None, None
+
+
 def anthropic_messages(body: dict[str, Any]) -> Answer:
-    text = reply_for(body.get("messages", []))
+    call, said = _tool_turn(body)
+    if call is not None:
+        return _anthropic_tool_call(body, call)
+    text = said or reply_for(body.get("messages", []))
     message = {
         "id": "msg_fake",
         "type": "message",
@@ -152,3 +175,59 @@ def anthropic_messages(body: dict[str, Any]) -> Answer:
 
 def anthropic_count_tokens(body: dict[str, Any]) -> Answer:
     return Answer(200, {"input_tokens": prompt_tokens(body)})
+
+
+def _anthropic_tool_call(body: dict[str, Any], call: dict[str, Any]) -> Answer:
+    message = {"id": "msg_fake", "type": "message", "role": "assistant", "model": body.get("model")}
+    usage = {"input_tokens": prompt_tokens(body), "output_tokens": 5}
+    if not body.get("stream"):
+        content = [call]
+        return Answer(
+            200,
+            {
+                **message,
+                "content": content,
+                "stop_reason": "tool_use",
+                "stop_sequence": None,
+                "usage": usage,
+            },
+        )
+    arguments = json.dumps(call["input"])
+    half = len(arguments) // 2
+    start = {
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {**usage, "output_tokens": 1},
+    }
+    block = {"type": "tool_use", "id": call["id"], "name": call["name"], "input": {}}
+    events = [
+        sse({"type": "message_start", "message": start}, "message_start"),
+        sse(
+            {"type": "content_block_start", "index": 0, "content_block": block},
+            "content_block_start",
+        ),
+        *(
+            sse(
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "input_json_delta", "partial_json": part},
+                },
+                "content_block_delta",
+            )
+            for part in (arguments[:half], arguments[half:])
+        ),
+        sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
+        sse(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                "usage": {"output_tokens": 5},
+            },
+            "message_delta",
+        ),
+        sse({"type": "message_stop"}, "message_stop"),
+    ]
+    return Answer(200, events=events, headers={"Content-Type": "text/event-stream"})

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 
 import anthropic
-import openai
 import pytest
 
 from tests.documents import create
-from tests.gateway.sdks import anthropic_client, caller_token, openai_client
+from tests.gateway.sdks import anthropic_client, caller_token
 
 pytestmark = pytest.mark.db
 
@@ -58,14 +57,6 @@ async def test_count_tokens(app, admin, fake):
     client = anthropic_client(app, await caller_token(admin))
     counted = await client.messages.count_tokens(model="claude-fake", messages=HELLO)
     assert counted.input_tokens == 2
-
-
-async def test_chat_completions_to_an_anthropic_model_says_what_is_missing(app, admin, fake):
-    await _anthropic_connection(admin, fake)
-    client = openai_client(app, await caller_token(admin))
-    with pytest.raises(openai.BadRequestError) as refused:
-        await client.chat.completions.create(model="claude-fake", messages=HELLO)
-    assert refused.value.body["code"] == "unsupported_format"
 
 
 async def test_a_bad_token_is_an_anthropic_authentication_error(app, admin, fake):
