@@ -1,6 +1,7 @@
-"""An Anthropic Messages stream, turned event by event into a Chat Completions stream: text and
-tool-call argument deltas as chunks, the stop reason as the finish reason, and the usage chunk
-when the caller asked for it (stream_options.include_usage)."""
+"""Streams translated event by event, each way: an Anthropic Messages stream into a Chat
+Completions stream (text and tool-call argument deltas as chunks, the stop reason as the finish
+reason, the usage chunk when the caller asked for it), and a Chat Completions stream into the
+Messages event sequence."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.gateway.chat_to_messages import STOP_REASONS
+from app.gateway.messages_to_chat import FINISH_REASONS
 from app.gateway.streams import EVENT_END, Usage, add_usage, data_of
 
 
@@ -114,3 +116,117 @@ class MessagesToChatStream:
 
 def _sse(payload: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+
+@dataclass
+class ChatToMessagesStream:
+    """A Chat Completions stream, turned event by event into the Messages event sequence:
+    message_start, a content block per text run or tool call with its deltas, message_delta with
+    the stop reason and usage, message_stop."""
+
+    model: str
+    streaming: bool = True
+    usage: Usage = field(default_factory=Usage)
+    pending: bytes = b""
+    started: bool = False
+    ended: bool = False
+    block: int = -1  # the open content block, -1 before the first
+    block_kind: str | None = None
+    tool_blocks: dict[int, int] = field(default_factory=dict)  # tool call index -> block
+    stop_reason: str = "end_turn"
+
+    def filter(self, chunk: bytes) -> bytes:
+        data = self.pending + chunk
+        out: list[bytes] = []
+        start = 0
+        for end in EVENT_END.finditer(data):
+            event = data[start : end.end()]
+            start = end.end()
+            payload = data_of(event)
+            if isinstance(payload, dict):
+                out.extend(self._translate(payload))
+            elif b"[DONE]" in event:
+                out.extend(self._end())
+        self.pending = data[start:]
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        self.pending = b""
+        return b"".join(self._end()) if self.started else b""
+
+    def _translate(self, chunk: dict[str, Any]) -> list[bytes]:
+        out = [] if self.started else [self._message_start(chunk)]
+        self.started = True
+        add_usage(self.usage, chunk.get("usage"))
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                out.extend(self._text(delta["content"]))
+            for call in delta.get("tool_calls") or []:
+                out.extend(self._tool(call))
+            if choice.get("finish_reason"):
+                self.stop_reason = FINISH_REASONS.get(choice["finish_reason"], "end_turn")
+        return out
+
+    def _message_start(self, chunk: dict[str, Any]) -> bytes:
+        message: dict[str, Any] = {
+            "id": f"msg_{chunk.get('id', '')}",
+            "type": "message",
+            "role": "assistant",
+            "model": self.model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 0, "output_tokens": 0},
+        }
+        return _event("message_start", {"message": message})
+
+    def _open(self, kind: str, block: dict[str, Any]) -> list[bytes]:
+        out = self._close()
+        self.block += 1
+        self.block_kind = kind
+        return [*out, _event("content_block_start", {"index": self.block, "content_block": block})]
+
+    def _close(self) -> list[bytes]:
+        if self.block_kind is None:
+            return []
+        self.block_kind = None
+        return [_event("content_block_stop", {"index": self.block})]
+
+    def _text(self, text: str) -> list[bytes]:
+        out = [] if self.block_kind == "text" else self._open("text", {"type": "text", "text": ""})
+        delta = {"type": "text_delta", "text": text}
+        return [*out, _event("content_block_delta", {"index": self.block, "delta": delta})]
+
+    def _tool(self, call: dict[str, Any]) -> list[bytes]:
+        out: list[bytes] = []
+        index = call.get("index", 0)
+        function = call.get("function") or {}
+        if index not in self.tool_blocks:
+            block = {"type": "tool_use", "id": call.get("id", ""), "name": function.get("name", "")}
+            out = self._open("tool_use", {**block, "input": {}})
+            self.tool_blocks[index] = self.block
+        if function.get("arguments"):
+            delta = {"type": "input_json_delta", "partial_json": function["arguments"]}
+            out.append(
+                _event("content_block_delta", {"index": self.tool_blocks[index], "delta": delta})
+            )
+        return out
+
+    def _end(self) -> list[bytes]:
+        if self.ended:
+            return []
+        self.ended = True
+        usage = {"input_tokens": self.usage.input_tokens, "output_tokens": self.usage.output_tokens}
+        delta = {"stop_reason": self.stop_reason, "stop_sequence": None}
+        return [
+            *self._close(),
+            _event("message_delta", {"delta": delta, "usage": usage}),
+            _event("message_stop", {}),
+        ]
+
+
+def _event(kind: str, payload: dict[str, Any]) -> bytes:
+    return (
+        f"event: {kind}\ndata: ".encode() + json.dumps({"type": kind, **payload}).encode() + b"\n\n"
+    )

@@ -19,6 +19,12 @@ AZURE_API_VERSION = "2024-10-21"
 ANTHROPIC_PASSED = ("anthropic-version", "anthropic-beta")
 
 
+class Translation(Enum):
+    NONE = "none"
+    CHAT_TO_MESSAGES = "chat to messages"  # Chat Completions to an Anthropic model
+    MESSAGES_TO_CHAT = "messages to chat"  # Messages to a model that speaks Chat Completions
+
+
 class Operation(Enum):
     CHAT = "chat/completions"
     EMBEDDINGS = "embeddings"
@@ -36,7 +42,7 @@ class UpstreamRequest:
     headers: dict[str, str]
     model: str  # the id to put in the body
     params: dict[str, str] = field(default_factory=dict)
-    translate: bool = False  # Chat Completions to an Anthropic model, sent as Messages
+    translate: Translation = Translation.NONE
 
 
 OPENAI_FAMILIES = (Family.OPENAI, Family.OLLAMA, Family.AZURE, Family.GEMINI, Family.VERTEX)
@@ -49,7 +55,10 @@ async def upstream_request(
     headers = {**target.base_headers(), "Content-Type": "application/json"}
     if op is Operation.CHAT and family is Family.ANTHROPIC:
         request = _anthropic(target, Operation.MESSAGES, model, headers, {})
-        return replace(request, translate=True)
+        return replace(request, translate=Translation.CHAT_TO_MESSAGES)
+    if op is Operation.MESSAGES and family is not Family.ANTHROPIC:
+        request = await upstream_request(target, Operation.CHAT, model, caller_headers, out)
+        return replace(request, translate=Translation.MESSAGES_TO_CHAT)
     if op.speaks_anthropic != (family is Family.ANTHROPIC):
         raise _unsupported(target, op)
     if family is Family.ANTHROPIC:
@@ -109,6 +118,6 @@ def _unsupported(target: ProviderTarget, op: Operation) -> GatewayError:
     served = "Anthropic Messages" if target.spec.family is Family.ANTHROPIC else "OpenAI format"
     message = (
         f"This model is served by a {target.spec.display_name} connection, which speaks "
-        f"{served}; translating /v1/{op.value} to it is not available yet."
+        f"{served} and has no /v1/{op.value}."
     )
     return GatewayError(400, "unsupported_format", message)
