@@ -122,6 +122,16 @@ def is_unique_violation(exc: BaseException) -> bool:
     )
 
 
+_generation = 0
+
+
+def write_generation() -> int:
+    """How many write transactions this process has committed: caches of what the database
+    says compare it to know that something may have changed (here; other instances' writes
+    reach them through their time-to-live)."""
+    return _generation
+
+
 @contextlib.asynccontextmanager
 async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     """A transaction for read-then-write work; inside another one it joins it, so a service
@@ -130,6 +140,7 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
     SQLite takes the write lock up front (IMMEDIATE) so two writers never deadlock upgrading a
     read lock; PostgreSQL relies on conditional updates and unique indexes instead.
     """
+    global _generation
     if engine.current_transaction.get() is not None:
         yield
         return
@@ -139,5 +150,8 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
         transaction = engine.transaction(transaction_type=TransactionType.immediate)
     else:
         transaction = engine.transaction()
-    async with transaction:
-        yield
+    try:
+        async with transaction:
+            yield
+    finally:
+        _generation += 1  # even a rollback: cheap, and never stale

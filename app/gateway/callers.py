@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.auth.service import Viewer, authenticate
+from app.auth.tokens import hash_token
 from app.connections.access import can_see
 from app.connections.records import ConnectionRecord
+from app.gateway.cache import Recent
 from app.gateway.errors import GatewayError, invalid_api_key
 from app.org.settings import OrgSettings, load_org_settings
 
@@ -44,9 +46,17 @@ def presented_token(headers: Any) -> str | None:
     return api_key or None
 
 
+CALLERS: Recent[GatewayCaller | None] = Recent()
+
+
 async def authenticate_caller(headers: Any) -> GatewayCaller:
     token = presented_token(headers)
-    viewer = await authenticate(token) if token else None
-    if viewer is None:
+    caller = await CALLERS.get(hash_token(token), lambda: _load(token)) if token else None
+    if caller is None:
         raise invalid_api_key()
-    return GatewayCaller(viewer, await load_org_settings())
+    return caller
+
+
+async def _load(token: str) -> GatewayCaller | None:
+    viewer = await authenticate(token)
+    return GatewayCaller(viewer, await load_org_settings()) if viewer else None

@@ -11,6 +11,7 @@ from typing import Any
 from app.connections.records import ConnectionRecord, fetch_connections
 from app.db.tables import ConnectionModel, Endpoint, LLMConnection, Workspace
 from app.dependents.resolution import resolve_connection
+from app.gateway.cache import Recent
 from app.gateway.callers import GatewayCaller
 from app.gateway.errors import GatewayError, model_not_found
 from app.ids import parse_global_id
@@ -41,10 +42,29 @@ class Route:
     endpoint_id: uuid.UUID | None = None
 
 
+ROUTES: Recent[Route | GatewayError] = Recent()
+
+
 async def route_for(caller: GatewayCaller, model: Any, headers: Any) -> Route:
     if not isinstance(model, str) or not model:
         raise GatewayError(400, "invalid_request", "The request needs a 'model'.")
     caller.check_model_allowed(model)
+    pins = (headers.get(CONNECTION_HEADER), headers.get(WORKSPACE_HEADER))
+    key = (model, caller.viewer.user_id, caller.org.allow_direct_connections, pins)
+    found = await ROUTES.get(key, lambda: _routed(caller, model, headers))
+    if isinstance(found, GatewayError):
+        raise found
+    return found
+
+
+async def _routed(caller: GatewayCaller, model: str, headers: Any) -> Route | GatewayError:
+    try:
+        return await _route(caller, model, headers)
+    except GatewayError as refused:  # refusals are remembered as briefly as routes
+        return refused
+
+
+async def _route(caller: GatewayCaller, model: str, headers: Any) -> Route:
     route = await _endpoint_route(caller, model) or await _catalog_route(caller, model)
     if route is None:
         raise model_not_found(

@@ -61,3 +61,20 @@ async def test_an_upstream_error_is_passed_on_scrubbed_of_the_key(client, admin,
     )
     assert answer.status_code == 401
     assert "S3CR3T" not in answer.text and "[redacted]" in answer.text
+
+
+async def test_a_revoked_token_is_refused_on_its_very_next_call(client, admin, fake):
+    await openai_connection(admin, fake, "main", ["gpt-fake"])
+    made = await admin(
+        'mutation { createApiToken(input: {name: "app", role: CALLER}) { token apiToken { id } } }'
+    )
+    token, token_id = made["createApiToken"]["token"], made["createApiToken"]["apiToken"]["id"]
+    call = {"model": "gpt-fake", "messages": [{"role": "user", "content": "x"}]}
+    auth = {"Authorization": f"Bearer {token}"}
+    assert (await client.post("/v1/chat/completions", json=call, headers=auth)).status_code == 200
+    revoked = await admin(
+        "mutation($id: ID!) { revokeApiToken(id: $id) { userErrors { code } } }", {"id": token_id}
+    )
+    assert revoked["revokeApiToken"]["userErrors"] == []
+    refused = await client.post("/v1/chat/completions", json=call, headers=auth)
+    assert refused.status_code == 401
