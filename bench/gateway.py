@@ -1,5 +1,6 @@
 """What the gateway adds to a call: the same non-streaming chat completion sent to a loopback
-fake directly and through Switchboard (a real `serve` on a socket), interleaved in one run.
+provider directly and through Switchboard (a real `serve` on a socket), interleaved in one run.
+The provider is bench/upstream.py under uvicorn: keep-alive and fast, as a real one is.
 
 make bench          (or: .venv/bin/python -m bench.gateway [requests])
 
@@ -20,7 +21,6 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.providers import FakeOpenAI
 from tests.serving import ADMIN, start_serve, wait_healthy
 from tests.support import free_port
 
@@ -66,7 +66,33 @@ async def _throughput(url: str, headers: dict[str, str], clients: int, seconds: 
     return done / seconds
 
 
-async def measure(port: int, token: str, fake: FakeOpenAI, requests: int) -> None:
+def _rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status"):  # noqa: SIM115 (Linux, one read)
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def stream_memory(port: int, token: str, pid: int) -> None:
+    """Switchboard's resident memory before and after passing 50 MB of stream through."""
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
+    before = _rss_mb(pid)
+    received = 0
+    async with httpx.AsyncClient(timeout=120) as client:
+        body = {**BODY, "stream": True, "big": True}
+        headers = {"Authorization": f"Bearer {token}"}
+        async with client.stream("POST", url, json=body, headers=headers) as response:
+            assert response.status_code == 200, (await response.aread())[:300]
+            async for chunk in response.aiter_raw():
+                received += len(chunk)
+    after = _rss_mb(pid)
+    print(
+        f"streamed {received / 1e6:.0f} MB through: Switchboard's memory {before:.0f} MB -> "
+        f"{after:.0f} MB   (goal: flat)"
+    )
+
+
+async def measure(port: int, token: str, fake: Upstream, requests: int) -> None:
     direct = (f"{fake.url}/chat/completions", {"Authorization": f"Bearer {KEY}"})
     through = (f"http://127.0.0.1:{port}/v1/chat/completions", {"Authorization": f"Bearer {token}"})
     async with httpx.AsyncClient() as client:
@@ -99,8 +125,30 @@ async def measure(port: int, token: str, fake: FakeOpenAI, requests: int) -> Non
     )
 
 
+class Upstream:
+    """bench/upstream.py in its own process; `url` and `key` as a fake's."""
+
+    key = KEY
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.process = subprocess.Popen([sys.executable, "-m", "bench.upstream", str(self.port)])
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                httpx.post(f"{self.url}/chat/completions", json=BODY, timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the bench upstream did not start")
+
+    def close(self) -> None:
+        self.process.kill()
+
+
 def main(requests: int) -> None:
-    fake = FakeOpenAI(key=KEY, models=["gpt-bench"])
+    fake = Upstream()
     port = free_port()
     with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile(mode="w+") as log:
         url = f"sqlite:///{folder}/bench.sqlite3"
@@ -113,12 +161,13 @@ def main(requests: int) -> None:
             wait_healthy(port, process)
             token = _setup(port, fake)
             asyncio.run(measure(port, token, fake, requests))
+            asyncio.run(stream_memory(port, token, process.pid))
         finally:
             process.kill()
             fake.close()
 
 
-def _setup(port: int, fake: FakeOpenAI) -> str:
+def _setup(port: int, fake: Upstream) -> str:
     def gql(query: str, variables: dict[str, Any] | None = None) -> Any:
         response = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
