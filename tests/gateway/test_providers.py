@@ -54,3 +54,15 @@ async def test_chat_reaches_each_provider_in_its_own_terms(app, admin, fake, pro
         assert "key" not in seen.query, "never the key in a URL"
     elif provider == "VERTEX_AI":
         assert seen.headers["authorization"].removeprefix("Bearer ") in server.issued
+
+
+async def test_azure_with_an_entra_token(app, admin, fake):
+    entra = "entra-S3CR3T-token-0000"
+    server = fake("AZURE_OPENAI", key=entra)
+    await create(
+        admin, **provider_fields("AZURE_OPENAI", server, entra, authMethod="AZURE_AD_TOKEN")
+    )
+    client = openai_client(app, await caller_token(admin))
+    await client.chat.completions.create(model="dep-model-a", messages=HELLO)
+    [seen] = [r for r in server.requests if r.method == "POST"]
+    assert seen.headers["authorization"] == f"Bearer {entra}" and "api-key" not in seen.headers

@@ -133,3 +133,31 @@ async def test_disabled_connections_and_other_peoples_personal_ones_serve_nobody
     with pytest.raises(openai.NotFoundError):
         await client.chat.completions.create(model="gpt-fake", messages=HELLO)
     assert json.dumps([m.id async for m in client.models.list()]) == "[]"
+
+
+async def test_a_provider_that_times_out_everywhere_is_a_504_naming_the_connections(
+    app, admin, fake
+):
+    for name in ("a", "b"):
+        server = (await openai_connection(admin, fake, name, ["shared"]))["server"]
+        server.mode, server.delay = "slow", 3.0  # past the suite's 1 s provider read timeout
+    client = openai_client(app, await caller_token(admin))
+    with pytest.raises(openai.APIStatusError) as failed:
+        await client.chat.completions.create(model="shared", messages=HELLO)
+    assert failed.value.status_code == 504
+    assert failed.value.body["code"] == "upstream_timeout"
+    assert "a (timed out)" in failed.value.body["message"]
+    assert "b (timed out)" in failed.value.body["message"]
+
+
+async def test_the_connections_custom_headers_go_upstream_and_the_callers_do_not(app, admin, fake):
+    conn = await openai_connection(
+        admin, fake, "main", ["gpt-fake"], customHeaders=[{"name": "X-Team", "value": "blue"}]
+    )
+    token = await caller_token(admin)
+    client = openai_client(app, token, **{"X-Caller-Secret": "do-not-forward", "Cookie": "c=1"})
+    await client.chat.completions.create(model="gpt-fake", messages=HELLO)
+    [seen] = [r for r in conn["server"].requests if r.method == "POST"]
+    assert seen.headers["x-team"] == "blue"
+    assert "x-caller-secret" not in seen.headers and "cookie" not in seen.headers
+    assert seen.headers["authorization"] == f"Bearer {conn['server'].key}"
