@@ -34,7 +34,9 @@ def install_log_record_factory() -> None:
 def configure_logging(settings: Settings) -> None:
     install_log_record_factory()
     logging.basicConfig(level=settings.log_level, format=FORMAT)
-    # Piccolo announces the SQLite version for every engine it builds; that is noise.
-    logging.getLogger("piccolo").setLevel(
-        max(logging.WARNING, logging.getLevelName(settings.log_level))
-    )
+    # Noise at INFO: Piccolo announces the SQLite version for every engine it builds, and
+    # httpx logs every provider call with its URL (uvicorn's access line already says what was
+    # called); their warnings and errors still show.
+    quiet = max(logging.WARNING, logging.getLevelName(settings.log_level))
+    for name in ("piccolo", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(quiet)
