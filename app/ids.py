@@ -20,3 +20,14 @@ def parse_global_id(text: str) -> tuple[str, str] | None:
         return None
     type_name, sep, raw_id = decoded.partition(":")
     return (type_name, raw_id) if sep and type_name and raw_id else None
+
+
+def uuid_of(text: str, type_name: str) -> uuid.UUID | None:
+    """The UUID behind a global ID of the given type, or None."""
+    parsed = parse_global_id(text)
+    if parsed is None or parsed[0] != type_name:
+        return None
+    try:
+        return uuid.UUID(parsed[1])
+    except ValueError:
+        return None

@@ -16,9 +16,10 @@ from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import ApiToken
 from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
-from app.graphql.ids import to_global_id, uuid_of
+from app.graphql.ids import to_global_id
 from app.graphql.node import Node, register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.ids import uuid_of
 
 Role = strawberry.enum(DomainRole, name="Role")
 

@@ -30,7 +30,7 @@ def messages_request(body: dict[str, Any], model: str) -> dict[str, Any]:
     chat = body.get("messages")
     if not isinstance(chat, list) or not chat:
         raise Untranslatable("'messages' must be a non-empty list")
-    system = [_text(m.get("content")) for m in chat if m.get("role") in SYSTEM_ROLES]
+    system = [plain_text(m.get("content")) for m in chat if m.get("role") in SYSTEM_ROLES]
     request: dict[str, Any] = {
         "model": model,
         "messages": _turns([m for m in chat if m.get("role") not in SYSTEM_ROLES]),
@@ -74,7 +74,7 @@ def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "type": "tool_result",
                 "tool_use_id": message.get("tool_call_id", ""),
-                "content": _text(message.get("content")),
+                "content": plain_text(message.get("content")),
             }
         ]
     blocks = _content_blocks(message.get("content"))
@@ -146,7 +146,8 @@ def _tool_choice(choice: Any) -> dict[str, Any]:
     return {"type": "tool", "name": ((choice or {}).get("function") or {}).get("name", "")}
 
 
-def _text(content: Any) -> str:
+def plain_text(content: Any) -> str:
+    """A string, or the text parts of a list of content parts or blocks, joined."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.gateway.chat_to_messages import Untranslatable
+from app.gateway.chat_to_messages import Untranslatable, plain_text
 
 FINISH_REASONS = {
     "stop": "end_turn",
@@ -23,7 +23,7 @@ def chat_request(body: dict[str, Any], model: str) -> dict[str, Any]:
     if not isinstance(messages, list) or not messages:
         raise Untranslatable("'messages' must be a non-empty list")
     chat: list[dict[str, Any]] = []
-    system = _text(body.get("system"))
+    system = plain_text(body.get("system"))
     if system:
         chat.append({"role": "system", "content": system})
     for message in messages:
@@ -56,7 +56,7 @@ def _chat_messages(message: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "role": "tool",
             "tool_call_id": b.get("tool_use_id", ""),
-            "content": _text(b.get("content")),
+            "content": plain_text(b.get("content")),
         }
         for b in blocks
         if b.get("type") == "tool_result"
@@ -104,14 +104,6 @@ def _tool_choice(choice: dict[str, Any]) -> Any:
     if kind == "tool":
         return {"type": "function", "function": {"name": choice.get("name", "")}}
     return {"any": "required", "none": "none"}.get(kind or "", "auto")
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(b.get("text", "") for b in content if isinstance(b, dict))
-    return ""
 
 
 def message(answer: dict[str, Any], model: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from app.dependents.resolution import resolve_connection
 from app.gateway.cache import Recent
 from app.gateway.callers import GatewayCaller
 from app.gateway.errors import GatewayError, model_not_found
-from app.ids import parse_global_id
+from app.ids import uuid_of
 
 CONNECTION_HEADER = "x-switchboard-connection"
 WORKSPACE_HEADER = "x-switchboard-workspace"
@@ -170,11 +170,4 @@ def _as_uuid(text: str, type_name: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(text)
     except ValueError:
-        pass
-    parsed = parse_global_id(text)
-    if parsed is None or parsed[0] != type_name:
-        return None
-    try:
-        return uuid.UUID(parsed[1])
-    except ValueError:
-        return None
+        return uuid_of(text, type_name)

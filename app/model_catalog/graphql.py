@@ -9,10 +9,11 @@ from app.connections.graphql.types import LLMConnectionType
 from app.db.pagination import Page
 from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
-from app.graphql.ids import to_global_id, uuid_of
+from app.graphql.ids import to_global_id
 from app.graphql.node import Node, register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 from app.graphql.permissions import IsAdmin
+from app.ids import uuid_of
 from app.model_catalog import listing
 from app.model_catalog.graphql_types import ModelSource
 from app.model_catalog.store import set_model_enabled

@@ -26,7 +26,8 @@ from app.dependents.graphql.types import dependent_of
 from app.errors import ProblemsFound, invalid, not_found
 from app.graphql.context import Info
 from app.graphql.errors import maps_problems
-from app.graphql.ids import to_global_id, uuid_of
+from app.graphql.ids import to_global_id
+from app.ids import uuid_of
 
 NO_SUCH = uuid.UUID(int=0)  # what an ID of another type names: no connection, for anyone
 

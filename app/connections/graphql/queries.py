@@ -12,9 +12,9 @@ from app.connections.records import ConnectionRecord, fetch_connections
 from app.db.tables import LLMConnection
 from app.graphql.context import Info
 from app.graphql.errors import bad_argument
-from app.graphql.ids import uuid_of
 from app.graphql.node import register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.ids import uuid_of
 
 
 def _connection_query(

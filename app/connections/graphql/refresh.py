@@ -12,8 +12,8 @@ from app.connections.graphql.types import LLMConnectionType
 from app.connections.model_sync import RefreshResult
 from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
-from app.graphql.ids import uuid_of
 from app.graphql.permissions import IsAdmin
+from app.ids import uuid_of
 from app.providers.graphql import VerificationStatus
 
 ADMIN: list[type[BasePermission]] = [IsAdmin]

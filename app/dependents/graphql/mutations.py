@@ -14,8 +14,9 @@ from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.dependents.inputs import EndpointInput, WorkspaceInput
 from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
-from app.graphql.ids import to_global_id, uuid_of
+from app.graphql.ids import to_global_id
 from app.graphql.permissions import IsAdmin
+from app.ids import uuid_of
 
 ADMIN: list[type[BasePermission]] = [IsAdmin]
 

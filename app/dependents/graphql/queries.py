@@ -24,9 +24,9 @@ from app.dependents.resolution import Resolution, resolve_connection
 from app.errors import ErrorCode, Problem
 from app.graphql.context import Info
 from app.graphql.errors import bad_argument
-from app.graphql.ids import uuid_of
 from app.graphql.node import register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.ids import uuid_of
 
 
 @register_node("Endpoint")
