@@ -30,7 +30,7 @@ from app.http.failures import http_error, unexpected_error
 from app.http.request_ids import RequestIdMiddleware
 from app.http.stores import FallbackStore, rate_limit_store
 from app.logs import install_log_record_factory
-from app.providers.http import HttpLimits, Outbound, build_client
+from app.providers.http import HttpLimits, Outbound, PolicyTransport, build_client
 from app.security.key_check import check_keyring
 from app.security.keyring import Keyring, load_keyring
 from app.security.outbound import OutboundPolicy, Resolver, system_resolver
@@ -91,7 +91,9 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
         max_response_bytes=settings.provider_max_response_bytes,
     )
     resolver = resolve or system_resolver
-    return Outbound(build_client(policy, limits, resolver), limits, policy, resolver)
+    transport = PolicyTransport(policy, resolver)
+    client = build_client(policy, limits, resolver, transport)
+    return Outbound(client, limits, policy, resolver, transport)
 
 
 @asynccontextmanager

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from litestar import Response
 from litestar.response import Stream
 
@@ -21,11 +20,11 @@ from app.gateway.exchange import Exchange, Relay, exchange_for
 from app.gateway.routing import Offering, Route
 from app.gateway.streams import Usage, usage_of_answer
 from app.gateway.upstream import Operation, UpstreamRequest, upstream_request
+from app.gateway.upstream_http import Unreachable, UpstreamResponse, send
 from app.providers.http import Outbound
 from app.providers.redact import redact
 from app.security.envelope import SecretUnavailable
 from app.security.keyring import Keyring
-from app.security.outbound import BlockedByPolicy
 
 log = logging.getLogger(__name__)
 
@@ -108,19 +107,19 @@ class Forwarder:
         if response is None:
             return None
         headers = _answer_headers(response, offering, attempts)
-        if exchange.relay.streaming and response.status_code < 400:
+        if exchange.relay.streaming and response.status < 400:
             headers["content-type"] = "text/event-stream"
             events = self._stream(response, call, exchange.relay)
-            return Stream(events, status_code=response.status_code, headers=headers)
+            return Stream(events, status_code=response.status, headers=headers)
         try:
             raw = await _read_whole(response)
         finally:
             self.balancer.finished(offering)
         await call.on_usage(usage_of_answer(raw))
-        if response.status_code >= 400:  # an error may echo the key (OpenAI's 401 does)
+        if response.status >= 400:  # an error may echo the key (OpenAI's 401 does)
             raw = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None).encode()
-        answer = exchange.answer(raw, response.status_code)
-        return Response(answer, status_code=response.status_code, headers=headers)
+        answer = exchange.answer(raw, response.status)
+        return Response(answer, status_code=response.status, headers=headers)
 
     async def _send(
         self,
@@ -129,26 +128,19 @@ class Forwarder:
         exchange: Exchange,
         offering: Offering,
         attempts: Attempts,
-    ) -> httpx.Response | None:
+    ) -> UpstreamResponse | None:
         """The upstream's response with its body still to read, or None (and the offering
         cooling down) when it failed in a way worth trying elsewhere."""
-        upstream = out.client.build_request(
-            "POST",
-            request.url,
-            headers=request.headers,
-            params=request.params,
-            json=exchange.payload,
-        )
         self.balancer.started(offering)
         try:
-            response = await out.client.send(upstream, stream=True)
-        except (httpx.TimeoutException, httpx.TransportError, BlockedByPolicy) as exc:
-            attempts.timed_out = attempts.timed_out or isinstance(exc, httpx.TimeoutException)
-            self._gave_up(offering, attempts, _transport_failure(exc))
+            response = await send(out, request, exchange.payload)
+        except Unreachable as failure:
+            attempts.timed_out = attempts.timed_out or failure.timed_out
+            self._gave_up(offering, attempts, failure.why)
             return None
-        if response.status_code in RETRYABLE:
+        if response.status in RETRYABLE:
             await response.aclose()
-            self._gave_up(offering, attempts, f"HTTP {response.status_code}")
+            self._gave_up(offering, attempts, f"HTTP {response.status}")
             return None
         self.balancer.succeeded(offering)
         return response
@@ -159,12 +151,12 @@ class Forwarder:
         attempts.failed(offering, why)
 
     async def _stream(
-        self, response: httpx.Response, call: Call, relay: Relay
+        self, response: UpstreamResponse, call: Call, relay: Relay
     ) -> AsyncIterator[bytes]:
         """Each upstream event as it arrives (translated when needed); leaving early (the caller
         went away) closes the upstream call."""
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.chunks():
                 passed = relay.filter(chunk)
                 if passed:
                     yield passed
@@ -177,10 +169,10 @@ class Forwarder:
             await call.on_usage(relay.usage)
 
 
-async def _read_whole(response: httpx.Response) -> bytes:
+async def _read_whole(response: UpstreamResponse) -> bytes:
     body = bytearray()
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.chunks():
             body += chunk
             if len(body) > MAX_ANSWER_BYTES:
                 raise GatewayError(502, "upstream_error", "The upstream answer is too large.")
@@ -190,7 +182,7 @@ async def _read_whole(response: httpx.Response) -> bytes:
 
 
 def _answer_headers(
-    response: httpx.Response, offering: Offering, attempts: Attempts
+    response: UpstreamResponse, offering: Offering, attempts: Attempts
 ) -> dict[str, str]:
     headers = {k: v for k, v in response.headers.items() if k.lower() in PASSED_HEADERS}
     headers["X-Switchboard-Connection"] = offering.connection.name
@@ -198,14 +190,6 @@ def _answer_headers(
     if headers.get("content-type", "").startswith("text/event-stream"):
         headers["Cache-Control"] = "no-cache"
     return headers
-
-
-def _transport_failure(exc: Exception) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, BlockedByPolicy):
-        return "blocked by the outbound policy"
-    return "could not connect"
 
 
 def _exhausted(route: Route, attempts: Attempts) -> GatewayError:

@@ -87,13 +87,23 @@ class PolicyTransport(httpx.AsyncBaseTransport):
         self.origins: OrderedDict[tuple[bytes, bytes, int | None], _OriginTransport] = OrderedDict()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
+        origin = await self._origin(request.url.raw_scheme, request.url.raw_host, request.url.port)
+        return await origin.handle_async_request(request)
+
+    async def pool_for(self, url: httpx.URL) -> httpcore.AsyncConnectionPool:
+        """The connection pool of this URL's origin, for callers that speak httpcore directly
+        (the gateway, where httpx's client layer costs more than the rest of a call)."""
+        origin = await self._origin(url.raw_scheme, url.raw_host, url.port)
+        return origin._pool
+
+    async def _origin(self, scheme: bytes, host: bytes, port: int | None) -> _OriginTransport:
+        key = (scheme, host, port)
         transport = self.origins.pop(key, None) or _OriginTransport(self.backend, self.ssl_context)
         self.origins[key] = transport  # most recently used last
         if len(self.origins) > MAX_ORIGINS:
             _, oldest = self.origins.popitem(last=False)
             await oldest.aclose()
-        return await transport.handle_async_request(request)
+        return transport
 
     async def aclose(self) -> None:
         for transport in self.origins.values():
@@ -114,13 +124,16 @@ class HttpLimits:
 
 
 def build_client(
-    policy: OutboundPolicy, limits: HttpLimits, resolve: Resolver | None = None
+    policy: OutboundPolicy,
+    limits: HttpLimits,
+    resolve: Resolver | None = None,
+    transport: PolicyTransport | None = None,
 ) -> httpx.AsyncClient:
     """The app-wide client: no redirects followed, no proxies from the environment."""
     timeout = httpx.Timeout(
         connect=limits.connect_timeout, read=limits.read_timeout, write=10.0, pool=10.0
     )
-    transport = PolicyTransport(policy, resolve or system_resolver)
+    transport = transport or PolicyTransport(policy, resolve or system_resolver)
     return httpx.AsyncClient(
         transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
     )
@@ -155,6 +168,7 @@ class Outbound:
     limits: HttpLimits
     policy: OutboundPolicy
     resolve: Resolver
+    transport: PolicyTransport | None = None  # the client's, for the gateway's direct use
 
     async def get_json(
         self, url: str, headers: dict[str, str], params: dict[str, str] | None = None
