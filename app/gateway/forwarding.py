@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Response
 from litestar.response import Stream
 
+from app.connections.records import ConnectionRecord
 from app.connections.targets import target_from_record
 from app.gateway.balancer import Balancer
 from app.gateway.errors import GatewayError
@@ -23,11 +24,13 @@ from app.gateway.upstream import Operation, UpstreamRequest, upstream_request
 from app.gateway.upstream_http import Unreachable, UpstreamResponse, send
 from app.providers.http import Outbound
 from app.providers.redact import redact
+from app.providers.target import ProviderTarget
 from app.security.envelope import SecretUnavailable
 from app.security.keyring import Keyring
 
 log = logging.getLogger(__name__)
 
+MAX_TARGETS = 4096
 RETRYABLE = frozenset({429, 500, 502, 503, 504, 529})
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a non-streamed answer is read whole before it is passed on
 PASSED_HEADERS = (
@@ -71,6 +74,7 @@ class Forwarder:
         self.shared = shared
         self.personal = personal  # its policy also refuses loopback and private ranges
         self.balancer = Balancer()
+        self.targets: dict[tuple[Any, ...], ProviderTarget] = {}
 
     async def forward(
         self,
@@ -94,7 +98,7 @@ class Forwarder:
         """The answer, or None when this offering failed in a way the next one may not."""
         offering = call.offering
         try:
-            target = target_from_record(self.keyring, offering.connection)
+            target = self._target(offering.connection)
         except SecretUnavailable:
             attempts.failed(offering, "its secret cannot be opened")
             return None
@@ -120,6 +124,17 @@ class Forwarder:
             raw = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None).encode()
         answer = exchange.answer(raw, response.status)
         return Response(answer, status_code=response.status, headers=headers)
+
+    def _target(self, connection: ConnectionRecord) -> ProviderTarget:
+        """The connection with its secrets opened, kept while it is unchanged: any edit or
+        rotation moves its version, and the next call opens the new secrets."""
+        key = (connection.id, connection.version, connection.credentials_updated_at)
+        target = self.targets.get(key)
+        if target is None:
+            if len(self.targets) >= MAX_TARGETS:
+                self.targets.clear()
+            target = self.targets[key] = target_from_record(self.keyring, connection)
+        return target
 
     async def _send(
         self,

@@ -93,6 +93,9 @@ def rate_limit_middleware(settings: Settings) -> list[Any]:
     return [CacheGraphQLBody, *(config.middleware for config in rate_limit_configs(settings))]
 
 
+GATEWAY_PATHS = ["^/v1/"]  # the gateway counts its own limits (app.gateway.limits)
+
+
 def rate_limit_configs(settings: Settings) -> list[RateLimitConfig]:
     return [
         RateLimitConfig(
@@ -100,12 +103,14 @@ def rate_limit_configs(settings: Settings) -> list[RateLimitConfig]:
             identifier_for_request=lambda r: "mutations:" + _identity(r),
             check_throttle_handler=_is_mutation,
             store=STORE_NAME,
+            exclude=GATEWAY_PATHS,
         ),
         RateLimitConfig(
             rate_limit=("minute", settings.rate_limit_tests),
             identifier_for_request=lambda r: "tests:" + _identity(r),
             check_throttle_handler=_is_test,
             store=STORE_NAME,
+            exclude=GATEWAY_PATHS,
         ),
     ]
 
