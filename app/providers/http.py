@@ -90,10 +90,12 @@ class PolicyTransport(httpx.AsyncBaseTransport):
         origin = await self._origin(request.url.raw_scheme, request.url.raw_host, request.url.port)
         return await origin.handle_async_request(request)
 
-    async def pool_for(self, url: httpx.URL) -> httpcore.AsyncConnectionPool:
-        """The connection pool of this URL's origin, for callers that speak httpcore directly
-        (the gateway, where httpx's client layer costs more than the rest of a call)."""
-        origin = await self._origin(url.raw_scheme, url.raw_host, url.port)
+    async def pool_for(
+        self, scheme: bytes, host: bytes, port: int | None
+    ) -> httpcore.AsyncConnectionPool:
+        """The connection pool of an origin, for callers that speak httpcore directly (the
+        gateway, where httpx's client layer costs more than the rest of a call)."""
+        origin = await self._origin(scheme, host, port)
         return origin._pool
 
     async def _origin(self, scheme: bytes, host: bytes, port: int | None) -> _OriginTransport:
