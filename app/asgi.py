@@ -96,6 +96,11 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
     return Outbound(client, limits, policy, resolver, transport)
 
 
+def _routes() -> list[Any]:
+    static = create_static_files_router(path="/static/graphiql", directories=[VENDOR])
+    return [graphql_endpoint, graphiql, health, *GATEWAY_ROUTES, static]
+
+
 @asynccontextmanager
 async def lifespan(app: Litestar) -> AsyncIterator[None]:
     await start(app)
@@ -140,13 +145,7 @@ def create_app(
         "services": build_services(settings, keyring, outbound),
     }
     return Litestar(
-        route_handlers=[
-            graphql_endpoint,
-            graphiql,
-            health,
-            *GATEWAY_ROUTES,
-            create_static_files_router(path="/static/graphiql", directories=[VENDOR]),
-        ],
+        route_handlers=_routes(),
         lifespan=[lifespan],
         state=State(state),
         openapi_config=None,
@@ -160,5 +159,5 @@ def create_app(
         },
         # Each route checks its own cap (GraphQL's is far smaller than the gateway's).
         request_max_body_size=max(settings.budgets.max_body_bytes, settings.gateway_max_body_bytes),
-        logging_config=None,  # app.logs.configure_logging owns logging
+        logging_config=None,  # app.logs owns logging
     )

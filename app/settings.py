@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from app.budgets import ENVIRONMENT as BUDGET_VARIABLES
 from app.budgets import Budgets, budgets_from
@@ -164,6 +164,25 @@ def _optional(environ: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _provider_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Where provider calls may go, and how long and how much they may take."""
+    return {
+        "outbound_allow": _cidrs(environ, "SWITCHBOARD_OUTBOUND_ALLOW"),
+        "outbound_deny": _cidrs(environ, "SWITCHBOARD_OUTBOUND_DENY"),
+        "provider_connect_timeout": _number(
+            environ, "SWITCHBOARD_PROVIDER_CONNECT_TIMEOUT", 5, 0.1, 120
+        ),
+        "provider_read_timeout": _number(
+            environ, "SWITCHBOARD_PROVIDER_READ_TIMEOUT", 20, 0.1, 600
+        ),
+        "provider_max_response_bytes": int(
+            _number(
+                environ, "SWITCHBOARD_PROVIDER_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, 1024, 1 << 30
+            )
+        ),
+    }
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build settings from an environment mapping; raise SettingsError on the first bad one."""
     settings = Settings(
@@ -175,17 +194,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         encryption_keys=_optional(environ, "SWITCHBOARD_ENCRYPTION_KEYS"),
         key_file=Path(environ.get("SWITCHBOARD_KEY_FILE", DEFAULT_KEY_FILE)),
         admin_token=_optional(environ, "SWITCHBOARD_ADMIN_TOKEN"),
-        outbound_allow=_cidrs(environ, "SWITCHBOARD_OUTBOUND_ALLOW"),
-        outbound_deny=_cidrs(environ, "SWITCHBOARD_OUTBOUND_DENY"),
-        provider_connect_timeout=_number(
-            environ, "SWITCHBOARD_PROVIDER_CONNECT_TIMEOUT", 5, 0.1, 120
-        ),
-        provider_read_timeout=_number(environ, "SWITCHBOARD_PROVIDER_READ_TIMEOUT", 20, 0.1, 600),
-        provider_max_response_bytes=int(
-            _number(
-                environ, "SWITCHBOARD_PROVIDER_MAX_RESPONSE_BYTES", 8 * 1024 * 1024, 1024, 1 << 30
-            )
-        ),
+        **_provider_settings(environ),
         refresh_concurrency=int(_number(environ, "SWITCHBOARD_REFRESH_CONCURRENCY", 128, 1, 1024)),
         cors_origins=_origins(environ),
         redis_url=_redis_url(environ),
