@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+from google.auth.exceptions import GoogleAuthError
 from litestar import Response
 from litestar.response import Stream
 
@@ -27,10 +29,12 @@ from app.providers.redact import redact
 from app.providers.target import ProviderTarget
 from app.security.envelope import SecretUnavailable
 from app.security.keyring import Keyring
+from app.security.outbound import BlockedByPolicy
 
 log = logging.getLogger(__name__)
 
 MAX_TARGETS = 4096
+TOKEN_FAILURES = (GoogleAuthError, httpx.HTTPError, BlockedByPolicy, TimeoutError, ValueError)
 RETRYABLE = frozenset({429, 500, 502, 503, 504, 529})
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a non-streamed answer is read whole before it is passed on
 PASSED_HEADERS = (
@@ -103,9 +107,14 @@ class Forwarder:
             attempts.failed(offering, "its secret cannot be opened")
             return None
         out = self.personal if target.restrict_private else self.shared
-        request = await upstream_request(
-            target, call.op, offering.upstream_model, call.caller_headers, out
-        )
+        try:
+            request = await upstream_request(
+                target, call.op, offering.upstream_model, call.caller_headers, out
+            )
+        except TOKEN_FAILURES:  # Vertex: the service account's token endpoint did not oblige
+            self.balancer.failed(offering)
+            attempts.failed(offering, "could not get an access token")
+            return None
         exchange = exchange_for(request, call.op, call.body)
         response = await self._send(out, request, exchange, offering, attempts)
         if response is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import openai
 import pytest
 
 from tests.documents import create, provider_fields
@@ -66,3 +67,20 @@ async def test_azure_with_an_entra_token(app, admin, fake):
     await client.chat.completions.create(model="dep-model-a", messages=HELLO)
     [seen] = [r for r in server.requests if r.method == "POST"]
     assert seen.headers["authorization"] == f"Bearer {entra}" and "api-key" not in seen.headers
+
+
+async def test_a_vertex_token_that_cannot_be_had_fails_over_with_a_reason(app, admin, fake):
+    vertex = fake("VERTEX_AI")
+    made = await create(admin, **provider_fields("VERTEX_AI", vertex, KEY))
+    vertex.mode = "500"  # its token endpoint (and everything else) now fails
+    rotate = """mutation($id: ID!, $sa: String!) { rotateConnectionCredentials(id: $id,
+      input: {serviceAccountJson: $sa, verify: false}) { userErrors { message } } }"""
+    sa = vertex.service_account_json(private_key_marker="-rotated")
+    assert (await admin(rotate, {"id": made["id"], "sa": sa}))["rotateConnectionCredentials"][
+        "userErrors"
+    ] == []
+    client = openai_client(app, await caller_token(admin))
+    with pytest.raises(openai.InternalServerError) as failed:
+        await client.chat.completions.create(model="model-a", messages=HELLO)
+    assert failed.value.status_code == 502
+    assert "vertex_ai-fake (could not get an access token)" in failed.value.body["message"]
