@@ -7,8 +7,6 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from litestar import Response
-
 
 class Dialect(Enum):
     OPENAI = "openai"
@@ -21,6 +19,7 @@ TYPES = {
     401: ("invalid_request_error", "authentication_error"),
     403: ("permission_error", "permission_error"),
     404: ("invalid_request_error", "not_found_error"),
+    405: ("invalid_request_error", "invalid_request_error"),
     413: ("invalid_request_error", "request_too_large"),
     429: ("rate_limit_error", "rate_limit_error"),
     502: ("api_error", "api_error"),
@@ -64,9 +63,5 @@ def error_body(dialect: Dialect, status: int, code: str, message: str) -> dict[s
     return {"error": {"message": message, "type": openai_type, "code": code}}
 
 
-def error_response(dialect: Dialect, error: GatewayError, request_id: str) -> Response[Any]:
-    return Response(
-        error_body(dialect, error.status, error.code, error.message),
-        status_code=error.status,
-        headers={**error.headers, "X-Request-Id": request_id},
-    )
+def error_payload(dialect: Dialect, error: GatewayError) -> dict[str, Any]:
+    return error_body(dialect, error.status, error.code, error.message)

@@ -12,11 +12,10 @@ from typing import Any
 
 import httpx
 from google.auth.exceptions import GoogleAuthError
-from litestar import Response
-from litestar.response import Stream
 
 from app.connections.records import ConnectionRecord
 from app.connections.targets import target_from_record
+from app.gateway.answers import Answer
 from app.gateway.balancer import Balancer
 from app.gateway.errors import GatewayError
 from app.gateway.exchange import Exchange, Relay, exchange_for
@@ -87,7 +86,7 @@ class Forwarder:
         body: dict[str, Any],
         caller_headers: Any,
         on_usage: UsageSink,
-    ) -> Response[Any]:
+    ) -> Answer:
         """The answer; `on_usage` hears what the call cost once it has ended."""
         attempts = Attempts()
         for offering in self.balancer.order(route.offerings):
@@ -98,7 +97,7 @@ class Forwarder:
                 return answer
         raise _exhausted(route, attempts)
 
-    async def _attempt(self, call: Call, attempts: Attempts) -> Response[Any] | None:
+    async def _attempt(self, call: Call, attempts: Attempts) -> Answer | None:
         """The answer, or None when this offering failed in a way the next one may not."""
         offering = call.offering
         try:
@@ -123,7 +122,7 @@ class Forwarder:
         if exchange.relay.streaming and response.status < 400:
             headers["content-type"] = "text/event-stream"
             events = self._stream(response, call, exchange.relay)
-            return Stream(events, status_code=response.status, headers=headers)
+            return Answer(response.status, events, headers)
         try:
             raw = await _read_whole(response)
         finally:
@@ -132,7 +131,7 @@ class Forwarder:
         if response.status >= 400:  # an error may echo the key (OpenAI's 401 does)
             raw = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None).encode()
         answer = exchange.answer(raw, response.status)
-        return Response(answer, status_code=response.status, headers=headers)
+        return Answer(response.status, answer, headers)
 
     def _target(self, connection: ConnectionRecord) -> ProviderTarget:
         """The connection with its secrets opened, kept while it is unchanged: any edit or
@@ -209,6 +208,7 @@ def _answer_headers(
     response: UpstreamResponse, offering: Offering, attempts: Attempts
 ) -> dict[str, str]:
     headers = {k: v for k, v in response.headers.items() if k.lower() in PASSED_HEADERS}
+    headers.setdefault("content-type", "application/json")
     headers["X-Switchboard-Connection"] = offering.connection.name
     headers["X-Switchboard-Attempts"] = str(attempts.count)
     if headers.get("content-type", "").startswith("text/event-stream"):
