@@ -14,6 +14,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from app.providers import http11
+from app.providers.network import AsyncioBackend, AsyncioStream
 from app.security.outbound import (
     BlockedByPolicy,
     OutboundPolicy,
@@ -29,7 +31,7 @@ class PolicyNetworkBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, policy: OutboundPolicy, resolve: Resolver) -> None:
         self.policy = policy
         self.resolve = resolve
-        self.inner = httpcore.AnyIOBackend()
+        self.inner = AsyncioBackend()
 
     async def connect_tcp(
         self,
@@ -85,18 +87,33 @@ class PolicyTransport(httpx.AsyncBaseTransport):
         self.backend = PolicyNetworkBackend(policy, resolve)
         self.ssl_context = httpx.create_ssl_context()  # loading CA certificates once is enough
         self.origins: OrderedDict[tuple[bytes, bytes, int | None], _OriginTransport] = OrderedDict()
+        self.lean: OrderedDict[tuple[bytes, bytes, int | None], http11.Pool] = OrderedDict()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         origin = await self._origin(request.url.raw_scheme, request.url.raw_host, request.url.port)
         return await origin.handle_async_request(request)
 
-    async def pool_for(
-        self, scheme: bytes, host: bytes, port: int | None
-    ) -> httpcore.AsyncConnectionPool:
-        """The connection pool of an origin, for callers that speak httpcore directly (the
-        gateway, where httpx's client layer costs more than the rest of a call)."""
-        origin = await self._origin(scheme, host, port)
-        return origin._pool
+    def http11_pool(self, scheme: bytes, host: bytes, port: int | None) -> http11.Pool:
+        """The gateway's lean HTTP/1.1 pool for an origin (app.providers.http11), connecting
+        through the same policy backend."""
+        key = (scheme, host, port)
+        pool = self.lean.pop(key, None) or http11.Pool(self._connector(*key), KEEPALIVE_SECONDS)
+        self.lean[key] = pool  # most recently used last
+        if len(self.lean) > MAX_ORIGINS:
+            self.lean.popitem(last=False)[1].close()
+        return pool
+
+    def _connector(self, scheme: bytes, host: bytes, port: int | None) -> http11.Connect:
+        name, tls = host.decode("ascii"), scheme == b"https"
+        number = port or (443 if tls else 80)
+
+        async def connect(timeout: float) -> AsyncioStream:  # noqa: ASYNC109
+            stream = await self.backend.connect_tcp(name, number, timeout)
+            if tls:
+                stream = await stream.start_tls(self.ssl_context, name, timeout)
+            return typing.cast(AsyncioStream, stream)
+
+        return connect
 
     async def _origin(self, scheme: bytes, host: bytes, port: int | None) -> _OriginTransport:
         key = (scheme, host, port)
@@ -111,6 +128,9 @@ class PolicyTransport(httpx.AsyncBaseTransport):
         for transport in self.origins.values():
             await transport.aclose()
         self.origins.clear()
+        for pool in self.lean.values():
+            pool.close()
+        self.lean.clear()
 
 
 MAX_ORIGINS = 1024
