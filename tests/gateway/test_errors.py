@@ -47,6 +47,18 @@ async def test_a_body_over_the_cap_is_a_clear_413(client, admin):
         "/v1/chat/completions", content=huge, headers={"Authorization": f"Bearer {token}"}
     )
     assert answer.status_code == 413
+    assert "SWITCHBOARD_GATEWAY_MAX_BODY_BYTES" in answer.json()["error"]["message"]
+
+
+async def test_a_wrong_method_is_a_405_in_the_routes_format(client, admin):
+    token = await caller_token(admin)
+    chat = await client.get("/v1/chat/completions", headers={"Authorization": f"Bearer {token}"})
+    assert chat.status_code == 405 and chat.headers["allow"] == "POST"
+    assert chat.json()["error"]["message"] == "/v1/chat/completions answers POST only."
+    models = await client.post("/v1/models", headers={"x-api-key": token})
+    assert models.status_code == 405 and models.headers["allow"] == "GET"
+    messages = await client.get("/v1/messages", headers={"x-api-key": token})
+    assert messages.status_code == 405 and messages.json()["type"] == "error"
 
 
 async def test_an_upstream_error_is_passed_on_scrubbed_of_the_key(client, admin, fake):
