@@ -93,16 +93,24 @@ async def stream_memory(port: int, token: str, pid: int) -> None:
     )
 
 
-async def measure(port: int, token: str, fake: Upstream, requests: int) -> None:
+def _cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(port: int, token: str, fake: Upstream, requests: int, pid: int) -> None:
     direct = (f"{fake.url}/chat/completions", {"Authorization": f"Bearer {KEY}"})
     through = (f"http://127.0.0.1:{port}/v1/chat/completions", {"Authorization": f"Bearer {token}"})
     async with httpx.AsyncClient() as client:
         for url, headers in (direct, through):  # warm both paths
             for _ in range(20):
                 await _one(client, url, headers)
+        cpu = _cpu_seconds(pid), _cpu_seconds(fake.process.pid)
         pairs = [
             (await _one(client, *direct), await _one(client, *through)) for _ in range(requests)
         ]
+        ours = (_cpu_seconds(pid) - cpu[0]) / requests * 1000
+        provider = (_cpu_seconds(fake.process.pid) - cpu[1]) / (2 * requests) * 1000
         firsts = [
             (await _first_byte(client, *direct), await _first_byte(client, *through))
             for _ in range(requests // 4)
@@ -119,6 +127,10 @@ async def measure(port: int, token: str, fake: Upstream, requests: int) -> None:
         " p99s' difference)"
     )
     print(f"  per-call differences at p99: {_percentile(added, 0.99):6.2f} (both sides' noise)")
+    print(
+        f"  CPU per call: Switchboard {ours:.2f} ms, the provider (a bare uvicorn app) "
+        f"{provider:.2f} ms = {ours / provider:.1f}x"
+    )
     ttfb = [b - a for a, b in firsts]
     print(f"  stream first byte added: p50 {statistics.median(ttfb):6.2f} ms   (goal: <= 1)")
     direct_rate = await _throughput(*direct, clients=16, seconds=3)
@@ -168,7 +180,7 @@ def main(requests: int) -> None:
             token = _setup(port, fake)
             for round_ in range(1, ROUNDS + 1):  # this machine is shared: show the spread
                 print(f"-- round {round_} of {ROUNDS}")
-                asyncio.run(measure(port, token, fake, requests))
+                asyncio.run(measure(port, token, fake, requests, process.pid))
             asyncio.run(stream_memory(port, token, process.pid))
         finally:
             process.kill()
