@@ -35,6 +35,10 @@ class Answer:
         return cls(status, json.dumps(payload).encode(), {"content-type": JSON, **(headers or {})})
 
 
+class CallerLeft(Exception):
+    """The caller disconnected before its request had arrived: nobody is left to answer."""
+
+
 def caller_headers(scope: Scope) -> dict[str, str]:
     """The request's headers by lower-case name (ASGI's own spelling); repeats joined by ", "."""
     headers: dict[str, str] = {}
@@ -54,7 +58,7 @@ async def read_body(receive: Receive, headers: dict[str, str], limit: int) -> by
     while more:
         message = await receive()
         if message["type"] != "http.request":
-            raise asyncio.CancelledError  # the caller went away: nobody is left to answer
+            raise CallerLeft
         body += message["body"]
         if len(body) > limit:
             raise _too_large(limit)

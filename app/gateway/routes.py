@@ -15,7 +15,7 @@ from litestar.datastructures import State
 from litestar.handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 
-from app.gateway.answers import Answer, caller_headers, read_body, send_answer
+from app.gateway.answers import Answer, CallerLeft, caller_headers, read_body, send_answer
 from app.gateway.callers import authenticate_caller
 from app.gateway.errors import Dialect, GatewayError, bad_request, error_payload
 from app.gateway.limits import CallerLimits
@@ -36,6 +36,8 @@ def _route(path: str, method: str, dialect: Dialect, handler: Handler) -> ASGIRo
             answer = await handler(scope["app"].state, caller_headers(scope), receive)
         except GatewayError as error:
             answer = Answer.json(error_payload(dialect, error), error.status, error.headers)
+        except CallerLeft:
+            return
         await send_answer(answer, receive, send)
 
     route.__name__ = route.__qualname__ = path.strip("/").replace("/", "_")
