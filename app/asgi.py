@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,8 @@ from app.security.key_check import check_keyring
 from app.security.keyring import Keyring, load_keyring
 from app.security.outbound import OutboundPolicy, Resolver, system_resolver
 from app.settings import Settings, get_settings
+from app.usage.http import metrics
+from app.usage.retention import prune_forever
 
 VENDOR = Path(__file__).resolve().parent / "web" / "vendor"
 
@@ -62,12 +65,17 @@ async def start(app: Litestar) -> None:
     bind_tables(app.state.engine)
     await open_engine(app.state.engine)
     await check_keyring(app.state.keyring)
+    app.state.services.usage.recorder.start()
+    retention = app.state.settings.usage_retention_days
+    app.state.pruning = asyncio.get_running_loop().create_task(prune_forever(retention))
     # What exists now (schema, modules, settings) lives as long as the process: keep it out of
     # the collector's full scans, which otherwise pause the event loop for tens of ms.
     gc.freeze()
 
 
 async def stop(app: Litestar) -> None:
+    app.state.pruning.cancel()
+    await app.state.services.usage.recorder.stop()  # what is queued is written first
     for outbound in app.state.outbound:
         await outbound.client.aclose()
     await close_engine(app.state.engine)
@@ -98,7 +106,7 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
 
 def _routes() -> list[Any]:
     static = create_static_files_router(path="/static/graphiql", directories=[VENDOR])
-    return [graphql_endpoint, graphiql, health, *GATEWAY_ROUTES, static]
+    return [graphql_endpoint, graphiql, health, metrics, *GATEWAY_ROUTES, static]
 
 
 @asynccontextmanager

@@ -16,6 +16,9 @@ from app.providers.gateway import ProviderGateway
 from app.providers.http import Outbound
 from app.security.keyring import Keyring
 from app.settings import Settings
+from app.usage.log import UsageLog
+from app.usage.metrics import GatewayMetrics
+from app.usage.recorder import Recorder
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Services:
     endpoints: EndpointService
     workspaces: WorkspaceService
     gateway: Forwarder
+    usage: UsageLog
 
 
 def build_services(
@@ -39,4 +43,5 @@ def build_services(
         endpoints=EndpointService(),
         workspaces=WorkspaceService(),
         gateway=Forwarder(keyring, *outbound),
+        usage=UsageLog(Recorder(), GatewayMetrics()),
     )

@@ -52,6 +52,8 @@ class Settings:
     budgets: Budgets = field(default_factory=Budgets)
     shutdown_timeout: float = 10.0  # seconds in-flight requests get after SIGTERM
     gateway_max_body_bytes: int = 32 * 1024 * 1024  # a gateway request (images travel inline)
+    usage_retention_days: int = 90  # gateway call records older than this are pruned
+    metrics_public: bool = False  # /metrics without an ADMIN token
 
     @property
     def is_production(self) -> bool:
@@ -207,6 +209,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         gateway_max_body_bytes=int(
             _number(environ, "SWITCHBOARD_GATEWAY_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1 << 30)
         ),
+        usage_retention_days=int(
+            _number(environ, "SWITCHBOARD_USAGE_RETENTION_DAYS", 90, 1, 36500)
+        ),
+        metrics_public=_flag(environ, "SWITCHBOARD_METRICS_PUBLIC", False),
     )
     settings = replace(
         settings,

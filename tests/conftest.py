@@ -160,7 +160,8 @@ async def app(database_url: str) -> AsyncIterator[object]:
 
 @pytest.fixture
 async def clean_db(app: object) -> AsyncIterator[None]:
-    """Each test starts with empty tables (the schema stays)."""
+    """Each test starts with empty tables (the schema stays) and no usage still queued."""
+    await app.state.services.usage.recorder.flush()  # type: ignore[attr-defined]
     for table in reversed(ALL_TABLES):
         await table.delete(force=True)
     yield

@@ -133,9 +133,10 @@ def write_generation() -> int:
 
 
 @contextlib.asynccontextmanager
-async def write_transaction(engine: Engine) -> AsyncIterator[None]:
+async def write_transaction(engine: Engine, cached: bool = True) -> AsyncIterator[None]:
     """A transaction for read-then-write work; inside another one it joins it, so a service
-    can compose steps that each need a transaction into one commit.
+    can compose steps that each need a transaction into one commit. `cached=False` says it
+    writes nothing a cache holds (usage records), so caches stay valid.
 
     SQLite takes the write lock up front (IMMEDIATE) so two writers never deadlock upgrading a
     read lock; PostgreSQL relies on conditional updates and unique indexes instead.
@@ -154,4 +155,5 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
         async with transaction:
             yield
     finally:
-        _generation += 1  # even a rollback: cheap, and never stale
+        if cached:
+            _generation += 1  # even a rollback: cheap, and never stale

@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSON,
     UUID,
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -170,6 +171,71 @@ class AuditEvent(Table, tablename="audit_event"):
     )  # [{"field", "old", "new"}]; secrets only as {"field", "secret": true}
 
 
+class GatewayCall(Table, tablename="gateway_call"):
+    """One call through the gateway, written in batches off the request path (app.usage) and
+    pruned after SWITCHBOARD_USAGE_RETENTION_DAYS. Ids are copied as text ('' for none), not
+    referenced, so the record outlives what it names."""
+
+    id = UUID(primary_key=True)
+    started_ms = BigInt()  # epoch milliseconds
+    hour = Integer()  # epoch hours: the usage_hour row that counts it
+    token_key = Varchar(length=36, default="")
+    user_key = Varchar(length=36, default="")
+    endpoint_key = Varchar(length=36, default="")
+    workspace_key = Varchar(length=36, default="")
+    connection_key = Varchar(length=36, default="")
+    operation = Varchar(length=16)
+    model = Varchar(length=300)  # as the caller asked
+    upstream_model = Varchar(length=300, default="")  # as sent upstream
+    status = Integer()  # the HTTP status answered; 499 when the caller left first
+    attempts = Integer(default=0)
+    latency_ms = Integer()
+    first_token_ms = Integer(null=True, default=None)
+    input_tokens = Integer(default=0)
+    output_tokens = Integer(default=0)
+    latency_bucket = Integer()  # app.usage.buckets
+
+
+class UsageHour(Table, tablename="usage_hour"):
+    """Calls counted per hour, connection, endpoint, user and model, kept up to date with each
+    batch of gateway_call rows: usage queries read these instead of every call. Latencies are
+    counted per bucket (app.usage.buckets) so percentiles can be estimated from sums."""
+
+    hour = Integer()
+    connection_key = Varchar(length=36, default="")
+    endpoint_key = Varchar(length=36, default="")
+    user_key = Varchar(length=36, default="")
+    model = Varchar(length=300)
+    requests = BigInt(default=0)
+    errors = BigInt(default=0)
+    input_tokens = BigInt(default=0)
+    output_tokens = BigInt(default=0)
+    lat_0 = BigInt(default=0)
+    lat_1 = BigInt(default=0)
+    lat_2 = BigInt(default=0)
+    lat_3 = BigInt(default=0)
+    lat_4 = BigInt(default=0)
+    lat_5 = BigInt(default=0)
+    lat_6 = BigInt(default=0)
+    lat_7 = BigInt(default=0)
+    lat_8 = BigInt(default=0)
+    lat_9 = BigInt(default=0)
+    lat_10 = BigInt(default=0)
+    lat_11 = BigInt(default=0)
+    lat_12 = BigInt(default=0)
+    lat_13 = BigInt(default=0)
+    lat_14 = BigInt(default=0)
+    lat_15 = BigInt(default=0)
+
+
+class LastUse(Table, tablename="last_use"):
+    """When something last called through the gateway: 'connection:<id>', 'endpoint:<id>',
+    'workspace:<id>', 'token:<id>'. Kept past retention, so lastUsedAt never forgets."""
+
+    subject = Varchar(length=64, primary_key=True)
+    last_ms = BigInt()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     AppUser,
     ApiToken,
@@ -181,4 +247,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Workspace,
     AppSetting,
     AuditEvent,
+    GatewayCall,
+    UsageHour,
+    LastUse,
 )

@@ -83,17 +83,19 @@ async def send_answer(answer: Answer, receive: Receive, send: Send) -> None:
         "status": answer.status,
         "headers": headers,
     }
-    await send(start)
     if isinstance(body, bytes):
+        await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})
     else:
-        await _stream(body, receive, send)
+        await _stream(start, body, receive, send)
 
 
-async def _stream(chunks: AsyncIterator[bytes], receive: Receive, send: Send) -> None:
+async def _stream(
+    start: HTTPResponseStartEvent, chunks: AsyncIterator[bytes], receive: Receive, send: Send
+) -> None:
     """Pass chunks on until they end or the caller disconnects, whichever comes first; either
     way the chunks' source is closed (for the gateway: the upstream call)."""
-    passing = asyncio.ensure_future(_pass_on(chunks, send))
+    passing = asyncio.ensure_future(_pass_on(start, chunks, send))
     listening = asyncio.ensure_future(_disconnect(receive))
     try:
         await asyncio.wait((passing, listening), return_when=asyncio.FIRST_COMPLETED)
@@ -104,8 +106,14 @@ async def _stream(chunks: AsyncIterator[bytes], receive: Receive, send: Send) ->
             await passing  # its failure, if any, goes on
 
 
-async def _pass_on(chunks: AsyncIterator[bytes], send: Send) -> None:
+async def _pass_on(start: HTTPResponseStartEvent, chunks: AsyncIterator[bytes], send: Send) -> None:
+    """The head goes with the first chunk: by then the source has started, so closing it runs
+    its clean-up whatever happens next."""
     try:
+        first = await anext(chunks, b"")
+        await send(start)
+        if first:
+            await send({"type": "http.response.body", "body": first, "more_body": True})
         async for chunk in chunks:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -6,7 +6,7 @@ upstream call."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from app.gateway.balancer import Balancer
 from app.gateway.errors import GatewayError
 from app.gateway.exchange import Exchange, Relay, exchange_for
 from app.gateway.routing import Offering, Route
-from app.gateway.streams import Usage, usage_of_answer
+from app.gateway.streams import usage_of_answer
 from app.gateway.upstream import Operation, UpstreamRequest, upstream_request
 from app.gateway.upstream_http import Unreachable, UpstreamResponse, send
 from app.providers.http import Outbound
@@ -29,6 +29,7 @@ from app.providers.target import ProviderTarget
 from app.security.envelope import SecretUnavailable
 from app.security.keyring import Keyring
 from app.security.outbound import BlockedByPolicy
+from app.usage.trace import CALLER_LEFT, CallTrace
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,6 @@ PASSED_HEADERS = (
 )
 
 
-UsageSink = Callable[[Usage], Awaitable[None]]
-
-
 @dataclass(frozen=True)
 class Call:
     """One try of one offering."""
@@ -56,7 +54,7 @@ class Call:
     op: Operation
     body: dict[str, Any]
     caller_headers: Any
-    on_usage: UsageSink
+    trace: CallTrace
 
 
 @dataclass
@@ -85,13 +83,15 @@ class Forwarder:
         op: Operation,
         body: dict[str, Any],
         caller_headers: Any,
-        on_usage: UsageSink,
+        trace: CallTrace,
     ) -> Answer:
-        """The answer; `on_usage` hears what the call cost once it has ended."""
+        """The answer; `trace` follows the call, and hears when it has ended (for a stream,
+        when the stream does) unless a GatewayError is raised."""
         attempts = Attempts()
         for offering in self.balancer.order(route.offerings):
             attempts.count += 1
-            call = Call(offering, op, body, caller_headers, on_usage)
+            trace.tried(offering.connection.id, offering.connection.name, offering.upstream_model)
+            call = Call(offering, op, body, caller_headers, trace)
             answer = await self._attempt(call, attempts)
             if answer is not None:
                 return answer
@@ -127,7 +127,9 @@ class Forwarder:
             raw = await _read_whole(response)
         finally:
             self.balancer.finished(offering)
-        await call.on_usage(usage_of_answer(raw))
+        usage = usage_of_answer(raw)
+        call.trace.first_byte()
+        await call.trace.end(response.status, usage.input_tokens, usage.output_tokens)
         if response.status >= 400:  # an error may echo the key (OpenAI's 401 does)
             raw = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None).encode()
         answer = exchange.answer(raw, response.status)
@@ -178,18 +180,25 @@ class Forwarder:
     ) -> AsyncIterator[bytes]:
         """Each upstream event as it arrives (translated when needed); leaving early (the caller
         went away) closes the upstream call."""
+        status = CALLER_LEFT  # unless the stream runs to its end, or breaks upstream
         try:
             async for chunk in response.chunks():
+                call.trace.first_byte()
                 passed = relay.filter(chunk)
                 if passed:
                     yield passed
             tail = relay.finish()
             if tail:
                 yield tail
+            status = response.status
+        except Exception:
+            status = 502  # the upstream broke off mid-stream
+            raise
         finally:
             await response.aclose()
             self.balancer.finished(call.offering)
-            await call.on_usage(relay.usage)
+            usage = relay.usage
+            await call.trace.end(status, usage.input_tokens, usage.output_tokens)
 
 
 async def _read_whole(response: UpstreamResponse) -> bytes:

@@ -5,6 +5,7 @@ HTTP (app.gateway.answers); failures answer in the route's own format."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from app.gateway.listing import visible_models
 from app.gateway.routing import route_for
 from app.gateway.streams import Usage
 from app.gateway.upstream import Operation
+from app.usage.trace import CALLER_LEFT, CallTrace
 
 Handler = Callable[[State, dict[str, str], Receive], Awaitable[Answer]]
 
@@ -46,18 +48,37 @@ def _route(path: str, method: str, dialect: Dialect, handler: Handler) -> ASGIRo
 
 def _call(op: Operation) -> Handler:
     async def call(state: State, headers: dict[str, str], receive: Receive) -> Answer:
-        caller = await authenticate_caller(headers)
-        body = _parsed(await read_body(receive, headers, state.settings.gateway_max_body_bytes))
-        route = await route_for(caller, body.get("model"), headers)
-        limits = CallerLimits(state.rate_limit_store)
-        await limits.admit(caller.viewer)
+        caller = await authenticate_caller(headers)  # a call without a valid token is not usage
+        limits, usage = CallerLimits(state.rate_limit_store), state.services.usage
+        trace = CallTrace(op.value, str(caller.viewer.token_id), str(caller.viewer.user_id))
 
-        async def used(usage: Usage) -> None:
-            await limits.used(caller.viewer, usage)
+        async def ended(done: CallTrace) -> None:
+            usage.ended(done)
+            await limits.used(caller.viewer, Usage(done.input_tokens, done.output_tokens))
 
-        return await state.services.gateway.forward(route, op, body, headers, used)
+        trace.on_end = ended
+        usage.started()
+        try:
+            body = _parsed(await read_body(receive, headers, state.settings.gateway_max_body_bytes))
+            trace.model = str(body.get("model") or "")
+            route = await route_for(caller, body.get("model"), headers)
+            trace.endpoint_id = str(route.endpoint_id or "")
+            trace.workspace_id = str(route.workspace_id or "")
+            await limits.admit(caller.viewer)
+            return await state.services.gateway.forward(route, op, body, headers, trace)
+        except BaseException as exc:  # the answer (or the caller) is gone: the call has ended
+            await trace.end(_status_of(exc))
+            raise
 
     return call
+
+
+def _status_of(exc: BaseException) -> int:
+    if isinstance(exc, GatewayError):
+        return exc.status
+    if isinstance(exc, CallerLeft | asyncio.CancelledError):
+        return CALLER_LEFT
+    return 500
 
 
 def _parsed(raw: bytes) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class Route:
     model: str  # as the caller named it
     offerings: tuple[Offering, ...]
     endpoint_id: uuid.UUID | None = None
+    workspace_id: uuid.UUID | None = None  # when X-Switchboard-Workspace chose the connection
 
 
 ROUTES: Recent[Route | GatewayError] = Recent()
@@ -115,18 +116,19 @@ async def _narrowed(caller: GatewayCaller, route: Route, headers: Any) -> Route:
     """Only the pinned connection, or the workspace's effective one, when a header names it."""
     pinned = headers.get(CONNECTION_HEADER)
     workspace = headers.get(WORKSPACE_HEADER)
+    workspace_id = None
     if pinned:
         target = await _connection_named(caller, pinned)
         why = f"connection '{pinned}'"
     elif workspace:
-        target = await _workspace_connection(caller, workspace)
+        workspace_id, target = await _workspace_connection(caller, workspace)
         why = f"workspace '{workspace}' (its connection '{target.name}')"
     else:
         return route
     kept = tuple(o for o in route.offerings if o.connection.id == target.id)
     if not kept:
         raise model_not_found(f"The {why} does not serve '{route.model}'.")
-    return Route(route.model, kept, route.endpoint_id)
+    return Route(route.model, kept, route.endpoint_id, workspace_id)
 
 
 async def _connection_named(caller: GatewayCaller, name_or_id: str) -> ConnectionRecord:
@@ -142,7 +144,9 @@ async def _connection_named(caller: GatewayCaller, name_or_id: str) -> Connectio
     return found[0]
 
 
-async def _workspace_connection(caller: GatewayCaller, name_or_id: str) -> ConnectionRecord:
+async def _workspace_connection(
+    caller: GatewayCaller, name_or_id: str
+) -> tuple[uuid.UUID, ConnectionRecord]:
     as_id = _as_uuid(name_or_id, "Workspace")
     condition = (
         Workspace.id == as_id if as_id is not None else Workspace.name_key == name_or_id.casefold()
@@ -153,7 +157,7 @@ async def _workspace_connection(caller: GatewayCaller, name_or_id: str) -> Conne
     resolution = await resolve_connection(None, rows[0]["id"])
     if resolution.connection is None or not caller.may_use(resolution.connection):
         raise model_not_found(f"Workspace '{name_or_id}' has no usable connection.")
-    return resolution.connection
+    return _uuid(rows[0]["id"]), resolution.connection
 
 
 def _unprefixed(connection: ConnectionRecord, exposed: str) -> str:

@@ -18,6 +18,7 @@ from app.connections.records import load_connections
 from app.dependents.kinds import Links
 from app.model_catalog.listing import model_switches, models_of_connections
 from app.org.settings import OrgSettings, load_org_settings
+from app.usage.queries import last_uses, recent_calls
 
 
 def _loaders() -> dict[str, DataLoader[Any, Any]]:
@@ -28,6 +29,8 @@ def _loaders() -> dict[str, DataLoader[Any, Any]]:
         "connection_models": DataLoader(load_fn=models_of_connections),
         "model_switches": DataLoader(load_fn=model_switches),
         "dependents": DataLoader(load_fn=Links().of),
+        "last_use": DataLoader(load_fn=last_uses),  # 'connection:<id>' -> epoch ms
+        "recent_calls": DataLoader(load_fn=recent_calls),  # (kind, id) -> calls in 24 h
     }
 
 

@@ -29,6 +29,7 @@ from app.http.failures import UNEXPECTED, masked_extensions
 from app.model_catalog.graphql import Model, ModelMutations, ModelQueries
 from app.org.graphql import SettingsMutations, SettingsQueries
 from app.providers.graphql import ProviderQueries
+from app.usage.graphql import UsageQueries
 
 log = logging.getLogger("switchboard.errors")
 
@@ -44,6 +45,7 @@ class Query(
     ProviderQueries,
     SettingsQueries,
     AuditQueries,
+    UsageQueries,
 ):
     pass
 

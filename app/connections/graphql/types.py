@@ -18,6 +18,7 @@ from app.graphql.pagination import Connection, slice_connection
 from app.model_catalog.graphql_types import ConnectionModelType
 from app.providers.graphql import AuthMethod, Provider, VerificationStatus
 from app.providers.verification import VerificationResult
+from app.usage.graphql_fields import LastUseFields, UsageSummaryField
 
 if TYPE_CHECKING:
     from app.dependents.graphql.types import DependentType
@@ -53,7 +54,7 @@ class Verification:
 @strawberry.type(
     name="LLMConnection", description="A provider connection. Secrets never leave; hints do."
 )
-class LLMConnectionType(PlainConnectionFields, Node):
+class LLMConnectionType(PlainConnectionFields, LastUseFields, UsageSummaryField, Node):
     record: strawberry.Private[ConnectionRecord]
     name: str
     provider: Provider  # type: ignore[valid-type]
@@ -113,6 +114,9 @@ class LLMConnectionType(PlainConnectionFields, Node):
     def last_verification(self) -> Verification | None:
         data = self.record.last_verification
         return Verification.of(VerificationResult.from_json(data)) if data else None
+
+    def usage_subject(self) -> tuple[str, str]:
+        return "connection", str(self.record.id)
 
     @classmethod
     def of(cls, r: ConnectionRecord) -> LLMConnectionType:

@@ -16,6 +16,7 @@ from app.graphql.context import Info
 from app.graphql.errors import UserError, user_errors
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node
+from app.usage.graphql_fields import LastUseFields, UsageSummaryField
 
 ResolutionSource = strawberry.enum(DomainResolutionSource, name="ResolutionSource")
 
@@ -30,7 +31,7 @@ async def _connection(info: Info, connection_id: Any) -> LLMConnectionType | Non
 @strawberry.type(
     name="Endpoint", description="A named route consumers call; it depends on a connection."
 )
-class EndpointType(Node):
+class EndpointType(LastUseFields, UsageSummaryField, Node):
     record: strawberry.Private[EndpointRecord]
     name: str
     description: str | None
@@ -43,6 +44,9 @@ class EndpointType(Node):
     @strawberry.field(description="null only after a forced delete of its connection.")
     async def connection(self, info: Info) -> LLMConnectionType | None:
         return await _connection(info, self.record.connection_id)
+
+    def usage_subject(self) -> tuple[str, str]:
+        return "endpoint", str(self.record.id)
 
     @classmethod
     def of(cls, r: EndpointRecord) -> EndpointType:
@@ -62,7 +66,7 @@ class EndpointType(Node):
 @strawberry.type(
     name="Workspace", description="Overrides the default connection for its members' new work."
 )
-class WorkspaceType(Node):
+class WorkspaceType(LastUseFields, Node):
     record: strawberry.Private[WorkspaceRecord]
     name: str
     version: int
@@ -81,6 +85,9 @@ class WorkspaceType(Node):
 
         resolution = await resolve_connection(None, self.record.id)
         return LLMConnectionType.of(resolution.connection) if resolution.connection else None
+
+    def usage_subject(self) -> tuple[str, str]:
+        return "workspace", str(self.record.id)
 
     @classmethod
     def of(cls, r: WorkspaceRecord) -> WorkspaceType:

@@ -1,0 +1,267 @@
+"""Usage over GraphQL: `usage(filter, groupBy)` buckets, `gatewayCalls` (newest first), and the
+summaries and last-use times the connection and endpoint types show. Members see only their own
+calls; admins see every call."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from app.db.pagination import OrderKey, count_rows, keyset_page
+from app.db.tables import AppUser, Endpoint, GatewayCall, LLMConnection
+from app.graphql.context import Info
+from app.graphql.ids import to_global_id
+from app.graphql.node import Node
+from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.ids import uuid_of
+from app.usage.queries import HOUR_MS, Bucket, Dimension, UsageQuery, usage_buckets
+
+NOTHING = "-"  # a key no call has: what a filter naming something unknown matches
+
+
+@strawberry.enum(name="UsageDimension")
+class UsageDimension(Enum):
+    CONNECTION = "CONNECTION"
+    ENDPOINT = "ENDPOINT"
+    USER = "USER"
+    MODEL = "MODEL"
+    HOUR = "HOUR"
+    DAY = "DAY"
+
+
+@strawberry.input(description="Which calls: a time range [from, to) and any of the others.")
+class UsageFilter:
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+    connection_id: strawberry.ID | None = None
+    endpoint_id: strawberry.ID | None = None
+    user_id: strawberry.ID | None = None
+    model: str | None = strawberry.field(default=None, description="As callers asked for it.")
+
+
+@strawberry.type(description="Calls counted for one value of each asked dimension.")
+class UsageBucket:
+    connection_id: strawberry.ID | None = None
+    connection_name: str | None = None
+    endpoint_id: strawberry.ID | None = None
+    endpoint_name: str | None = None
+    user_id: strawberry.ID | None = None
+    user_name: str | None = None
+    model: str | None = None
+    hour: datetime | None = None
+    day: datetime | None = strawberry.field(default=None, description="Midnight UTC.")
+    requests: int = 0
+    errors: int = strawberry.field(default=0, description="Answered with HTTP 400 or above.")
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_p50_ms: float | None = strawberry.field(
+        default=None, description="Estimated from latency buckets (as histogram_quantile does)."
+    )
+    latency_p95_ms: float | None = None
+
+
+@strawberry.type(description="Calls through one connection or endpoint since a time.")
+class UsageSummary:
+    requests: int
+    errors: int
+    input_tokens: int
+    output_tokens: int
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+
+
+@strawberry.type(name="GatewayCall", description="One call through the gateway.")
+class GatewayCallType(Node):
+    at: datetime
+    operation: str
+    model: str = strawberry.field(description="As the caller asked for it.")
+    upstream_model: str | None = strawberry.field(description="As sent to the provider.")
+    status: int = strawberry.field(description="HTTP status answered; 499: the caller left.")
+    attempts: int
+    latency_ms: int
+    time_to_first_token_ms: int | None
+    input_tokens: int
+    output_tokens: int
+    user_id: strawberry.ID | None
+    token_id: strawberry.ID | None
+    connection_id: strawberry.ID | None
+    endpoint_id: strawberry.ID | None
+    workspace_id: strawberry.ID | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> GatewayCallType:
+        def ref(type_name: str, key: str) -> strawberry.ID | None:
+            return to_global_id(type_name, row[key]) if row[key] else None
+
+        return cls(
+            id=to_global_id("GatewayCall", row["id"]),
+            at=_time(row["started_ms"]),
+            operation=row["operation"],
+            model=row["model"],
+            upstream_model=row["upstream_model"] or None,
+            status=row["status"],
+            attempts=row["attempts"],
+            latency_ms=row["latency_ms"],
+            time_to_first_token_ms=row["first_token_ms"],
+            input_tokens=row["input_tokens"],
+            output_tokens=row["output_tokens"],
+            user_id=ref("User", "user_key"),
+            token_id=ref("ApiToken", "token_key"),
+            connection_id=ref("LLMConnection", "connection_key"),
+            endpoint_id=ref("Endpoint", "endpoint_key"),
+            workspace_id=ref("Workspace", "workspace_key"),
+        )
+
+
+def _time(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _ms(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)
+
+
+def _key(global_id: strawberry.ID | None, type_name: str) -> str | None:
+    if global_id is None:
+        return None
+    found = uuid_of(global_id, type_name)
+    return str(found) if found else NOTHING
+
+
+def visible_query(info: Info, f: UsageFilter | None) -> UsageQuery:
+    """The filter as asked, narrowed to the viewer's own calls unless an admin asks."""
+    f = f or UsageFilter()
+    user = _key(f.user_id, "User")
+    if not info.context.viewer.is_admin:
+        own = str(info.context.viewer.user_id)
+        user = own if user in (None, own) else NOTHING
+    return UsageQuery(
+        from_ms=_ms(f.from_),
+        to_ms=_ms(f.to),
+        connection=_key(f.connection_id, "LLMConnection"),
+        endpoint=_key(f.endpoint_id, "Endpoint"),
+        user=user,
+        model=f.model,
+    )
+
+
+async def summary(info: Info, since: datetime | None, **keys: str) -> UsageSummary:
+    query = visible_query(info, UsageFilter(from_=since))
+    query = UsageQuery(query.from_ms, None, user=query.user, **keys)
+    found = await usage_buckets(query, [])
+    b = found[0] if found else Bucket({}, 0, 0, 0, 0, None, None)
+    return UsageSummary(
+        requests=b.requests,
+        errors=b.errors,
+        input_tokens=b.input_tokens,
+        output_tokens=b.output_tokens,
+        latency_p50_ms=b.latency_p50_ms,
+        latency_p95_ms=b.latency_p95_ms,
+    )
+
+
+async def _names(table: Any, keys: set[str]) -> dict[str, str]:
+    ids = [uuid.UUID(k) for k in keys if k]
+    if not ids:
+        return {}
+    rows = await table.select(table.id, table.name).where(table.id.is_in(ids))
+    return {str(row["id"]): row["name"] for row in rows}
+
+
+async def _buckets_out(buckets: Sequence[Bucket]) -> list[UsageBucket]:
+    """Each bucket with the names of what it counts (one query per kind named)."""
+    names = {}
+    for dim, table in (
+        (Dimension.CONNECTION, LLMConnection),
+        (Dimension.ENDPOINT, Endpoint),
+        (Dimension.USER, AppUser),
+    ):
+        names[dim] = await _names(table, {b.values[dim] or "" for b in buckets if dim in b.values})
+    out = []
+    for b in buckets:
+        item = UsageBucket(
+            requests=b.requests,
+            errors=b.errors,
+            input_tokens=b.input_tokens,
+            output_tokens=b.output_tokens,
+            latency_p50_ms=b.latency_p50_ms,
+            latency_p95_ms=b.latency_p95_ms,
+        )
+        _set_dimensions(item, b.values, names)
+        out.append(item)
+    return out
+
+
+def _set_dimensions(
+    item: UsageBucket, values: dict[Dimension, Any], names: dict[Dimension, dict[str, str]]
+) -> None:
+    for dim, type_name, attr in (
+        (Dimension.CONNECTION, "LLMConnection", "connection"),
+        (Dimension.ENDPOINT, "Endpoint", "endpoint"),
+        (Dimension.USER, "User", "user"),
+    ):
+        key = values.get(dim)
+        if key:
+            setattr(item, f"{attr}_id", to_global_id(type_name, key))
+            setattr(item, f"{attr}_name", names[dim].get(key))
+    if Dimension.MODEL in values:
+        item.model = values[Dimension.MODEL]
+    if Dimension.HOUR in values:
+        item.hour = _time(int(values[Dimension.HOUR]) * HOUR_MS)
+    if Dimension.DAY in values:
+        item.day = _time(int(values[Dimension.DAY]) * 24 * HOUR_MS)
+
+
+def _call_conditions(query: UsageQuery) -> list[Any]:
+    where: list[Any] = []
+    if query.from_ms is not None:
+        where.append(GatewayCall.started_ms >= query.from_ms)
+    if query.to_ms is not None:
+        where.append(GatewayCall.started_ms < query.to_ms)
+    for column, value in (
+        (GatewayCall.connection_key, query.connection),
+        (GatewayCall.endpoint_key, query.endpoint),
+        (GatewayCall.user_key, query.user),
+        (GatewayCall.model, query.model),
+    ):
+        if value is not None:
+            where.append(column == value)
+    return where
+
+
+@strawberry.type
+class UsageQueries:
+    @strawberry.field(
+        description="Gateway calls counted by the asked dimensions (none: one total). Members "
+        "count their own calls only."
+    )
+    async def usage(
+        self, info: Info, group_by: list[UsageDimension], filter: UsageFilter | None = None
+    ) -> list[UsageBucket]:
+        dims = [Dimension[d.value] for d in group_by]
+        return await _buckets_out(await usage_buckets(visible_query(info, filter), dims))
+
+    @strawberry.field(description="Newest first. Members see their own calls only.")
+    async def gateway_calls(
+        self,
+        info: Info,
+        filter: UsageFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[GatewayCallType]:
+        where = _call_conditions(visible_query(info, filter))
+        keys = [
+            OrderKey(GatewayCall.started_ms, descending=True),
+            OrderKey(GatewayCall.id, descending=True),
+        ]
+        request = page_request(first, after)
+        page = await load_page(lambda: keyset_page(GatewayCall, where, keys, request))
+        return build_connection(page, GatewayCallType.of, lambda: count_rows(GatewayCall, where))

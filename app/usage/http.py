@@ -1,0 +1,23 @@
+"""GET /metrics: the gateway's Prometheus metrics. An ADMIN token is required (Bearer) unless
+SWITCHBOARD_METRICS_PUBLIC=true."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from litestar.datastructures import State
+
+from app.auth.service import Role, authenticate
+
+
+@get("/metrics")
+async def metrics(request: Request[object, object, State], state: State) -> Response[bytes]:
+    if not state.settings.metrics_public:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        viewer = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        if viewer is None or viewer.role is not Role.ADMIN:
+            status = 401 if viewer is None else 403
+            message = b"/metrics needs an ADMIN token (Authorization: Bearer ...)\n"
+            headers = {"WWW-Authenticate": 'Bearer realm="switchboard"'} if status == 401 else {}
+            return Response(message, status_code=status, media_type="text/plain", headers=headers)
+    body, content_type = state.services.usage.metrics.exposition()
+    return Response(body, media_type=content_type)

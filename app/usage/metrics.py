@@ -1,0 +1,73 @@
+"""Prometheus metrics of gateway calls: requests, errors, latency, tokens (by connection name and
+model as the caller asked for it) and calls in flight. With several worker processes set
+PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode) and every worker's counts are
+summed at scrape time."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from app.usage.buckets import BOUNDS_MS
+from app.usage.trace import CallTrace
+
+LABELS = ("connection", "model")
+
+
+class GatewayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        made = {"registry": self.registry, "namespace": "switchboard_gateway"}
+        self.requests = Counter("requests", "Gateway calls answered.", LABELS, **made)  # type: ignore[arg-type]
+        self.errors = Counter("errors", "Gateway calls answered with an error.", LABELS, **made)  # type: ignore[arg-type]
+        self.tokens = Counter(
+            "tokens",
+            "Tokens used by gateway calls.",
+            (*LABELS, "direction"),
+            **made,  # type: ignore[arg-type]
+        )
+        self.latency = Histogram(
+            "latency_seconds",
+            "Gateway call latency, to the last byte.",
+            LABELS,
+            buckets=[b / 1000 for b in BOUNDS_MS],
+            **made,  # type: ignore[arg-type]
+        )
+        self.in_flight = Gauge(
+            "in_flight",
+            "Gateway calls under way.",
+            multiprocess_mode="livesum",
+            **made,  # type: ignore[arg-type]
+        )
+
+    def started(self) -> None:
+        self.in_flight.inc()
+
+    def ended(self, trace: CallTrace) -> None:
+        self.in_flight.dec()
+        # Only a routed call names its model: caller-chosen names must not grow the label set.
+        routed = bool(trace.connection_name)
+        labels = (trace.connection_name or "none", trace.model if routed else "none")
+        self.requests.labels(*labels).inc()
+        if trace.status >= 400:
+            self.errors.labels(*labels).inc()
+        self.tokens.labels(*labels, "input").inc(trace.input_tokens)
+        self.tokens.labels(*labels, "output").inc(trace.output_tokens)
+        self.latency.labels(*labels).observe(trace.latency_ms / 1000)
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The text to serve, and its content type."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

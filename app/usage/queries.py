@@ -1,0 +1,177 @@
+"""Usage answered in SQL on either database: whole hours from usage_hour, and the partial hours
+at either end of the asked range from gateway_call itself (by the time index), summed together
+per asked dimension. Only percentiles are finished in Python, from the summed bucket counts."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from app.db.tables import GatewayCall, LastUse
+from app.usage.buckets import COUNT, percentile
+
+HOUR_MS = 3_600_000
+LATENCY = tuple(f"lat_{i}" for i in range(COUNT))
+BASE = ("hour", "connection_key", "endpoint_key", "user_key", "model")
+
+
+class Dimension(Enum):
+    CONNECTION = "connection_key"
+    ENDPOINT = "endpoint_key"
+    USER = "user_key"
+    MODEL = "model"
+    HOUR = "hour"
+    DAY = "hour / 24"
+
+
+@dataclass(frozen=True)
+class UsageQuery:
+    from_ms: int | None = None
+    to_ms: int | None = None
+    connection: str | None = None  # the keys as stored: ids as text
+    endpoint: str | None = None
+    user: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    values: dict[Dimension, Any]  # CONNECTION/ENDPOINT/USER: id text or None; HOUR/DAY: index
+    requests: int
+    errors: int
+    input_tokens: int
+    output_tokens: int
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+
+
+async def usage_buckets(query: UsageQuery, group_by: Sequence[Dimension]) -> list[Bucket]:
+    dims = list(dict.fromkeys(group_by))
+    parts, params = _parts(query)
+    if not parts:
+        return []
+    outer = [f"{d.value} AS d{i}" for i, d in enumerate(dims)]
+    sums = [f"SUM({c}) AS {c}" for c in ("requests", "errors", "input_tokens", "output_tokens")]
+    sums += [f"SUM({c}) AS {c}" for c in LATENCY]
+    sql = f"SELECT {', '.join(outer + sums)} FROM ({' UNION ALL '.join(parts)}) AS t"  # noqa: S608
+    if dims:
+        grouped = ", ".join(f"d{i}" for i in range(len(dims)))
+        sql += f" GROUP BY {grouped} ORDER BY {grouped}"
+    rows = await GatewayCall.raw(sql, *params)
+    return [_bucket(row, dims) for row in rows if row["requests"]]
+
+
+def _bucket(row: dict[str, Any], dims: list[Dimension]) -> Bucket:
+    counts = [int(row[c] or 0) for c in LATENCY]
+    values = {d: row[f"d{i}"] for i, d in enumerate(dims)}
+    for d in (Dimension.CONNECTION, Dimension.ENDPOINT, Dimension.USER):
+        if d in values:
+            values[d] = values[d] or None
+    return Bucket(
+        values=values,
+        requests=int(row["requests"]),
+        errors=int(row["errors"] or 0),
+        input_tokens=int(row["input_tokens"] or 0),
+        output_tokens=int(row["output_tokens"] or 0),
+        latency_p50_ms=percentile(counts, 0.5),
+        latency_p95_ms=percentile(counts, 0.95),
+    )
+
+
+def _parts(query: UsageQuery) -> tuple[list[str], list[Any]]:
+    """The sub-selects (whole hours from usage_hour, edges from gateway_call) and their params."""
+    start = query.from_ms or 0
+    first_whole = math.ceil(start / HOUR_MS)
+    end_whole = query.to_ms // HOUR_MS if query.to_ms is not None else None
+    parts: list[str] = []
+    params: list[Any] = []
+    if end_whole is None or first_whole < end_whole:
+        hours = ["hour >= {}"] + (["hour < {}"] if end_whole is not None else [])
+        parts.append(_hourly(query, hours, params, [first_whole, end_whole]))
+        edges = [(start, first_whole * HOUR_MS)]
+        if end_whole is not None and query.to_ms is not None:
+            edges.append((end_whole * HOUR_MS, query.to_ms))
+    else:
+        edges = [(start, query.to_ms)] if query.to_ms is not None else []
+    for low, high in edges:
+        if high is not None and low < high:
+            parts.append(_calls(query, low, high, params))
+    return parts, params
+
+
+def _filters(query: UsageQuery, params: list[Any]) -> list[str]:
+    where = []
+    for column, value in (
+        ("connection_key", query.connection),
+        ("endpoint_key", query.endpoint),
+        ("user_key", query.user),
+        ("model", query.model),
+    ):
+        if value is not None:
+            where.append(f"{column} = {{}}")
+            params.append(value)
+    return where
+
+
+def _hourly(query: UsageQuery, hours: list[str], params: list[Any], bounds: list[Any]) -> str:
+    params.extend(b for b in bounds if b is not None)
+    where = hours + _filters(query, params)
+    columns = ", ".join((*BASE, "requests", "errors", "input_tokens", "output_tokens", *LATENCY))
+    return f"SELECT {columns} FROM usage_hour WHERE {' AND '.join(where)}"  # noqa: S608
+
+
+def _calls(query: UsageQuery, low: int, high: int, params: list[Any]) -> str:
+    params.extend((low, high))
+    where = ["started_ms >= {}", "started_ms < {}", *_filters(query, params)]
+    latency = ", ".join(
+        f"SUM(CASE WHEN latency_bucket = {i} THEN 1 ELSE 0 END) AS lat_{i}" for i in range(COUNT)
+    )
+    return (
+        f"SELECT {', '.join(BASE)}, COUNT(*) AS requests,"  # noqa: S608
+        " SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,"
+        f" SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, {latency}"
+        f" FROM gateway_call WHERE {' AND '.join(where)} GROUP BY {', '.join(BASE)}"
+    )
+
+
+async def last_uses(subjects: Sequence[str]) -> list[int | None]:
+    """The last call time (epoch ms) of each subject ('connection:<id>'...), in order."""
+    if not subjects:
+        return []
+    rows = await LastUse.select(LastUse.subject, LastUse.last_ms).where(
+        LastUse.subject.is_in(list(subjects))
+    )
+    found = {row["subject"]: row["last_ms"] for row in rows}
+    return [found.get(subject) for subject in subjects]
+
+
+async def calls_since(column: str, keys: Sequence[str], since_ms: int) -> dict[str, int]:
+    """How many calls each key (of `column`: endpoint_key, workspace_key...) made since then."""
+    if not keys:
+        return {}
+    marks = ", ".join("{}" for _ in keys)
+    sql = (
+        f"SELECT {column} AS k, COUNT(*) AS n FROM gateway_call"  # noqa: S608
+        f" WHERE {column} IN ({marks}) AND started_ms >= {{}} GROUP BY {column}"
+    )
+    rows = await GatewayCall.raw(sql, *keys, since_ms)
+    return {row["k"]: int(row["n"]) for row in rows}
+
+
+DAY_MS = 24 * 3_600_000
+COLUMNS = {"connection": "connection_key", "endpoint": "endpoint_key", "workspace": "workspace_key"}
+
+
+async def recent_calls(subjects: Sequence[tuple[str, str]]) -> list[int]:
+    """DataLoader batch: calls in the last 24 hours per (kind, id)."""
+    since = int(time.time() * 1000) - DAY_MS
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, key in subjects:
+        by_kind[kind].append(key)
+    counts = {kind: await calls_since(COLUMNS[kind], keys, since) for kind, keys in by_kind.items()}
+    return [counts[kind].get(key, 0) for kind, key in subjects]

@@ -1,0 +1,105 @@
+"""Calls are queued in memory and written in batches off the request path: when a batch is
+full, on a timer, and at shutdown. The queue is bounded; while the database refuses batches it
+holds what it can, and the log says how many records were dropped. Adding never blocks and
+never fails a call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from app.usage.store import write_batch
+
+log = logging.getLogger("switchboard.usage")
+
+Writer = Callable[[Sequence[dict[str, Any]]], Awaitable[None]]
+
+
+class Recorder:
+    def __init__(
+        self,
+        capacity: int = 100_000,
+        batch: int = 1000,
+        interval: float = 1.0,
+        write: Writer = write_batch,
+    ) -> None:
+        self.capacity = capacity
+        self.batch = batch
+        self.interval = interval
+        self.write = write
+        self.queue: deque[dict[str, Any]] = deque()
+        self.dropped = 0
+        self.written = 0
+        self._full = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failing_since: float | None = None
+
+    def add(self, row: dict[str, Any]) -> None:
+        if len(self.queue) >= self.capacity:
+            self.dropped += 1
+            return
+        self.queue.append(row)
+        if len(self.queue) >= self.batch:
+            self._full.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="usage-recorder")
+
+    async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Stop the timer and write what is queued (within `timeout` seconds)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self.flush()
+        if self.queue:
+            self.dropped += len(self.queue)
+            log.warning("usage: %d records not written at shutdown", len(self.queue))
+            self.queue.clear()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval):
+                    await self._full.wait()
+            self._full.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything queued, a batch at a time; on a failure keep the batch queued (as
+        far as the bound allows) and try again on the next tick."""
+        while self.queue:
+            taken = [self.queue.popleft() for _ in range(min(self.batch, len(self.queue)))]
+            try:
+                await self.write(taken)
+            except Exception as exc:
+                self._requeue(taken, exc)
+                return
+            self.written += len(taken)
+            if self._failing_since is not None:
+                log.warning("usage: the database takes records again (%d dropped)", self.dropped)
+                self._failing_since = None
+
+    def _requeue(self, taken: list[dict[str, Any]], exc: Exception) -> None:
+        room = max(0, self.capacity - len(self.queue))
+        kept = taken[:room]
+        self.queue.extendleft(reversed(kept))
+        self.dropped += len(taken) - len(kept)
+        now = time.monotonic()
+        if self._failing_since is None or now - self._failing_since > 60:
+            self._failing_since = now
+            log.warning(
+                "usage: could not write %d records (%s); %d queued, %d dropped so far",
+                len(taken),
+                type(exc).__name__,
+                len(self.queue),
+                self.dropped,
+            )

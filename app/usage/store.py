@@ -1,0 +1,82 @@
+"""Writing a batch of finished calls: their gateway_call rows, the hourly counts they add to and
+the last-use times they move, in one transaction (all or nothing, so the counts always equal
+the calls kept)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from piccolo.engine.sqlite import SQLiteEngine
+
+from app.db.engine import write_transaction
+from app.db.tables import GatewayCall, LastUse, UsageHour
+from app.usage.buckets import COUNT
+
+ROWS_PER_STATEMENT = 500  # far below either database's limit on bound parameters
+KEY = ("hour", "connection_key", "endpoint_key", "user_key", "model")
+SUMS = ("requests", "errors", "input_tokens", "output_tokens", *(f"lat_{i}" for i in range(COUNT)))
+# Built from the constant names above only; values are always bound parameters.
+_ADDED = ", ".join(f"{c} = usage_hour.{c} + excluded.{c}" for c in SUMS)
+HOURLY_SQL = (
+    f"INSERT INTO usage_hour ({', '.join(KEY + SUMS)}) VALUES {{rows}}"  # noqa: S608
+    f" ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {_ADDED}"
+)
+LAST_USE_SQL = (
+    "INSERT INTO last_use (subject, last_ms) VALUES {rows} ON CONFLICT (subject)"
+    " DO UPDATE SET last_ms = {greatest}(last_use.last_ms, excluded.last_ms)"
+)
+SUBJECTS = (
+    ("connection", "connection_key"),
+    ("endpoint", "endpoint_key"),
+    ("workspace", "workspace_key"),
+    ("token", "token_key"),
+)
+
+
+async def write_batch(rows: Sequence[dict[str, Any]]) -> None:
+    engine = GatewayCall._meta.db
+    async with write_transaction(engine, cached=False):
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            await GatewayCall.insert(*(GatewayCall(**row) for row in chunk))
+        await _add_hourly(rows)
+        await _move_last_use(rows, "MAX" if isinstance(engine, SQLiteEngine) else "GREATEST")
+
+
+def hourly_counts(rows: Sequence[dict[str, Any]]) -> dict[tuple[Any, ...], list[int]]:
+    counts: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(SUMS))
+    for row in rows:
+        sums = counts[tuple(row[k] for k in KEY)]
+        sums[0] += 1
+        sums[1] += row["status"] >= 400
+        sums[2] += row["input_tokens"]
+        sums[3] += row["output_tokens"]
+        sums[4 + row["latency_bucket"]] += 1
+    return counts
+
+
+async def _add_hourly(rows: Sequence[dict[str, Any]]) -> None:
+    items = list(hourly_counts(rows).items())
+    width = len(KEY) + len(SUMS)
+    for start in range(0, len(items), ROWS_PER_STATEMENT // 10):
+        chunk = items[start : start + ROWS_PER_STATEMENT // 10]
+        values = ", ".join("(" + ", ".join(["{}"] * width) + ")" for _ in chunk)
+        params = [value for key, sums in chunk for value in (*key, *sums)]
+        await UsageHour.raw(HOURLY_SQL.format(rows=values), *params)
+
+
+async def _move_last_use(rows: Sequence[dict[str, Any]], greatest: str) -> None:
+    latest: dict[str, int] = {}
+    for row in rows:
+        for kind, column in SUBJECTS:
+            if row[column]:
+                subject = f"{kind}:{row[column]}"
+                latest[subject] = max(latest.get(subject, 0), row["started_ms"])
+    pairs = list(latest.items())
+    for start in range(0, len(pairs), ROWS_PER_STATEMENT):
+        chunk = pairs[start : start + ROWS_PER_STATEMENT]
+        values = ", ".join("({}, {})" for _ in chunk)
+        sql = LAST_USE_SQL.replace("{greatest}", greatest).format(rows=values)
+        await LastUse.raw(sql, *(value for pair in chunk for value in pair))

@@ -1,0 +1,84 @@
+"""What one gateway call did, filled in as it goes (who, which route, which offering, what came
+back, when the first byte came, what it cost) and handed to the recorder when it ends."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.usage.buckets import bucket_of
+
+CALLER_LEFT = 499  # nginx's code for "the client closed the request": nothing was answered
+
+
+@dataclass
+class CallTrace:
+    operation: str
+    token_id: str = ""
+    user_id: str = ""
+    model: str = ""
+    endpoint_id: str = ""
+    workspace_id: str = ""
+    connection_id: str = ""
+    connection_name: str = ""
+    upstream_model: str = ""
+    attempts: int = 0
+    status: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    first_token_ms: int | None = None
+    started_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    started: float = field(default_factory=time.perf_counter)
+    on_end: Callable[[CallTrace], Awaitable[None]] | None = None
+    ended: bool = False
+    latency_ms: int = 0
+
+    def elapsed_ms(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
+
+    def tried(self, connection_id: Any, connection_name: str, upstream_model: str) -> None:
+        self.attempts += 1
+        self.connection_id, self.connection_name = str(connection_id), connection_name
+        self.upstream_model = upstream_model
+
+    def first_byte(self) -> None:
+        if self.first_token_ms is None:
+            self.first_token_ms = self.elapsed_ms()
+
+    async def end(self, status: int, input_tokens: int = 0, output_tokens: int = 0) -> None:
+        """Once per call, whatever way it ended."""
+        if self.ended:
+            return
+        self.ended = True
+        self.latency_ms = self.elapsed_ms()
+        self.status = status
+        self.input_tokens, self.output_tokens = input_tokens, output_tokens
+        if self.on_end is not None:
+            await self.on_end(self)
+
+    def row(self) -> dict[str, Any]:
+        """The gateway_call row."""
+        latency = self.latency_ms
+        return {
+            "id": uuid.uuid4(),
+            "started_ms": self.started_ms,
+            "hour": self.started_ms // 3_600_000,
+            "token_key": self.token_id,
+            "user_key": self.user_id,
+            "endpoint_key": self.endpoint_id,
+            "workspace_key": self.workspace_id,
+            "connection_key": self.connection_id,
+            "operation": self.operation,
+            "model": self.model[:300],
+            "upstream_model": self.upstream_model[:300],
+            "status": self.status,
+            "attempts": self.attempts,
+            "latency_ms": latency,
+            "first_token_ms": self.first_token_ms,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "latency_bucket": bucket_of(latency),
+        }
