@@ -3,14 +3,19 @@ move the dependents (to a connection that can take them) or to unlink them."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from app.connections.dependent_links import DependentLinks
 from app.connections.records import ConnectionRecord, fetch_connection
+from app.db.tables import ApiToken
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
+from app.usage.queries import direct_use
 
 MOVE_FIELD = ("reassignTo",)
+RECENT_MS = 24 * 3_600_000
 
 
 async def check_deletion(
@@ -24,6 +29,26 @@ async def check_deletion(
         await _check_target(dependents, current.id, reassign_to, moving)
     elif moving and not force:
         raise has_dependents(moving)
+    if not force:
+        await _check_recent_traffic(current)
+
+
+async def _check_recent_traffic(current: ConnectionRecord) -> None:
+    """Callers that name the connection's models directly are dependents no table lists: a
+    connection with such gateway traffic in the last 24 hours is deleted only with force."""
+    used = await direct_use(str(current.id), int(time.time() * 1000) - RECENT_MS)
+    if not used.calls:
+        return
+    tokens = await ApiToken.select(ApiToken.id, ApiToken.name).where(
+        ApiToken.id.is_in([uuid.UUID(k) for k in used.token_keys[:5] if k])
+    )
+    names = ", ".join(sorted(row["name"] for row in tokens)) or "unknown tokens"
+    last = datetime.fromtimestamp((used.last_ms or 0) / 1000, tz=UTC).isoformat(timespec="seconds")
+    message = (
+        f"{used.calls} gateway call(s) in the last 24 hours used this connection's models "
+        f"directly (last at {last}, by tokens: {names}); pass force to delete it anyway"
+    )
+    raise ProblemsFound([Problem(("id",), ErrorCode.RECENTLY_USED, message)])
 
 
 def has_dependents(moving: list[Any]) -> ProblemsFound:

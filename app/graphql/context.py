@@ -18,7 +18,7 @@ from app.connections.records import load_connections
 from app.dependents.kinds import Links
 from app.model_catalog.listing import model_switches, models_of_connections
 from app.org.settings import OrgSettings, load_org_settings
-from app.usage.queries import last_uses, recent_calls
+from app.usage.queries import last_uses, recent_calls, summaries
 
 
 def _loaders() -> dict[str, DataLoader[Any, Any]]:
@@ -31,6 +31,7 @@ def _loaders() -> dict[str, DataLoader[Any, Any]]:
         "dependents": DataLoader(load_fn=Links().of),
         "last_use": DataLoader(load_fn=last_uses),  # 'connection:<id>' -> epoch ms
         "recent_calls": DataLoader(load_fn=recent_calls),  # (kind, id) -> calls in 24 h
+        "usage_summaries": DataLoader(load_fn=summaries),  # (kind, id, since, user) -> totals
     }
 
 

@@ -153,11 +153,11 @@ def visible_query(info: Info, f: UsageFilter | None) -> UsageQuery:
     )
 
 
-async def summary(info: Info, since: datetime | None, **keys: str) -> UsageSummary:
-    query = visible_query(info, UsageFilter(from_=since))
-    query = UsageQuery(query.from_ms, None, user=query.user, **keys)
-    found = await usage_buckets(query, [])
-    b = found[0] if found else Bucket({}, 0, 0, 0, 0, None, None)
+async def summary(info: Info, since: datetime | None, kind: str, key: str) -> UsageSummary:
+    """A connection's or endpoint's totals (batched: one query for a whole page of them)."""
+    user = visible_query(info, None).user
+    found = await info.context.loaders["usage_summaries"].load((kind, key, _ms(since), user))
+    b = found or Bucket({}, 0, 0, 0, 0, None, None)
     return UsageSummary(
         requests=b.requests,
         errors=b.errors,

@@ -35,4 +35,4 @@ class UsageSummaryField(_Subject):
     @strawberry.field(description="Its gateway calls since then (all kept ones when omitted).")
     async def usage(self, info: Info, since: datetime | None = None) -> UsageSummary:
         kind, key = self.usage_subject()
-        return await summary(info, since, **{kind: key})
+        return await summary(info, since, kind, key)

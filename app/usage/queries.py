@@ -175,3 +175,46 @@ async def recent_calls(subjects: Sequence[tuple[str, str]]) -> list[int]:
         by_kind[kind].append(key)
     counts = {kind: await calls_since(COLUMNS[kind], keys, since) for kind, keys in by_kind.items()}
     return [counts[kind].get(key, 0) for kind, key in subjects]
+
+
+@dataclass(frozen=True)
+class DirectUse:
+    """Gateway calls through a connection by model id (no endpoint, no workspace)."""
+
+    calls: int
+    last_ms: int | None
+    token_keys: tuple[str, ...]  # the callers' tokens, busiest first
+
+
+async def direct_use(connection_id: str, since_ms: int) -> DirectUse:
+    rows = await GatewayCall.raw(
+        "SELECT token_key, COUNT(*) AS n, MAX(started_ms) AS last FROM gateway_call"
+        " WHERE connection_key = {} AND started_ms >= {} AND endpoint_key = {}"
+        " AND workspace_key = {} GROUP BY token_key ORDER BY COUNT(*) DESC",
+        connection_id,
+        since_ms,
+        "",
+        "",
+    )
+    calls = sum(int(row["n"]) for row in rows)
+    last = max((int(row["last"]) for row in rows), default=None)
+    return DirectUse(calls, last, tuple(row["token_key"] for row in rows))
+
+
+SummaryKey = tuple[str, str, int | None, str | None]  # kind, id, since (ms), user (None: all)
+
+
+async def summaries(keys: Sequence[SummaryKey]) -> list[Bucket | None]:
+    """DataLoader batch: each connection's or endpoint's totals since a time, one query per
+    (kind, since, user) however many are asked."""
+    groups: dict[tuple[str, int | None, str | None], list[int]] = defaultdict(list)
+    for index, (kind, _, since, user) in enumerate(keys):
+        groups[(kind, since, user)].append(index)
+    found: list[Bucket | None] = [None] * len(keys)
+    for (kind, since, user), indexes in groups.items():
+        dim = Dimension.CONNECTION if kind == "connection" else Dimension.ENDPOINT
+        buckets = await usage_buckets(UsageQuery(from_ms=since, user=user), [dim])
+        by_key = {b.values[dim]: b for b in buckets}
+        for index in indexes:
+            found[index] = by_key.get(keys[index][1])
+    return found

@@ -162,3 +162,29 @@ async def test_a_time_range_counts_exactly_the_calls_inside_it(app, admin, fake)
     }
     hours = (await admin(USAGE, {"groupBy": ["HOUR"], "filter": wide}))["usage"]
     assert sum(b["requests"] for b in hours) == 3
+
+
+LISTED = """{ connections(first: 50) { nodes { name lastUsedAt callsLast24Hours
+  usage { requests } dependents { ... on Endpoint { name lastUsedAt callsLast24Hours
+  usage { requests } } } } } }"""
+
+
+async def test_usage_fields_on_a_list_cost_the_same_for_any_number_of_rows(app, admin, fake):
+    from tests.db_tally import tally
+
+    client = openai_client(app, await caller_token(admin))
+    counts = []
+    for size in (2, 5):
+        for n in range(len(counts) * 2, len(counts) * 2 + size):
+            conn = await openai_connection(admin, fake, f"c{n}", [f"m{n}"])
+            await admin(
+                ENDPOINT,
+                {"input": {"name": f"e{n}", "connectionId": conn["id"], "model": f"m{n}"}},
+            )
+            await client.chat.completions.create(model=f"e{n}", messages=HELLO)
+        await flushed(app)
+        with tally() as counted:
+            listed = (await admin(LISTED))["connections"]["nodes"]
+        assert all(c["usage"]["requests"] == 1 and c["callsLast24Hours"] == 1 for c in listed)
+        counts.append(counted.statements)
+    assert counts[0] == counts[1], counts

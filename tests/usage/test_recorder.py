@@ -1,0 +1,87 @@
+"""The recorder queues calls and writes them in batches; a database that refuses batches loses
+only what the bounded queue cannot hold, says so in the log, and never blocks a call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+
+from app.usage.recorder import Recorder
+
+
+def row(n: int) -> dict:
+    return {"n": n}
+
+
+class FlakyStore:
+    def __init__(self) -> None:
+        self.down = False
+        self.batches: list[list[dict]] = []
+
+    async def write(self, rows) -> None:
+        if self.down:
+            raise ConnectionRefusedError("the database is away")
+        self.batches.append(list(rows))
+
+
+async def test_batches_are_written_when_full_and_on_the_timer():
+    store = FlakyStore()
+    recorder = Recorder(capacity=100, batch=10, interval=0.05, write=store.write)
+    recorder.start()
+    try:
+        for n in range(25):
+            recorder.add(row(n))
+        await asyncio.sleep(0.3)
+    finally:
+        await recorder.stop()
+    assert [len(b) for b in store.batches] == [10, 10, 5]
+    assert [r["n"] for b in store.batches for r in b] == list(range(25))
+    assert recorder.written == 25 and recorder.dropped == 0
+
+
+async def test_an_unavailable_database_keeps_what_fits_and_logs_the_drops(caplog):
+    caplog.set_level(logging.WARNING, logger="switchboard.usage")
+    store = FlakyStore()
+    store.down = True
+    recorder = Recorder(capacity=20, batch=5, interval=60, write=store.write)
+    started = time.perf_counter()
+    for n in range(30):
+        recorder.add(row(n))  # never waits for the database
+    assert time.perf_counter() - started < 0.05
+    await recorder.flush()
+    assert len(recorder.queue) == 20 and recorder.dropped == 10
+    assert "could not write 5 records (ConnectionRefusedError); 20 queued, 10 dropped" in (
+        caplog.text
+    )
+    store.down = False
+    await recorder.flush()
+    assert [r["n"] for b in store.batches for r in b] == list(range(20))  # in order, none twice
+    assert "takes records again (10 dropped)" in caplog.text
+
+
+async def test_shutdown_writes_what_is_queued():
+    store = FlakyStore()
+    recorder = Recorder(capacity=100, batch=50, interval=60, write=store.write)
+    recorder.start()
+    for n in range(7):
+        recorder.add(row(n))
+    await recorder.stop()
+    assert sum(len(b) for b in store.batches) == 7
+
+
+@pytest.mark.db
+async def test_recorded_calls_survive_a_restart_of_the_recorder(app, admin, fake):
+    """What was written is in the database, not in the process."""
+    from tests.gateway.sdks import caller_token, openai_client, openai_connection
+
+    await openai_connection(admin, fake, "one", ["m-one"])
+    client = openai_client(app, await caller_token(admin))
+    await client.chat.completions.create(model="m-one", messages=[{"role": "user", "content": "x"}])
+    recorder = app.state.services.usage.recorder
+    await recorder.stop()  # as at shutdown
+    recorder.start()
+    [total] = (await admin("{ usage(groupBy: []) { requests inputTokens } }"))["usage"]
+    assert total == {"requests": 1, "inputTokens": 1}
