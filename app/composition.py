@@ -43,5 +43,5 @@ def build_services(
         endpoints=EndpointService(),
         workspaces=WorkspaceService(),
         gateway=Forwarder(keyring, *outbound),
-        usage=UsageLog(Recorder(), GatewayMetrics()),
+        usage=UsageLog(Recorder(), GatewayMetrics(), settings.usage_recording),
     )

@@ -53,6 +53,7 @@ class Settings:
     shutdown_timeout: float = 10.0  # seconds in-flight requests get after SIGTERM
     gateway_max_body_bytes: int = 32 * 1024 * 1024  # a gateway request (images travel inline)
     usage_retention_days: int = 90  # gateway call records older than this are pruned
+    usage_recording: bool = True  # false: gateway calls are counted in /metrics only
     metrics_public: bool = False  # /metrics without an ADMIN token
 
     @property
@@ -213,6 +214,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             _number(environ, "SWITCHBOARD_USAGE_RETENTION_DAYS", 90, 1, 36500)
         ),
         metrics_public=_flag(environ, "SWITCHBOARD_METRICS_PUBLIC", False),
+        usage_recording=_flag(environ, "SWITCHBOARD_USAGE_RECORDING", True),
     )
     settings = replace(
         settings,

@@ -8,13 +8,15 @@ from app.usage.trace import CallTrace
 
 
 class UsageLog:
-    def __init__(self, recorder: Recorder, metrics: GatewayMetrics) -> None:
+    def __init__(self, recorder: Recorder, metrics: GatewayMetrics, recording: bool = True) -> None:
         self.recorder = recorder
         self.metrics = metrics
+        self.recording = recording
 
     def started(self) -> None:
         self.metrics.started()
 
     def ended(self, trace: CallTrace) -> None:
-        self.recorder.add(trace.row())
+        if self.recording:
+            self.recorder.add(trace.row())
         self.metrics.ended(trace)

@@ -36,6 +36,7 @@ class Recorder:
         self.dropped = 0
         self.written = 0
         self._full = asyncio.Event()
+        self._writing = asyncio.Lock()  # one flush at a time: a flush returns once all is written
         self._task: asyncio.Task[None] | None = None
         self._failing_since: float | None = None
 
@@ -76,6 +77,10 @@ class Recorder:
     async def flush(self) -> None:
         """Write everything queued, a batch at a time; on a failure keep the batch queued (as
         far as the bound allows) and try again on the next tick."""
+        async with self._writing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         while self.queue:
             taken = [self.queue.popleft() for _ in range(min(self.batch, len(self.queue)))]
             try:

@@ -85,3 +85,35 @@ async def test_recorded_calls_survive_a_restart_of_the_recorder(app, admin, fake
     recorder.start()
     [total] = (await admin("{ usage(groupBy: []) { requests inputTokens } }"))["usage"]
     assert total == {"requests": 1, "inputTokens": 1}
+
+
+async def test_a_flush_returns_only_once_a_batch_under_way_is_written():
+    written = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow(rows) -> None:
+        await release.wait()
+        written.set()
+
+    recorder = Recorder(capacity=10, batch=10, interval=60, write=slow)
+    recorder.add(row(1))
+    background = asyncio.ensure_future(recorder.flush())  # takes the row, waits to write it
+    await asyncio.sleep(0.01)
+    second = asyncio.ensure_future(recorder.flush())  # the queue is empty, the write is not done
+    await asyncio.sleep(0.01)
+    assert not second.done()
+    release.set()
+    await asyncio.gather(background, second)
+    assert written.is_set()
+
+
+def test_recording_can_be_switched_off():
+    from app.usage.log import UsageLog
+    from app.usage.metrics import GatewayMetrics
+    from app.usage.trace import CallTrace
+
+    recorder = Recorder()
+    log = UsageLog(recorder, GatewayMetrics(), recording=False)
+    log.started()
+    log.ended(CallTrace("chat/completions", model="m"))
+    assert not recorder.queue
