@@ -43,6 +43,8 @@ bench: install
 	$(BIN)/python -m bench.request_budgets
 	$(BIN)/python -m bench.write_path
 	$(BIN)/python -m bench.gateway
+	$(BIN)/python -m bench.usage_recording
+	$(BIN)/python -m bench.usage_query
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

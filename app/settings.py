@@ -186,6 +186,19 @@ def _provider_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _gateway_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "gateway_max_body_bytes": int(
+            _number(environ, "SWITCHBOARD_GATEWAY_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1 << 30)
+        ),
+        "usage_retention_days": int(
+            _number(environ, "SWITCHBOARD_USAGE_RETENTION_DAYS", 90, 1, 36500)
+        ),
+        "metrics_public": _flag(environ, "SWITCHBOARD_METRICS_PUBLIC", False),
+        "usage_recording": _flag(environ, "SWITCHBOARD_USAGE_RECORDING", True),
+    }
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build settings from an environment mapping; raise SettingsError on the first bad one."""
     settings = Settings(
@@ -207,14 +220,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         rate_limit_tests=int(_number(environ, "SWITCHBOARD_RATE_LIMIT_TESTS", 20, 1, 1_000_000)),
         budgets=_budgets(environ),
         shutdown_timeout=_number(environ, "SWITCHBOARD_SHUTDOWN_TIMEOUT", 10, 0.1, 600),
-        gateway_max_body_bytes=int(
-            _number(environ, "SWITCHBOARD_GATEWAY_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1 << 30)
-        ),
-        usage_retention_days=int(
-            _number(environ, "SWITCHBOARD_USAGE_RETENTION_DAYS", 90, 1, 36500)
-        ),
-        metrics_public=_flag(environ, "SWITCHBOARD_METRICS_PUBLIC", False),
-        usage_recording=_flag(environ, "SWITCHBOARD_USAGE_RECORDING", True),
+        **_gateway_settings(environ),
     )
     settings = replace(
         settings,
