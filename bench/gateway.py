@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from bench.serving import serving
 from tests.serving import ADMIN, start_serve, wait_healthy
 from tests.support import free_port
 
@@ -141,6 +142,24 @@ async def measure(port: int, token: str, fake: Upstream, requests: int, pid: int
     )
 
 
+async def recording_cost(ports: tuple[int, int], tokens: tuple[str, str], calls: int) -> None:
+    targets = [  # recording on, recording off
+        (f"http://127.0.0.1:{port}/v1/chat/completions", {"Authorization": f"Bearer {token}"})
+        for port, token in zip(ports, tokens, strict=True)
+    ]
+    async with httpx.AsyncClient() as client:
+        for url, headers in targets:
+            for _ in range(20):
+                await _one(client, url, headers)
+        pairs = [
+            (await _one(client, *targets[0]), await _one(client, *targets[1])) for _ in range(calls)
+        ]
+    on, off = [p[0] for p in pairs], [p[1] for p in pairs]
+    added = statistics.median(a - b for a, b in pairs)
+    print(f"recording on {statistics.median(on):.2f} ms p50, off {statistics.median(off):.2f}")
+    print(f"  added by recording, median of {calls} per-call differences: {added:+.3f} ms")
+
+
 class Upstream:
     """bench/upstream.py in its own process; `url` and `key` as a fake's."""
 
@@ -182,6 +201,11 @@ def main(requests: int) -> None:
                 print(f"-- round {round_} of {ROUNDS}")
                 asyncio.run(measure(port, token, fake, requests, process.pid))
             asyncio.run(stream_memory(port, token, process.pid))
+            print("-- what recording usage costs a call (the same serve, and one that does not)")
+            quiet = f"sqlite:///{folder}/quiet.sqlite3"
+            with serving(quiet, log, SWITCHBOARD_USAGE_RECORDING="false") as (off, _):
+                tokens = (token, _setup(off, fake))
+                asyncio.run(recording_cost((port, off), tokens, requests))
         finally:
             process.kill()
             fake.close()

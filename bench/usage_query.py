@@ -22,7 +22,7 @@ from app.db.tables import GatewayCall
 from app.usage.buckets import COUNT
 from app.usage.queries import Dimension, UsageQuery, usage_buckets
 from bench.common import bench_app, graphql
-from bench.usage_recording import scratch_postgres
+from bench.serving import scratch_postgres
 
 DAY_MS = 24 * 3_600_000
 GENERATE = """

@@ -1,56 +1,27 @@
-"""What recording gateway calls costs, and whether a burst is recorded whole.
+"""Whether a burst of gateway calls is recorded whole (what recording costs a call is measured
+in bench.gateway).
 
 make bench          (or: .venv/bin/python -m bench.usage_recording [calls])
 
-1. The same completion through two `serve` processes on one loopback provider, one recording
-   usage and one not (SWITCHBOARD_USAGE_RECORDING=false), interleaved call by call: the p50 of
-   each and of the per-call difference.
-2. A burst of 10,000 calls from 32 concurrent clients through a recording `serve`, on SQLite and
-   on PostgreSQL (a scratch database, dropped after): how many records `usage` counts, how long
-   after the last answer they were all written, and how many were dropped.
+A burst of 10,000 calls from 32 concurrent clients through a recording `serve`, on SQLite and on
+PostgreSQL (a scratch database, dropped after): how many records `usage` counts, how long after
+the last answer they were all written, and whether the log reports drops.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import IO, Any
 
-import asyncpg
 import httpx
 
-from bench.gateway import BODY, Upstream, _one, _setup
-from tests.serving import ADMIN, start_serve, wait_healthy
-from tests.support import free_port
+from bench.gateway import BODY, Upstream, _setup
+from bench.serving import PG_SERVER, scratch_postgres, serving
+from tests.serving import ADMIN
 
-PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 TOTAL = """{ usage(groupBy: []) { requests } }"""
-
-
-@contextmanager
-def serving(url: str, log: IO[str], **settings: str) -> Iterator[tuple[int, Any]]:
-    subprocess.run(
-        [sys.executable, "-m", "app.cli", "migrate"],
-        check=True,
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-    )
-    port = free_port()
-    process = start_serve(url, port, log, SWITCHBOARD_LOG_LEVEL="WARNING", **settings)
-    try:
-        wait_healthy(port, process)
-        yield port, process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def recorded(port: int) -> int:
@@ -61,24 +32,6 @@ def recorded(port: int) -> int:
     ).json()
     buckets = answer["data"]["usage"]
     return buckets[0]["requests"] if buckets else 0
-
-
-async def interleaved(ports: tuple[int, int], tokens: tuple[str, str], calls: int) -> None:
-    targets = [
-        (f"http://127.0.0.1:{port}/v1/chat/completions", {"Authorization": f"Bearer {token}"})
-        for port, token in zip(ports, tokens, strict=True)
-    ]
-    async with httpx.AsyncClient() as client:
-        for url, headers in targets:
-            for _ in range(20):
-                await _one(client, url, headers)
-        pairs = [
-            (await _one(client, *targets[0]), await _one(client, *targets[1])) for _ in range(calls)
-        ]
-    on, off = [p[0] for p in pairs], [p[1] for p in pairs]
-    added = statistics.median(a - b for a, b in pairs)
-    print(f"recording on {statistics.median(on):.2f} ms p50, off {statistics.median(off):.2f}")
-    print(f"  added by recording, median of {calls} per-call differences: {added:+.3f} ms")
 
 
 async def burst(port: int, token: str, calls: int, clients: int = 32) -> float:
@@ -121,14 +74,7 @@ def burst_on(label: str, url: str, fake: Upstream, calls: int) -> None:
 def main(calls: int) -> None:
     fake = Upstream()
     try:
-        with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile(mode="w+") as log:
-            on_url, off_url = f"sqlite:///{folder}/on.sqlite3", f"sqlite:///{folder}/off.sqlite3"
-            with (
-                serving(on_url, log) as (on, _),
-                serving(off_url, log, SWITCHBOARD_USAGE_RECORDING="false") as (off, _),
-            ):
-                tokens = (_setup(on, fake), _setup(off, fake))
-                asyncio.run(interleaved((on, off), tokens, 400))
+        with tempfile.TemporaryDirectory() as folder:
             burst_on("SQLite", f"sqlite:///{folder}/burst.sqlite3", fake, calls)
         with scratch_postgres() as url:
             if url is None:
@@ -137,28 +83,6 @@ def main(calls: int) -> None:
                 burst_on("PostgreSQL", url, fake, calls)
     finally:
         fake.close()
-
-
-@contextmanager
-def scratch_postgres() -> Iterator[str | None]:
-    name = f"switchboard_bench_{uuid.uuid4().hex[:8]}"
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(PG_SERVER)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    try:
-        asyncio.run(admin(f"CREATE DATABASE {name}"))
-    except (OSError, asyncpg.PostgresError):
-        yield None
-        return
-    try:
-        yield PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        asyncio.run(admin(f"DROP DATABASE {name} WITH (FORCE)"))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ class Recorder:
         self._full = asyncio.Event()
         self._writing = asyncio.Lock()  # one flush at a time: a flush returns once all is written
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._failing_since: float | None = None
 
     def add(self, row: dict[str, Any]) -> None:
@@ -52,22 +53,26 @@ class Recorder:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="usage-recorder")
 
     async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Stop the timer and write what is queued (within `timeout` seconds)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop the timer (a write under way finishes) and write what is queued, within
+        `timeout` seconds."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
+                if self._task is not None:
+                    self._stopping = True
+                    self._full.set()
+                    await self._task
                 await self.flush()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+        self._stopping = False
         if self.queue:
             self.dropped += len(self.queue)
             log.warning("usage: %d records not written at shutdown", len(self.queue))
             self.queue.clear()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.interval):
                     await self._full.wait()

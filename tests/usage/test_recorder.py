@@ -117,3 +117,21 @@ def test_recording_can_be_switched_off():
     log.started()
     log.ended(CallTrace("chat/completions", model="m"))
     assert not recorder.queue
+
+
+async def test_stopping_during_a_write_loses_nothing_and_writes_nothing_twice():
+    started = asyncio.Event()
+    written: list[int] = []
+
+    async def slow(rows) -> None:
+        started.set()
+        await asyncio.sleep(0.1)
+        written.extend(r["n"] for r in rows)
+
+    recorder = Recorder(capacity=100, batch=5, interval=60, write=slow)
+    recorder.start()
+    for n in range(8):
+        recorder.add(row(n))  # the first five fill a batch: the timer task starts writing it
+    await started.wait()
+    await recorder.stop()  # as at shutdown, while that batch is being written
+    assert sorted(written) == list(range(8))
