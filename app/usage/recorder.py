@@ -86,8 +86,12 @@ class Recorder:
             await self._flush()
 
     async def _flush(self) -> None:
-        while self.queue:
-            taken = [self.queue.popleft() for _ in range(min(self.batch, len(self.queue)))]
+        # Only what was queued when the flush began: calls arriving while it writes wait for
+        # the next tick, or a busy gateway would keep the flush writing a few rows at a time.
+        left = len(self.queue)
+        while left and self.queue:
+            taken = [self.queue.popleft() for _ in range(min(self.batch, left, len(self.queue)))]
+            left -= len(taken)
             try:
                 await self.write(taken)
             except Exception as exc:

@@ -10,11 +10,13 @@ from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
 
+from app.db.bulk import insert_many
 from app.db.engine import write_transaction
 from app.db.tables import GatewayCall, LastUse, UsageHour
 from app.usage.buckets import COUNT
 
 ROWS_PER_STATEMENT = 500  # far below either database's limit on bound parameters
+CALL_COLUMNS = tuple(column._meta.db_column_name for column in GatewayCall._meta.columns)
 KEY = ("hour", "connection_key", "endpoint_key", "user_key", "model")
 SUMS = ("requests", "errors", "input_tokens", "output_tokens", *(f"lat_{i}" for i in range(COUNT)))
 # Built from the constant names above only; values are always bound parameters.
@@ -38,9 +40,9 @@ SUBJECTS = (
 async def write_batch(rows: Sequence[dict[str, Any]]) -> None:
     engine = GatewayCall._meta.db
     async with write_transaction(engine, cached=False):
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = rows[start : start + ROWS_PER_STATEMENT]
-            await GatewayCall.insert(*(GatewayCall(**row) for row in chunk))
+        await insert_many(
+            GatewayCall, CALL_COLUMNS, [[row[c] for c in CALL_COLUMNS] for row in rows]
+        )
         await _add_hourly(rows)
         await _move_last_use(rows, "MAX" if isinstance(engine, SQLiteEngine) else "GREATEST")
 

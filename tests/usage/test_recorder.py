@@ -135,3 +135,22 @@ async def test_stopping_during_a_write_loses_nothing_and_writes_nothing_twice():
     await started.wait()
     await recorder.stop()  # as at shutdown, while that batch is being written
     assert sorted(written) == list(range(8))
+
+
+async def test_calls_arriving_during_a_write_wait_for_the_next_batch():
+    """A flush writes what was queued when it began; it does not chase a busy gateway a few
+    rows at a time."""
+    recorder: Recorder
+    batches: list[int] = []
+
+    async def write(rows) -> None:
+        batches.append(len(rows))
+        for n in range(3):  # calls finishing while this batch is written
+            recorder.add(row(n))
+        await asyncio.sleep(0)
+
+    recorder = Recorder(capacity=1000, batch=100, interval=60, write=write)
+    for n in range(10):
+        recorder.add(row(n))
+    await recorder.flush()
+    assert batches == [10] and len(recorder.queue) == 3
