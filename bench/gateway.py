@@ -151,9 +151,13 @@ async def recording_cost(ports: tuple[int, int], tokens: tuple[str, str], calls:
         for url, headers in targets:
             for _ in range(20):
                 await _one(client, url, headers)
-        pairs = [
-            (await _one(client, *targets[0]), await _one(client, *targets[1])) for _ in range(calls)
-        ]
+        pairs = []
+        for n in range(calls):  # which goes first alternates, so order favours neither
+            if n % 2:
+                off_ms = await _one(client, *targets[1])
+                pairs.append((await _one(client, *targets[0]), off_ms))
+            else:
+                pairs.append((await _one(client, *targets[0]), await _one(client, *targets[1])))
     on, off = [p[0] for p in pairs], [p[1] for p in pairs]
     added = statistics.median(a - b for a, b in pairs)
     print(f"recording on {statistics.median(on):.2f} ms p50, off {statistics.median(off):.2f}")
@@ -201,11 +205,15 @@ def main(requests: int) -> None:
                 print(f"-- round {round_} of {ROUNDS}")
                 asyncio.run(measure(port, token, fake, requests, process.pid))
             asyncio.run(stream_memory(port, token, process.pid))
-            print("-- what recording usage costs a call (the same serve, and one that does not)")
-            quiet = f"sqlite:///{folder}/quiet.sqlite3"
-            with serving(quiet, log, SWITCHBOARD_USAGE_RECORDING="false") as (off, _):
-                tokens = (token, _setup(off, fake))
-                asyncio.run(recording_cost((port, off), tokens, requests))
+            process.kill()
+            print("-- what recording usage costs a call: two fresh serves, recording and not")
+            on, off = f"sqlite:///{folder}/on.sqlite3", f"sqlite:///{folder}/off.sqlite3"
+            with (
+                serving(on, log) as (on_port, _),
+                serving(off, log, SWITCHBOARD_USAGE_RECORDING="false") as (off_port, _),
+            ):
+                tokens = (_setup(on_port, fake), _setup(off_port, fake))
+                asyncio.run(recording_cost((on_port, off_port), tokens, requests))
         finally:
             process.kill()
             fake.close()
