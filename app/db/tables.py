@@ -184,7 +184,7 @@ class GatewayCall(Table, tablename="gateway_call"):
     endpoint_key = Varchar(length=36, default="")
     workspace_key = Varchar(length=36, default="")
     connection_key = Varchar(length=36, default="")
-    operation = Varchar(length=16)
+    operation = Varchar(length=32)  # chat/completions, embeddings, messages, messages/count_tokens
     model = Varchar(length=300)  # as the caller asked
     upstream_model = Varchar(length=300, default="")  # as sent upstream
     status = Integer()  # the HTTP status answered; 499 when the caller left first

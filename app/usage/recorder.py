@@ -18,6 +18,14 @@ from app.usage.store import write_batch
 log = logging.getLogger("switchboard.usage")
 
 Writer = Callable[[Sequence[dict[str, Any]]], Awaitable[None]]
+Probe = Callable[[], Awaitable[bool]]
+
+
+async def database_answers() -> bool:
+    from app.db.engine import database_reachable
+    from app.db.tables import GatewayCall
+
+    return await database_reachable(GatewayCall._meta.db)
 
 
 class Recorder:
@@ -27,11 +35,13 @@ class Recorder:
         batch: int = 1000,
         interval: float = 1.0,
         write: Writer = write_batch,
+        reachable: Probe = database_answers,
     ) -> None:
         self.capacity = capacity
         self.batch = batch
         self.interval = interval
         self.write = write
+        self.reachable = reachable
         self.queue: deque[dict[str, Any]] = deque()
         self.dropped = 0
         self.written = 0
@@ -95,12 +105,27 @@ class Recorder:
             try:
                 await self.write(taken)
             except Exception as exc:
-                self._requeue(taken, exc)
-                return
+                if not await self.reachable():
+                    self._requeue(taken, exc)
+                    return
+                await self._one_by_one(taken)  # the database answers: some record is refused
+                continue
             self.written += len(taken)
             if self._failing_since is not None:
                 log.warning("usage: the database takes records again (%d dropped)", self.dropped)
                 self._failing_since = None
+
+    async def _one_by_one(self, taken: list[dict[str, Any]]) -> None:
+        """Write the batch a record at a time, dropping (and logging) the ones refused, so one
+        bad record never holds the queue up."""
+        for row in taken:
+            try:
+                await self.write([row])
+            except Exception as exc:
+                self.dropped += 1
+                log.warning("usage: the database refused a record (%s); dropped", exc)
+            else:
+                self.written += 1
 
     def _requeue(self, taken: list[dict[str, Any]], exc: Exception) -> None:
         room = max(0, self.capacity - len(self.queue))

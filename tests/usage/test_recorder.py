@@ -24,12 +24,21 @@ class FlakyStore:
     async def write(self, rows) -> None:
         if self.down:
             raise ConnectionRefusedError("the database is away")
+        if any(r["n"] == "bad" for r in rows):
+            raise ValueError("value too long for type character varying(16)")
         self.batches.append(list(rows))
+
+    async def reachable(self) -> bool:
+        return not self.down
+
+
+def recorder_on(store: FlakyStore, **options) -> Recorder:
+    return Recorder(write=store.write, reachable=store.reachable, **options)
 
 
 async def test_batches_are_written_when_full_and_on_the_timer():
     store = FlakyStore()
-    recorder = Recorder(capacity=100, batch=10, interval=0.05, write=store.write)
+    recorder = recorder_on(store, capacity=100, batch=10, interval=0.05)
     recorder.start()
     try:
         for n in range(25):
@@ -46,7 +55,7 @@ async def test_an_unavailable_database_keeps_what_fits_and_logs_the_drops(caplog
     caplog.set_level(logging.WARNING, logger="switchboard.usage")
     store = FlakyStore()
     store.down = True
-    recorder = Recorder(capacity=20, batch=5, interval=60, write=store.write)
+    recorder = recorder_on(store, capacity=20, batch=5, interval=60)
     started = time.perf_counter()
     for n in range(30):
         recorder.add(row(n))  # never waits for the database
@@ -64,7 +73,7 @@ async def test_an_unavailable_database_keeps_what_fits_and_logs_the_drops(caplog
 
 async def test_shutdown_writes_what_is_queued():
     store = FlakyStore()
-    recorder = Recorder(capacity=100, batch=50, interval=60, write=store.write)
+    recorder = recorder_on(store, capacity=100, batch=50, interval=60)
     recorder.start()
     for n in range(7):
         recorder.add(row(n))
@@ -154,3 +163,17 @@ async def test_calls_arriving_during_a_write_wait_for_the_next_batch():
         recorder.add(row(n))
     await recorder.flush()
     assert batches == [10] and len(recorder.queue) == 3
+
+
+async def test_a_record_the_database_refuses_is_dropped_alone(caplog):
+    """A batch refused while the database answers is written a record at a time: the bad one is
+    dropped and logged, the others are kept, and the queue moves on."""
+    caplog.set_level(logging.WARNING, logger="switchboard.usage")
+    store = FlakyStore()
+    recorder = recorder_on(store, capacity=100, batch=10, interval=60)
+    for n in (1, 2, "bad", 3):
+        recorder.add(row(n))
+    await recorder.flush()
+    assert [r["n"] for b in store.batches for r in b] == [1, 2, 3]
+    assert recorder.dropped == 1 and not recorder.queue
+    assert "refused a record (value too long" in caplog.text

@@ -188,3 +188,16 @@ async def test_usage_fields_on_a_list_cost_the_same_for_any_number_of_rows(app, 
         assert all(c["usage"]["requests"] == 1 and c["callsLast24Hours"] == 1 for c in listed)
         counts.append(counted.statements)
     assert counts[0] == counts[1], counts
+
+
+async def test_every_operation_is_recorded_by_its_name(app, admin, fake):
+    from tests.documents import create
+
+    server = fake("ANTHROPIC", key="sk-ant-S3CR3T-usage-key", models=["claude-fake"])
+    await create(admin, name="claude", provider="ANTHROPIC", baseUrl=server.url, apiKey=server.key)
+    client = anthropic_client(app, await caller_token(admin))
+    await client.messages.count_tokens(model="claude-fake", messages=HELLO)
+    await client.messages.create(model="claude-fake", max_tokens=10, messages=HELLO)
+    await flushed(app)
+    calls = (await admin(CALLS, {}))["gatewayCalls"]["nodes"]
+    assert {c["operation"] for c in calls} == {"messages/count_tokens", "messages"}
