@@ -27,18 +27,20 @@ async def check_deletion(
 ) -> None:
     if reassign_to is not None:
         await _check_target(dependents, current.id, reassign_to, moving)
-    elif moving and not force:
-        raise has_dependents(moving)
-    if not force:
-        await _check_recent_traffic(current)
+    problems = [] if force else [await _recent_traffic(current)]
+    if moving and not force and reassign_to is None:
+        problems.insert(0, has_dependents(moving).problems[0])
+    found = [p for p in problems if p is not None]
+    if found:
+        raise ProblemsFound(found, dependents=moving)
 
 
-async def _check_recent_traffic(current: ConnectionRecord) -> None:
+async def _recent_traffic(current: ConnectionRecord) -> Problem | None:
     """Callers that name the connection's models directly are dependents no table lists: a
     connection with such gateway traffic in the last 24 hours is deleted only with force."""
     used = await direct_use(str(current.id), int(time.time() * 1000) - RECENT_MS)
     if not used.calls:
-        return
+        return None
     tokens = await ApiToken.select(ApiToken.id, ApiToken.name).where(
         ApiToken.id.is_in([uuid.UUID(k) for k in used.token_keys[:5] if k])
     )
@@ -48,7 +50,7 @@ async def _check_recent_traffic(current: ConnectionRecord) -> None:
         f"{used.calls} gateway call(s) in the last 24 hours used this connection's models "
         f"directly (last at {last}, by tokens: {names}); pass force to delete it anyway"
     )
-    raise ProblemsFound([Problem(("id",), ErrorCode.RECENTLY_USED, message)])
+    return Problem(("id",), ErrorCode.RECENTLY_USED, message)
 
 
 def has_dependents(moving: list[Any]) -> ProblemsFound:

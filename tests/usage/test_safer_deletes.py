@@ -64,3 +64,17 @@ async def test_a_connection_without_recent_traffic_deletes_as_before(app, admin,
     conn = await openai_connection(admin, fake, "unused", ["m-unused"])
     done = (await admin(DELETE, {"id": conn["id"]}))["deleteConnection"]
     assert done["deletedId"] == conn["id"] and done["userErrors"] == []
+
+
+async def test_both_reasons_are_told_at_once(app, admin, fake):
+    conn = await openai_connection(admin, fake, "both", ["m-both"])
+    made = await admin(
+        ENDPOINT, {"input": {"name": "ep", "connectionId": conn["id"], "model": "m-both"}}
+    )
+    assert made["createEndpoint"]["userErrors"] == []
+    client = openai_client(app, await caller_token(admin))
+    await client.chat.completions.create(model="m-both", messages=HELLO)
+    await app.state.services.usage.recorder.flush()
+    refused = (await admin(DELETE, {"id": conn["id"]}))["deleteConnection"]
+    assert [e["code"] for e in refused["userErrors"]] == ["HAS_DEPENDENTS", "RECENTLY_USED"]
+    assert [d["name"] for d in refused["dependents"]] == ["ep"]
