@@ -136,6 +136,12 @@ def _key(global_id: strawberry.ID | None, type_name: str) -> str | None:
     return str(found) if found else NOTHING
 
 
+async def written(info: Info) -> None:
+    """This instance's queued calls written first, so a caller reads its own calls at once
+    (other instances' arrive within their flush interval, a second)."""
+    await info.context.services.usage.recorder.flush()
+
+
 def visible_query(info: Info, f: UsageFilter | None) -> UsageQuery:
     """The filter as asked, narrowed to the viewer's own calls unless an admin asks."""
     f = f or UsageFilter()
@@ -156,6 +162,7 @@ def visible_query(info: Info, f: UsageFilter | None) -> UsageQuery:
 async def summary(info: Info, since: datetime | None, kind: str, key: str) -> UsageSummary:
     """A connection's or endpoint's totals (batched: one query for a whole page of them)."""
     user = visible_query(info, None).user
+    await written(info)
     found = await info.context.loaders["usage_summaries"].load((kind, key, _ms(since), user))
     b = found or Bucket({}, 0, 0, 0, 0, None, None)
     return UsageSummary(
@@ -247,6 +254,7 @@ class UsageQueries:
         self, info: Info, group_by: list[UsageDimension], filter: UsageFilter | None = None
     ) -> list[UsageBucket]:
         dims = [Dimension[d.value] for d in group_by]
+        await written(info)
         return await _buckets_out(await usage_buckets(visible_query(info, filter), dims))
 
     @strawberry.field(description="Newest first. Members see their own calls only.")
@@ -258,6 +266,7 @@ class UsageQueries:
         after: str | None = None,
     ) -> Connection[GatewayCallType]:
         where = _call_conditions(visible_query(info, filter))
+        await written(info)
         keys = [
             OrderKey(GatewayCall.started_ms, descending=True),
             OrderKey(GatewayCall.id, descending=True),

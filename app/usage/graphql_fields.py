@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import strawberry
 
 from app.graphql.context import Info
-from app.usage.graphql import UsageSummary, summary
+from app.usage.graphql import UsageSummary, summary, written
 
 
 class _Subject:
@@ -22,11 +22,13 @@ class LastUseFields(_Subject):
     @strawberry.field(description="When a gateway call last went through it.")
     async def last_used_at(self, info: Info) -> datetime | None:
         kind, key = self.usage_subject()
+        await written(info)
         ms = await info.context.loaders["last_use"].load(f"{kind}:{key}")
         return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms else None
 
     @strawberry.field(description="Gateway calls through it in the last 24 hours.")
     async def calls_last_24_hours(self, info: Info) -> int:
+        await written(info)
         return int(await info.context.loaders["recent_calls"].load(self.usage_subject()))
 
 

@@ -23,7 +23,6 @@ async def test_direct_gateway_traffic_refuses_a_delete_without_force(app, admin,
     client = openai_client(app, await caller_token(admin, name="billing-bot"))
     for _ in range(2):
         await client.chat.completions.create(model="m-busy", messages=HELLO)
-    await app.state.services.usage.recorder.flush()
 
     refused = (await admin(DELETE, {"id": conn["id"]}))["deleteConnection"]
     assert refused["deletedId"] is None
@@ -45,7 +44,6 @@ async def test_has_dependents_tells_when_each_dependent_last_called(app, admin, 
     client = openai_client(app, await caller_token(admin))
     for _ in range(3):
         await client.chat.completions.create(model="assistant", messages=HELLO)
-    await app.state.services.usage.recorder.flush()
 
     refused = (await admin(DELETE, {"id": conn["id"]}))["deleteConnection"]
     assert [e["code"] for e in refused["userErrors"]] == ["HAS_DEPENDENTS"]
@@ -74,7 +72,6 @@ async def test_both_reasons_are_told_at_once(app, admin, fake):
     assert made["createEndpoint"]["userErrors"] == []
     client = openai_client(app, await caller_token(admin))
     await client.chat.completions.create(model="m-both", messages=HELLO)
-    await app.state.services.usage.recorder.flush()
     refused = (await admin(DELETE, {"id": conn["id"]}))["deleteConnection"]
     assert [e["code"] for e in refused["userErrors"]] == ["HAS_DEPENDENTS", "RECENTLY_USED"]
     assert [d["name"] for d in refused["dependents"]] == ["ep"]

@@ -131,6 +131,7 @@ class ConnectionMutations:
             raise ProblemsFound([not_found("connection", ("reassignTo",))])
         service = info.context.services.connections
         caller = await info.context.caller()
+        await info.context.services.usage.recorder.flush()  # the last calls count too
         deleted, moved = await service.delete(caller, connection_id(id), force, target)
         return DeleteConnectionPayload(
             deleted_id=to_global_id("LLMConnection", deleted.id),
