@@ -160,7 +160,10 @@ async def recording_cost(ports: tuple[int, int], tokens: tuple[str, str], calls:
                 pairs.append((await _one(client, *targets[0]), await _one(client, *targets[1])))
     on, off = [p[0] for p in pairs], [p[1] for p in pairs]
     added = statistics.median(a - b for a, b in pairs)
-    print(f"recording on {statistics.median(on):.2f} ms p50, off {statistics.median(off):.2f}")
+    print(
+        f"recording on {statistics.median(on):.2f} ms p50, {_percentile(on, 0.99):.2f} p99;"
+        f" off {statistics.median(off):.2f} p50, {_percentile(off, 0.99):.2f} p99"
+    )
     print(f"  added by recording, median of {calls} per-call differences: {added:+.3f} ms")
 
 
