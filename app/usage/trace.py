@@ -63,7 +63,9 @@ class CallTrace:
         """The gateway_call row."""
         latency = self.latency_ms
         return {
-            "id": uuid.uuid4(),
+            "id": str(
+                uuid.uuid4()
+            ),  # text, not a UUID object: a queued row is then not tracked by the GC
             "started_ms": self.started_ms,
             "hour": self.started_ms // 3_600_000,
             "token_key": self.token_id,
