@@ -11,6 +11,7 @@ from enum import Enum
 from app.auth.tokens import display_prefix, generate_token, hash_token
 from app.db.json_columns import load_json
 from app.db.tables import ApiToken, AppUser
+from app.db.versions import read_version
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)  # at most one last-used write a minute per token
 
@@ -60,13 +61,47 @@ class UserRecord:
     role: Role
 
 
-async def authenticate(token: str) -> Viewer | None:
+@dataclass
+class _Known:
+    """A viewer read at a cache version, with what a cache hit must still check itself."""
+
+    version: int
+    viewer: Viewer
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+_KNOWN: dict[str, _Known] = {}
+MAX_KNOWN = 10_000
+
+
+async def authenticate(token: str, version: int | None = None) -> Viewer | None:
     """The viewer for a bearer token, or None when it is unknown, revoked or expired.
 
-    Read from the database on every request, so a revocation holds on the next request on
-    every instance.
+    A viewer read before is used again while the cache version (app.db.versions, read now
+    unless the caller just did) has not moved: every revocation moves it in its transaction,
+    so a revocation holds on the next request on every instance. Unknown tokens are never
+    remembered.
     """
+    version = await read_version() if version is None else version
     token_hash = hash_token(token)
+    now = datetime.now(UTC)
+    known = _KNOWN.get(token_hash)
+    if known is None or known.version != version:
+        known = await _read_token(token_hash, version)
+        if known is None:
+            return None
+    if known.expires_at is not None and known.expires_at <= now:
+        return None
+    if known.last_used_at is None or now - known.last_used_at > LAST_USED_RESOLUTION:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(
+            ApiToken.id == known.viewer.token_id
+        )
+        known.last_used_at = now
+    return known.viewer
+
+
+async def _read_token(token_hash: str, version: int) -> _Known | None:
     rows = await ApiToken.select(
         ApiToken.id,
         ApiToken.role,
@@ -79,22 +114,21 @@ async def authenticate(token: str) -> Viewer | None:
         ApiToken.user.id.as_alias("user_id"),
         ApiToken.user.name.as_alias("user_name"),
     ).where(ApiToken.token_hash == token_hash)
-    if not rows:
+    if not rows or rows[0]["revoked_at"] is not None:
         return None
     row = rows[0]
-    now = datetime.now(UTC)
-    if row["revoked_at"] is not None or (row["expires_at"] and row["expires_at"] <= now):
-        return None
-    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
-        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
     limits = GatewayLimits(
         tuple(load_json(row["allowed_models"]) or ()),
         row["requests_per_minute"],
         row["tokens_per_minute"],
     )
-    return Viewer(
+    viewer = Viewer(
         row["user_id"], row["user_name"], Role(row["role"]), row["id"], token_hash, limits
     )
+    if len(_KNOWN) >= MAX_KNOWN:
+        _KNOWN.clear()
+    _KNOWN[token_hash] = _Known(version, viewer, row["expires_at"], row["last_used_at"])
+    return _KNOWN[token_hash]
 
 
 async def ensure_user(name: str) -> uuid.UUID:

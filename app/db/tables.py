@@ -236,6 +236,15 @@ class LastUse(Table, tablename="last_use"):
     last_ms = BigInt()
 
 
+class CacheVersion(Table, tablename="cache_version"):
+    """Moves with every write that cached reads depend on (token revocations, organisation
+    settings): each instance reads it in one tiny statement per request and drops what it
+    cached under an older version (app.db.versions)."""
+
+    key = Varchar(length=32, primary_key=True)
+    version = BigInt(default=0)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     AppUser,
     ApiToken,
@@ -250,4 +259,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     GatewayCall,
     UsageHour,
     LastUse,
+    CacheVersion,
 )

@@ -41,12 +41,13 @@ class Context:
     services: Services
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=_loaders)
+    cache_version: int | None = None  # read at the start of the request (app.db.versions)
     _org: OrgSettings | None = None
 
     async def org_settings(self) -> OrgSettings:
         """The organisation's switches, read once per request."""
         if self._org is None:
-            self._org = await load_org_settings()
+            self._org = await load_org_settings(self.cache_version)
         return self._org
 
     @property

@@ -20,7 +20,21 @@ class OrgSettings:
     allow_secret_reveal: bool = False  # admins may read a stored secret back (audited)
 
 
-async def load_org_settings() -> OrgSettings:
+_CACHED: tuple[int, OrgSettings] | None = None
+
+
+async def load_org_settings(version: int | None = None) -> OrgSettings:
+    """The settings; with the cache version the caller just read, kept while it holds."""
+    global _CACHED
+    if version is not None and _CACHED is not None and _CACHED[0] == version:
+        return _CACHED[1]
+    settings = await _read_settings()
+    if version is not None:
+        _CACHED = (version, settings)
+    return settings
+
+
+async def _read_settings() -> OrgSettings:
     rows = await AppSetting.select(AppSetting.key, AppSetting.value)
     stored = {row["key"]: load_json(row["value"]) for row in rows}
     known = {f.name for f in fields(OrgSettings)}
@@ -30,7 +44,7 @@ async def load_org_settings() -> OrgSettings:
 async def save_org_settings(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
     """Apply `changes` with their audit event in one transaction; return the settings after."""
     async with write_transaction(AppSetting._meta.db):
-        before = await load_org_settings()
+        before = await _read_settings()
         after = replace(before, **changes)
         now = datetime.now(UTC)
         for key, value in asdict(after).items():
