@@ -12,9 +12,12 @@ import argparse
 import asyncio
 import contextlib
 import io
+import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from app.logs import configure_logging
 from app.security.keyring import Keyring, load_keyring
@@ -102,11 +105,12 @@ def announce(settings: Settings, token: str | None) -> None:
 
 
 def serve() -> None:
-    import uvicorn
-
-    from app.asgi import create_app
-
     settings = get_settings()
+    if settings.workers > 1 and not settings.redis_url:
+        fail(
+            f"SWITCHBOARD_WORKERS={settings.workers} needs REDIS_URL: without it each worker "
+            "would count rate limits on its own"
+        )
     try:
         keyring = load_keyring(settings)
     except SettingsError as exc:
@@ -114,14 +118,28 @@ def serve() -> None:
     asyncio.run(migrate(quiet=True))
     token = asyncio.run(prepare(settings, keyring))
     announce(settings, token)
-    uvicorn.run(
-        create_app(settings, keyring),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
+    _run_server(settings, keyring)
+
+
+def _run_server(settings: Settings, keyring: Keyring) -> None:
+    import uvicorn
+
+    from app.asgi import create_app
+
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
         # On SIGTERM: stop accepting, give requests in flight this long, then cancel them.
-        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
-    )
+        "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout)),
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings, keyring), **options)
+        return
+    # Each worker process builds its own app from the same environment; their metrics are
+    # summed at scrape time through prometheus-client's multiprocess directory.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="switchboard-"))
+    uvicorn.run("app.asgi:create_app", factory=True, workers=settings.workers, **options)
 
 
 async def create_token(user: str, role: str, name: str) -> None:

@@ -54,6 +54,7 @@ class Settings:
     gateway_max_body_bytes: int = 32 * 1024 * 1024  # a gateway request (images travel inline)
     usage_retention_days: int = 90  # gateway call records older than this are pruned
     usage_recording: bool = True  # false: gateway calls are counted in /metrics only
+    workers: int = 1  # serving processes; more than one needs REDIS_URL (shared rate limits)
     metrics_public: bool = False  # /metrics without an ADMIN token
 
     @property
@@ -196,6 +197,7 @@ def _gateway_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         ),
         "metrics_public": _flag(environ, "SWITCHBOARD_METRICS_PUBLIC", False),
         "usage_recording": _flag(environ, "SWITCHBOARD_USAGE_RECORDING", True),
+        "workers": int(_number(environ, "SWITCHBOARD_WORKERS", 1, 1, 64)),
     }
 
 
