@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,11 +58,18 @@ class OrderKey:
     descending: bool = False
 
 
+def _no_cursor(row: Any) -> str:
+    raise AssertionError("this page has no rows to point at")
+
+
 @dataclass
 class Page:
-    rows: list[tuple[str, Any]]  # (cursor, row)
+    """One page of rows; a row's cursor is encoded only when someone asks for it."""
+
+    rows: list[Any]
     has_next: bool
     has_previous: bool
+    cursor_of: Callable[[Any], str] = _no_cursor
 
 
 def _encode(values: Sequence[Any]) -> str:
@@ -129,10 +136,13 @@ async def keyset_page(
     if backwards:
         rows.reverse()
     names = [key.column._meta.name for key in keys]
-    page_rows = [(_encode([row[n] for n in names]), row) for row in rows]
+
+    def cursor_of(row: Any) -> str:
+        return _encode([row[n] for n in names])
+
     if backwards:
-        return Page(page_rows, has_next=request.before is not None, has_previous=more)
-    return Page(page_rows, has_next=more, has_previous=request.after is not None)
+        return Page(rows, request.before is not None, more, cursor_of)
+    return Page(rows, more, request.after is not None, cursor_of)
 
 
 async def count_rows(table: type[Table], where: Sequence[Any]) -> int:

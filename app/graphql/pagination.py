@@ -23,8 +23,18 @@ class PageInfo:
 
 @strawberry.type
 class Edge(Generic[NodeType]):
-    cursor: str
-    node: NodeType
+    row: strawberry.Private[Any]
+    cursor_of: strawberry.Private[Callable[[Any], str]]
+    item: strawberry.Private[Any]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        """Encoded only when asked for: most pages are read for their nodes alone."""
+        return self.cursor_of(self.row)
+
+    @strawberry.field
+    def node(self) -> NodeType:
+        return self.item
 
 
 @strawberry.type
@@ -35,7 +45,7 @@ class Connection(Generic[NodeType]):
 
     @strawberry.field
     def nodes(self) -> list[NodeType]:
-        return [edge.node for edge in self.edges]
+        return [edge.item for edge in self.edges]
 
     @strawberry.field(description="How many items match the filter, across all pages.")
     async def total_count(self) -> int:
@@ -63,14 +73,17 @@ async def load_page(fetch: Callable[[], Awaitable[Page]]) -> Page:
 def build_connection(
     page: Page, to_node: Callable[[Any], Any], counter: Callable[[], Awaitable[int]]
 ) -> Connection[Any]:
-    edges = [Edge(cursor=cursor, node=to_node(row)) for cursor, row in page.rows]
+    rows = page.rows
+    edges: list[Edge[Any]] = [
+        Edge(row=row, cursor_of=page.cursor_of, item=to_node(row)) for row in rows
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=page.cursor_of(rows[0]) if rows else None,
+            end_cursor=page.cursor_of(rows[-1]) if rows else None,
         ),
         counter=counter,
     )
@@ -99,11 +112,7 @@ def slice_connection(
     def cursor(item: Any) -> str:
         return base64.urlsafe_b64encode(key(item).encode()).decode().rstrip("=")
 
-    page = Page(
-        rows=[(cursor(item), item) for item in chosen],
-        has_next=start + size < len(items),
-        has_previous=start > 0,
-    )
+    page = Page(chosen, start + size < len(items), start > 0, cursor)
 
     async def count() -> int:
         return len(items)

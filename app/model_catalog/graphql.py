@@ -101,8 +101,7 @@ class ModelQueries:
         async def fetch() -> Page:
             ids, more = await listing.page_ids(query, size, after)
             found = await listing.entries(ids)
-            rows = [(listing.encode_cursor(e.model_id), e) for e in found]
-            return Page(rows, has_next=more, has_previous=after is not None)
+            return Page(found, more, after is not None, lambda e: listing.encode_cursor(e.model_id))
 
         return build_connection(
             await load_page(fetch), Model.of, lambda: listing.count_models(query)
