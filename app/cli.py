@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from app.logs import configure_logging
 from app.security.keyring import Keyring, load_keyring
@@ -26,7 +26,7 @@ from app.settings import Settings, SettingsError, get_settings
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     print(f"switchboard: {message}", file=sys.stderr)
     raise SystemExit(2)
 
@@ -57,15 +57,23 @@ async def migration_lock(database_url: str) -> AsyncIterator[None]:
 
 async def migrate(quiet: bool = False) -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.engine.finder import engine_finder
 
-    from app.db.engine import engine_from_url, open_engine
+    from app.db.engine import close_engine, engine_from_url, open_engine
 
     settings = get_settings()
-    await open_engine(engine_from_url(settings.database_url))  # WAL mode for SQLite
+    engine = engine_from_url(settings.database_url)
+    await open_engine(engine)  # WAL mode for SQLite
+    await close_engine(engine)
     output = io.StringIO()
-    async with migration_lock(settings.database_url):
-        with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
-            result = await run_forwards(app_name="switchboard")
+    try:
+        async with migration_lock(settings.database_url):
+            with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
+                result = await run_forwards(app_name="switchboard")
+    finally:
+        migrations_engine = engine_finder()  # piccolo_conf's, which kept its connections
+        if migrations_engine is not None:
+            await close_engine(migrations_engine)
     if not result.success:
         fail(f"migrations failed: {result.message}\n{output.getvalue()}")
 
@@ -73,17 +81,20 @@ async def migrate(quiet: bool = False) -> None:
 async def prepare(settings: Settings, keyring: Keyring) -> str | None:
     """Check the keyring against the database and create the first admin token if needed."""
     from app.auth.service import bootstrap_admin
-    from app.db.engine import bind_tables, engine_from_url
+    from app.db.engine import bind_tables, close_engine, engine_from_url
     from app.security.key_check import KeyringMismatch, check_keyring
 
-    bind_tables(engine_from_url(settings.database_url))
+    engine = engine_from_url(settings.database_url)
+    bind_tables(engine)
     try:
         await check_keyring(keyring)
+        if settings.is_production and settings.admin_token is None:
+            return None
+        return await bootstrap_admin(settings.admin_token)
     except KeyringMismatch as exc:
         fail(str(exc))
-    if settings.is_production and settings.admin_token is None:
-        return None
-    return await bootstrap_admin(settings.admin_token)
+    finally:
+        await close_engine(engine)
 
 
 def announce(settings: Settings, token: str | None) -> None:

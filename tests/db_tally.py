@@ -13,6 +13,8 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction
 
+from app.db.sqlite import KeptSQLiteEngine
+
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
@@ -50,7 +52,7 @@ def tally() -> Iterator[Tally]:
 
         return commit
 
-    for engine in (SQLiteEngine, PostgresEngine):
+    for engine in (SQLiteEngine, KeptSQLiteEngine, PostgresEngine):
         wrap(engine, "run_querystring", statements)
     for transaction in (SQLiteTransaction, PostgresTransaction):
         wrap(transaction, "commit", commits)

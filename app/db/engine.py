@@ -13,6 +13,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
+from app.db.sqlite import KeptSQLiteEngine
 from app.db.urls import parse_database_url
 
 POOL_SIZE = 10  # PostgreSQL connections per instance
@@ -58,7 +59,7 @@ class QueryCounting:
             self.in_flight -= 1
 
 
-class SwitchboardSQLiteEngine(QueryCounting, SQLiteEngine):
+class SwitchboardSQLiteEngine(QueryCounting, KeptSQLiteEngine):
     pass
 
 
@@ -101,7 +102,10 @@ async def open_engine(engine: Engine) -> None:
 
 async def close_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+        if engine.pool is not None:
+            await engine.close_connection_pool()
+    elif isinstance(engine, KeptSQLiteEngine):
+        await engine.close()
 
 
 async def database_reachable(engine: Engine) -> bool:

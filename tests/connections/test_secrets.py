@@ -166,13 +166,11 @@ async def test_raw_database_never_contains_a_secret(admin, database_url, fresh_s
 
 
 async def _stored_bytes(database_url: str) -> list[bytes]:
-    from pathlib import Path
-
     from app.db.tables import ALL_TABLES
+    from tests.db_files import read_elsewhere, sqlite_files
 
     if database_url.startswith("sqlite"):
-        path = Path(database_url.removeprefix("sqlite:///"))
-        return [p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()]
+        return read_elsewhere(sqlite_files(database_url))
     engine = LLMConnection._meta.db
     dumps = []
     for table in ALL_TABLES:
