@@ -21,7 +21,9 @@ PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:54
 
 
 @contextmanager
-def serving(url: str, log: IO[str], **settings: str) -> Iterator[tuple[int, Any]]:
+def serving(
+    url: str, log: IO[str], command: tuple[str, ...] = ("app.cli", "serve"), **settings: str
+) -> Iterator[tuple[int, Any]]:
     subprocess.run(
         [sys.executable, "-m", "app.cli", "migrate"],
         check=True,
@@ -29,7 +31,7 @@ def serving(url: str, log: IO[str], **settings: str) -> Iterator[tuple[int, Any]
         capture_output=True,
     )
     port = free_port()
-    process = start_serve(url, port, log, SWITCHBOARD_LOG_LEVEL="WARNING", **settings)
+    process = start_serve(url, port, log, command, SWITCHBOARD_LOG_LEVEL="WARNING", **settings)
     try:
         wait_healthy(port, process)
         yield port, process

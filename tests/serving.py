@@ -17,9 +17,14 @@ ADMIN = "swb_serving-test-admin-token-0123456789"
 
 
 def start_serve(
-    database_url: str, port: int, log: IO[str], **settings: str
+    database_url: str,
+    port: int,
+    log: IO[str],
+    command: tuple[str, ...] = ("app.cli", "serve"),
+    **settings: str,
 ) -> subprocess.Popen[str]:
-    """Start serve with the test keyring, ADMIN as its admin token, loopback providers allowed."""
+    """Start serve (or another `python -m` command that serves as it does) with the test
+    keyring, ADMIN as its admin token, loopback providers allowed."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -30,7 +35,7 @@ def start_serve(
         **settings,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve"],
+        [sys.executable, "-m", *command],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -1,0 +1,169 @@
+"""The hot read and the create, each against floors measured in the same run, interleaved, on
+SQLite and on PostgreSQL (skipped when no server answers).
+
+    make bench          (or: .venv/bin/python -m bench.hot_read [rounds])
+
+- Page of 50 of 1,000 connections (~700 fields) over HTTP, against (a) graphql-core's `execute`
+  of the same document in this process over the same answer as plain dicts, and (b) the
+  hand-written JSON endpoint of bench/floor_serve.py on the same server (same auth, same SQL).
+  Goals: at most 1.5x (a) and 3x (b).
+- createConnection p50 and p99 (goal: p50 at most 6 ms), interleaved with the floor read; then
+  16 clients creating at once: creates per second and p99 (goal: p99 at most 100 ms on SQLite).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import graphql
+import httpx
+
+from bench.serving import scratch_postgres, serving
+from tests.serving import ADMIN
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = """query($first: Int) { connections(first: $first) {
+  totalCount pageInfo { endCursor hasNextPage }
+  nodes { id name description provider authMethod baseUrl apiKeyHint prefixId tags enabled
+          isDefault createdAt updatedAt version } } }"""
+CREATE = """mutation($input: CreateConnectionInput!) {
+  createConnection(input: $input) { connection { id version } userErrors { code message } } }"""
+CLOSED_PORT = "http://127.0.0.1:9"  # discovery is refused at once: no network beyond loopback
+HEADERS = {"Authorization": f"Bearer {ADMIN}"}
+CLIENTS = 16
+
+
+def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = call()
+    return (time.perf_counter() - started) * 1000, result
+
+
+def _pct(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))]
+
+
+def _create_input(n: int, tag: str) -> dict[str, Any]:
+    return {
+        "name": f"{tag}-{n:05d}",
+        "provider": "OPENAI_COMPATIBLE",
+        "baseUrl": CLOSED_PORT,
+        "apiKey": f"sk-bench-{n:012d}",
+        "tags": ["bench"],
+    }
+
+
+def _create(http: httpx.Client, n: int, tag: str) -> None:
+    body = {"query": CREATE, "variables": {"input": _create_input(n, tag)}}
+    answer = http.post("/graphql", json=body).json()
+    assert answer["data"]["createConnection"]["userErrors"] == [], answer
+
+
+def page_read(http: httpx.Client, rounds: int) -> None:
+    body = {"query": PAGE, "variables": {"first": 50}}
+    answer = http.post("/graphql", json=body).json()
+    assert "errors" not in answer, answer
+    floor_answer = http.get("/floor/connections", params={"first": 50}).json()
+    assert floor_answer == answer, "the floor must answer exactly what GraphQL answers"
+    schema = graphql.build_schema((ROOT / "schema.graphql").read_text())
+    document = graphql.parse(PAGE)
+    data = answer["data"]
+    in_process = graphql.execute(schema, document, root_value=data, variable_values={"first": 50})
+    assert in_process.errors is None and in_process.data == data, in_process.errors  # type: ignore[union-attr]
+    ours, floor, core = [], [], []
+    for _ in range(rounds):
+        ours.append(_timed(lambda: http.post("/graphql", json=body))[0])
+        floor.append(_timed(lambda: http.get("/floor/connections", params={"first": 50}))[0])
+        core.append(
+            _timed(lambda: graphql.execute(schema, document, root_value=data, variable_values={}))[
+                0
+            ]
+        )
+    p50 = statistics.median
+    print(
+        f"  page of 50 of 1,000: GraphQL p50 {p50(ours):.2f} ms | "
+        f"graphql-core execute in-process {p50(core):.2f} ms -> {p50(ours) / p50(core):.2f}x "
+        f"(goal <= 1.5x) | hand-written endpoint {p50(floor):.2f} ms -> "
+        f"{p50(ours) / p50(floor):.2f}x (goal <= 3x)"
+    )
+
+
+def creates(http: httpx.Client, rounds: int) -> None:
+    made, floor = [], []
+    for n in range(rounds):
+        made.append(_timed(lambda n=n: _create(http, n, "one"))[0])
+        floor.append(_timed(lambda: http.get("/floor/connections", params={"first": 1}))[0])
+    p50 = statistics.median(made)
+    print(
+        f"  createConnection: p50 {p50:.2f} ms (goal <= 6 ms), p99 {_pct(made, 0.99):.2f} ms; "
+        f"{p50 / statistics.median(floor):.1f}x the floor read (auth + one small page)"
+    )
+
+
+async def _many_creates(port: int, seconds: float) -> tuple[int, list[float]]:
+    timings: list[float] = []
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=CLIENTS)
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base, headers=HEADERS, limits=limits) as http:
+
+        async def client(c: int) -> None:
+            n = 0
+            while time.perf_counter() < deadline:
+                body = {"query": CREATE, "variables": {"input": _create_input(n, f"c{c}")}}
+                started = time.perf_counter()
+                answer = (await http.post("/graphql", json=body, timeout=60)).json()
+                timings.append((time.perf_counter() - started) * 1000)
+                assert answer["data"]["createConnection"]["userErrors"] == [], answer
+                n += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client(c) for c in range(CLIENTS)))
+        return int(len(timings) / (time.perf_counter() - began)), timings
+
+
+def concurrent_creates(port: int, seconds: float = 4) -> None:
+    rate, timings = asyncio.run(_many_creates(port, seconds))
+    print(
+        f"  {CLIENTS} clients creating for {seconds:g} s: {rate} creates/s, "
+        f"p50 {statistics.median(timings):.1f} ms, p99 {_pct(timings, 0.99):.1f} ms "
+        f"(goal on SQLite: p99 <= 100 ms)"
+    )
+
+
+def on(label: str, url: str, rounds: int) -> None:
+    print(f"-- {label}")
+    unlimited = {"SWITCHBOARD_RATE_LIMIT_MUTATIONS": "1000000"}  # a benchmark, not abuse
+    with (
+        tempfile.TemporaryFile(mode="w+") as log,
+        serving(url, log, ("bench.floor_serve",), **unlimited) as (port, _),
+    ):
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=HEADERS) as http:
+            for n in range(1000):
+                _create(http, n, "conn")
+            for _ in range(20):  # warm-up: caches, pools, allocator
+                http.post("/graphql", json={"query": PAGE, "variables": {"first": 50}})
+            page_read(http, rounds)
+            creates(http, rounds)
+        concurrent_creates(port)
+
+
+def main(rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        on("SQLite", f"sqlite:///{folder}/bench.sqlite3", rounds)
+    with scratch_postgres() as url:
+        if url is None:
+            print("-- PostgreSQL: no server answered; skipped")
+        else:
+            on("PostgreSQL", url, rounds)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
