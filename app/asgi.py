@@ -37,7 +37,7 @@ from app.security.keyring import Keyring, load_keyring
 from app.security.outbound import OutboundPolicy, Resolver, system_resolver
 from app.settings import Settings, get_settings
 from app.usage.http import metrics
-from app.usage.retention import prune_forever
+from app.usage.retention import prune_forever, prune_now
 
 VENDOR = Path(__file__).resolve().parent / "web" / "vendor"
 
@@ -67,6 +67,7 @@ async def start(app: Litestar) -> None:
     await check_keyring(app.state.keyring)
     app.state.services.usage.recorder.start()
     retention = app.state.settings.usage_retention_days
+    await prune_now(retention)  # done before serving, not in the middle of the first requests
     app.state.pruning = asyncio.get_running_loop().create_task(prune_forever(retention))
     # What exists now (schema, modules, settings) lives as long as the process: keep it out of
     # the collector's full scans, which otherwise pause the event loop for tens of ms.

@@ -72,9 +72,23 @@ class Link:
         assert self._connection is not None
         await self._call(self._connection.executemany, sql, rows)
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._connection is not None and self._connection.in_transaction
+    async def begin(self, kind: str) -> None:
+        await self._call(self._begin, f"BEGIN {kind}")
+
+    def _begin(self, sql: str) -> None:
+        assert self._connection is not None
+        self._rollback_if_open()
+        self._connection.execute(sql)
+
+    def release(self) -> None:
+        """Queue a rollback of whatever the last owner left open (cancelled in the middle of a
+        statement, or failed): the one thread runs it before the next owner's first statement,
+        and without waiting for the next owner, so no other process waits on an open write."""
+        self._thread.submit(self._rollback_if_open)
+
+    def _rollback_if_open(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            self._connection.rollback()
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -133,7 +147,9 @@ class Links:
 
 
 class KeptTransaction(SQLiteTransaction):
-    """A transaction on the writer, holding the process's write turn until it ends."""
+    """A transaction on the writer, holding the process's write turn until it ends. Whatever
+    happens inside (an error, a failed COMMIT, a cancellation even between a statement and its
+    answer), the writer goes back with no transaction open (Link.release)."""
 
     __slots__ = ("_turn",)
 
@@ -146,10 +162,14 @@ class KeptTransaction(SQLiteTransaction):
         try:
             await self.begin()
         except BaseException as exc:
+            self.connection.release()
             await self._turn.__aexit__(type(exc), exc, exc.__traceback__)
             raise
         self.context = self.engine.current_transaction.set(self)
         return self
+
+    async def begin(self) -> None:
+        await self.connection.begin(self.transaction_type.value)
 
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
         if self._parent:
@@ -158,10 +178,7 @@ class KeptTransaction(SQLiteTransaction):
             if exception is None and not self._committed and not self._rolled_back:
                 await self.commit()
         finally:
-            # An exception, a failed COMMIT or a cancellation: never hand the writer on with a
-            # transaction still open.
-            if self.connection.in_transaction:
-                await self.connection.execute("ROLLBACK")
+            self.connection.release()  # rolls back an error's (or a cancelled COMMIT's) work
             self.engine.current_transaction.reset(self.context)
             await self._turn.__aexit__(exception_type, exception, traceback)
         return exception is None

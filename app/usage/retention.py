@@ -1,6 +1,6 @@
 """Records older than SWITCHBOARD_USAGE_RETENTION_DAYS are pruned in the background: the calls
 and their hourly counts together, so the counts stay equal to the calls kept (last-use times
-stay). Runs at start-up and then every PRUNE_EVERY seconds."""
+stay). Runs during start-up (before the first request) and then every PRUNE_EVERY seconds."""
 
 from __future__ import annotations
 
@@ -26,10 +26,15 @@ async def prune(retention_days: int, now_ms: int | None = None) -> None:
         await UsageHour.delete().where(UsageHour.hour < first_kept_hour)
 
 
+async def prune_now(retention_days: int) -> None:
+    try:
+        await prune(retention_days)
+    except Exception as exc:  # the database may be away: try again next time
+        log.warning("usage: pruning old records failed (%s)", type(exc).__name__)
+
+
 async def prune_forever(retention_days: int) -> None:
+    """After start-up's own pruning (app.asgi.start), every PRUNE_EVERY seconds."""
     while True:
-        try:
-            await prune(retention_days)
-        except Exception as exc:  # the database may be away: try again next time
-            log.warning("usage: pruning old records failed (%s)", type(exc).__name__)
         await asyncio.sleep(PRUNE_EVERY)
+        await prune_now(retention_days)
