@@ -32,7 +32,10 @@ from app.db.tables import ALL_TABLES, CacheVersion  # noqa: E402
 from app.security.keyring import Keyring  # noqa: E402
 from app.security.outbound import system_resolver  # noqa: E402
 from app.settings import load_settings  # noqa: E402
+from tests.graphql_identity import IDENTITY, install  # noqa: E402
 from tests.support import GraphQLClient, SecretWatch  # noqa: E402
+
+install()  # every query of the suite runs through both executors (tests/graphql_identity.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
@@ -166,6 +169,23 @@ async def clean_db(app: object) -> AsyncIterator[None]:
         if table is not CacheVersion:  # it only ever moves forward, as in production
             await table.delete(force=True)
     yield
+
+
+@pytest.fixture(autouse=True)
+def same_answer_from_both_executors(request: pytest.FixtureRequest) -> Iterator[None]:
+    before = len(IDENTITY.differences)
+    IDENTITY.enabled = request.node.get_closest_marker("one_execution") is None
+    yield
+    IDENTITY.enabled = True
+    new = IDENTITY.differences[before:]
+    assert not new, "the planned executor answered differently:\n" + "\n".join(new)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    terminalreporter.write_line(
+        f"queries answered by both executors: {IDENTITY.compared}, differences:"
+        f" {len(IDENTITY.differences)}; run once (tests marked one_execution): {IDENTITY.run_once}"
+    )
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.errors import Unavailable
 from app.graphql.caller_scope import CallerScope
 from app.graphql.errors import should_mask
+from app.graphql.execution import PlannedExecution
 from app.graphql.gate import CostGate
 from app.graphql.node import NodeQuery
 from app.http.failures import UNEXPECTED, masked_extensions
@@ -95,6 +96,7 @@ def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> 
         query=Query,
         mutation=Mutation,
         types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType],
+        execution_context_class=PlannedExecution,
         extensions=[
             # Parses and validates (both cached) only within the budgets.
             lambda: CostGate(gate),

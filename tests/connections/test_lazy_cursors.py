@@ -11,6 +11,7 @@ from tests.documents import create
 pytestmark = pytest.mark.db
 
 
+@pytest.mark.one_execution  # counts what one execution does
 async def test_cursors_are_encoded_only_when_asked_for(admin, monkeypatch):
     for n in range(5):
         await create(admin, name=f"c{n}", provider="OLLAMA")

@@ -82,6 +82,7 @@ async def test_unreadable_bodies_get_a_400(admin, caplog, raw):
     assert errors_logged(caplog) == []
 
 
+@pytest.mark.one_execution  # counts what one execution does
 async def test_a_bug_is_masked_and_logged_once_with_its_request_id(admin, caplog):
     await LLMConnection.insert(
         LLMConnection(

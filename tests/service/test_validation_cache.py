@@ -12,6 +12,7 @@ pytestmark = pytest.mark.db
 QUERY = "query CacheProbe { viewer { name role } connections(first: 3) { totalCount } }"
 
 
+@pytest.mark.one_execution  # counts what one execution does
 async def test_a_repeated_document_hits_the_parse_and_validation_caches(admin):
     await admin(QUERY)
     parsed, validated = parse_document.cache_info(), _validate.cache_info()
