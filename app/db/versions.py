@@ -1,16 +1,32 @@
-"""One counter that says whether what an instance cached from the database still holds. The
-database moves it itself: triggers on every write that such a cache depends on (see the
-migration 2026-12-04T01:08:03) bump it in that write's transaction, and every request reads it
-(one tiny statement) before trusting its cache. A revocation or a settings change therefore
-reaches the very next request on every instance, whoever wrote it, with no message bus."""
+"""Counters that say whether what an instance cached from the database still holds. The
+database moves them itself: triggers on every write that such a cache depends on (migrations
+2026-12-04T01:08:03 and 2026-12-04T03:10:02) bump them in that write's transaction, and every
+request reads them all (one tiny statement) before trusting a cache. A revocation, a settings
+change or a new model therefore reaches the very next request on every instance, whoever wrote
+it, with no message bus."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from app.db.tables import CacheVersion
 
 AUTH = "auth"  # tokens, their users and organisation settings
+CATALOG = "catalog"  # connections, their models and the model switches
 
 
-async def read_version(key: str = AUTH) -> int:
-    rows = await CacheVersion.select(CacheVersion.version).where(CacheVersion.key == key)
-    return int(rows[0]["version"]) if rows else 0
+@dataclass(frozen=True)
+class Versions:
+    auth: int
+    catalog: int
+
+
+async def read_versions() -> Versions:
+    rows = await CacheVersion.select(CacheVersion.key, CacheVersion.version)
+    found = {row["key"]: int(row["version"]) for row in rows}
+    return Versions(found.get(AUTH, 0), found.get(CATALOG, 0))
+
+
+async def read_version() -> int:
+    """The auth version alone (callers outside a GraphQL request)."""
+    return (await read_versions()).auth

@@ -42,6 +42,7 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=_loaders)
     cache_version: int | None = None  # read at the start of the request (app.db.versions)
+    catalog_version: int | None = None  # likewise, for the merged model catalog
     _org: OrgSettings | None = None
 
     async def org_settings(self) -> OrgSettings:

@@ -18,7 +18,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from app.auth.service import authenticate
 from app.budgets import BudgetExceeded, Budgets, check_json_depth
 from app.db.engine import request_statement_limit
-from app.db.versions import read_version
+from app.db.versions import read_versions
 from app.graphql.context import Context
 from app.graphql.errors import unauthenticated
 from app.http.failures import graphql_error_body
@@ -76,13 +76,17 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
     if isinstance(body, str):
         return _error(400, f"Malformed GraphQL request: {body}.", "BAD_REQUEST")
     token = _bearer(request)
-    version = await read_version()  # one statement: may the cached token and settings serve?
-    viewer = await authenticate(token, version) if token else None
+    versions = await read_versions()  # one statement: may what this instance cached serve?
+    viewer = await authenticate(token, versions.auth) if token else None
     if viewer is None:
         return _error(401, unauthenticated().message, "UNAUTHENTICATED")
     request_id = current_request_id() or request_id_from(None)
     context = Context(
-        viewer=viewer, services=state.services, request_id=request_id, cache_version=version
+        viewer=viewer,
+        services=state.services,
+        request_id=request_id,
+        cache_version=versions.auth,
+        catalog_version=versions.catalog,
     )
     return await _execute(state.schema, body, context, budgets)
 

@@ -6,15 +6,16 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from app.connections.graphql.types import LLMConnectionType
-from app.db.pagination import Page
+from app.db.pagination import Page, PaginationError
 from app.graphql.context import Info
-from app.graphql.errors import UserError, maps_problems
+from app.graphql.errors import UserError, bad_argument, maps_problems
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node, register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 from app.graphql.permissions import IsAdmin
 from app.ids import uuid_of
 from app.model_catalog import listing
+from app.model_catalog.cache import Catalog, catalog
 from app.model_catalog.graphql_types import ModelSource
 from app.model_catalog.store import set_model_enabled
 from app.providers.graphql import Provider
@@ -97,15 +98,43 @@ class ModelQueries:
             return build_connection(Page([], False, False), Model.of, _zero)
         query = listing.ModelQuery(connection_id, tuple(f.provider or ()), f.enabled, f.search)
         size = page_request(first, after).size()
+        version = info.context.catalog_version
+        if version is not None and not (f.search and f.search.strip()):
+            held = await catalog(version)
+            page = _from_memory(held, query, size, after)
+            if page is not None:
+
+                async def count() -> int:
+                    return len(held.selection(query))
+
+                return build_connection(page, Model.of, count)
 
         async def fetch() -> Page:
             ids, more = await listing.page_ids(query, size, after)
-            found = await listing.entries(ids)
-            return Page(found, more, after is not None, lambda e: listing.encode_cursor(e.model_id))
+            return _page(await listing.entries(ids), more, after)
 
         return build_connection(
             await load_page(fetch), Model.of, lambda: listing.count_models(query)
         )
+
+
+def _from_memory(
+    held: Catalog, query: listing.ModelQuery, size: int, after: str | None
+) -> Page | None:
+    """The page from the cached catalog; None when the cursor's model is gone (SQL then finds
+    the next one in the database's collation)."""
+    try:
+        found = held.page(query, size, after)
+    except PaginationError as exc:
+        raise bad_argument(str(exc)) from None
+    if found is None:
+        return None
+    ids, more = found
+    return _page([held.entries[i] for i in ids], more, after)
+
+
+def _page(entries: list[listing.CatalogEntry], more: bool, after: str | None) -> Page:
+    return Page(entries, more, after is not None, lambda e: listing.encode_cursor(e.model_id))
 
 
 async def _zero() -> int:
