@@ -35,7 +35,11 @@ from app.settings import load_settings  # noqa: E402
 from tests.graphql_identity import IDENTITY, install  # noqa: E402
 from tests.support import GraphQLClient, SecretWatch  # noqa: E402
 
-install()  # every query of the suite runs through both executors (tests/graphql_identity.py)
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every query of the suite runs through both executors (tests/graphql_identity.py); only
+    # under pytest, not in the benchmarks that import these helpers.
+    install()
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
