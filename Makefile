@@ -39,6 +39,7 @@ lock:
 
 bench: install
 	$(BIN)/python -m bench.connections_list
+	$(BIN)/python -m bench.hot_read
 	$(BIN)/python -m bench.refresh_and_catalog
 	$(BIN)/python -m bench.request_budgets
 	$(BIN)/python -m bench.write_path

@@ -41,6 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # under pytest, not in the benchmarks that import these helpers.
     install()
 
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
     "SWITCHBOARD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
