@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from app.auth.service import authenticate
 from app.budgets import BudgetExceeded, Budgets, check_json_depth
 from app.db.engine import request_statement_limit
 from app.db.versions import read_versions
+from app.graphql.body import NOT_JSON, decoded_body
 from app.graphql.context import Context
 from app.graphql.errors import unauthenticated
 from app.http.failures import graphql_error_body
@@ -40,11 +40,9 @@ def _bearer(request: Request[Any, Any, Any]) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _parse(raw: bytes, budgets: Budgets) -> dict[str, Any] | str:
+def _parse(body: Any, budgets: Budgets) -> dict[str, Any] | str:
     """The GraphQL request, or why it is malformed."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    if body is NOT_JSON:
         return "the body is not valid JSON"
     if not isinstance(body, dict):
         return 'the body must be a JSON object with a "query" string'
@@ -72,7 +70,7 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
     if len(raw) > budgets.max_body_bytes:
         message = f"The request body exceeds {budgets.max_body_bytes} bytes."
         return _error(413, message, "BAD_REQUEST")
-    body = _parse(raw, budgets)
+    body = _parse(await decoded_body(request), budgets)
     if isinstance(body, str):
         return _error(400, f"Malformed GraphQL request: {body}.", "BAD_REQUEST")
     token = _bearer(request)

@@ -6,7 +6,6 @@ load balancer counts against the same budget.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +17,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.tokens import hash_token
 from app.budgets import BudgetExceeded, Budgets
+from app.graphql.body import decoded_body
 from app.graphql.cost import parse_document
 from app.settings import Settings
 
@@ -50,10 +50,7 @@ def _operation(query: str) -> tuple[bool, bool]:
 async def _classify(request: Request[Any, Any, Any]) -> tuple[bool, bool]:
     if request.method != "POST" or request.url.path != "/graphql":
         return False, False
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return False, False
+    body = await decoded_body(request)
     query = body.get("query") if isinstance(body, dict) else None
     return _operation(query) if isinstance(query, str) else (False, False)
 

@@ -54,3 +54,21 @@ async def test_alias_floods_are_refused(admin):
     flood = "{ " + " ".join(f"a{i}: viewer {{ name }}" for i in range(40)) + " }"
     errors = await admin.errors(flood)
     assert "aliases" in errors[0]["message"]
+
+
+@pytest.mark.one_execution
+async def test_the_body_is_decoded_once_for_both_rate_limits_and_the_answer(admin, monkeypatch):
+    import app.graphql.body as body
+
+    decoded: list[object] = []
+    original = body.json.loads
+
+    def counting(raw, *args, **kwargs):
+        if isinstance(raw, bytes) and raw.startswith(b'{"query"'):  # not the client's answer
+            decoded.append(raw)
+        return original(raw, *args, **kwargs)
+
+    monkeypatch.setattr(body.json, "loads", counting)
+    data = await admin("mutation { updateSettings(input: {}) { userErrors { message } } }")
+    assert data["updateSettings"]["userErrors"] == []
+    assert len(decoded) == 1
