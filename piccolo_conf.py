@@ -1,12 +1,5 @@
-"""Piccolo's configuration: used by `piccolo migrations ...` and by app.cli migrate."""
+"""For `piccolo migrations ...` run in a checkout: the configuration lives in the package."""
 
-import os
+from app.db.piccolo_conf import APP_REGISTRY, DB
 
-from piccolo.conf.apps import AppRegistry
-
-from app.db.engine import engine_from_url
-from app.settings import DEFAULT_DATABASE_URL
-
-DB = engine_from_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
-
-APP_REGISTRY = AppRegistry(apps=["app.db.piccolo_app"])
+__all__ = ["APP_REGISTRY", "DB"]

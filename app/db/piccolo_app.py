@@ -1,12 +1,14 @@
-"""Piccolo app config: where the tables and migrations live."""
+"""Piccolo app config: where the tables and migrations live. The migrations are their own
+top-level package (piccolo_migrations/), installed with the app."""
 
 from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+import piccolo_migrations
 from app.db.tables import ALL_TABLES
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "piccolo_migrations"
+MIGRATIONS = Path(piccolo_migrations.__file__).resolve().parent
 
 APP_CONFIG = AppConfig(
     app_name="switchboard",

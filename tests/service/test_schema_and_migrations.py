@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 
-from app.cli import SCHEMA_FILE
+from app.cli.commands import SCHEMA_FILE
 from app.db.piccolo_app import APP_CONFIG
 from app.db.tables import ALL_TABLES, LLMConnection
 from app.graphql.schema import schema
@@ -99,7 +99,8 @@ async def test_instances_starting_together_migrate_once_on_postgres():
             *(asyncio.to_thread(run_cli, "migrate", env=env) for _ in range(3))
         )
         assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
-        ran = [r for r in results if "[forwards]... ok" in r.stdout]
+        ran = [r for r in results if r.stdout.startswith("Applied")]
         assert len(ran) == 1, "exactly one instance applies the migrations"
+        assert sum(r.stdout.startswith("Nothing to apply") for r in results) == 2
     finally:
         await drop_postgres_database(name)

@@ -1,0 +1,88 @@
+"""`serve`: migrate, check the keys, bootstrap the first admin token, then uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from typing import Any
+
+from app.cli.common import fail
+from app.cli.migrate import migrate
+from app.security.keyring import Keyring, load_keyring
+from app.settings import Settings, SettingsError, get_settings
+
+
+async def prepare(settings: Settings, keyring: Keyring) -> str | None:
+    """Check the keyring against the database and create the first admin token if needed."""
+    from app.auth.service import bootstrap_admin
+    from app.db.engine import bind_tables, close_engine, engine_from_url
+    from app.security.key_check import KeyringMismatch, check_keyring
+
+    engine = engine_from_url(settings.database_url)
+    bind_tables(engine)
+    try:
+        await check_keyring(keyring)
+        if settings.is_production and settings.admin_token is None:
+            return None
+        return await bootstrap_admin(settings.admin_token)
+    except KeyringMismatch as exc:
+        fail(str(exc))
+    finally:
+        await close_engine(engine)
+
+
+def announce(settings: Settings, token: str | None) -> None:
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"\nSwitchboard: GraphiQL at {url}/graphql, health at {url}/health")
+    if token is None:
+        return
+    if settings.admin_token:
+        print("The admin token is the one in SWITCHBOARD_ADMIN_TOKEN.\n")
+        return
+    print(
+        "\nFirst start: created an admin token. It is shown this once; store it now:\n\n"
+        f"    {token}\n\nTry it:\n\n"
+        f"    curl -s {url}/graphql -H 'Authorization: Bearer {token}' \\\n"
+        "      -H 'Content-Type: application/json' \\\n"
+        '      -d \'{"query": "{ viewer { name role } }"}\'\n\n'
+        "More tokens: .venv/bin/python -m app.cli create-token --user NAME --role ADMIN|MEMBER\n"
+    )
+
+
+def serve() -> None:
+    settings = get_settings()
+    if settings.workers > 1 and not settings.redis_url:
+        fail(
+            f"SWITCHBOARD_WORKERS={settings.workers} needs REDIS_URL: without it each worker "
+            "would count rate limits on its own"
+        )
+    try:
+        keyring = load_keyring(settings)
+    except SettingsError as exc:
+        fail(f"configuration error: {exc}")
+    asyncio.run(migrate(quiet=True))
+    token = asyncio.run(prepare(settings, keyring))
+    announce(settings, token)
+    _run_server(settings, keyring)
+
+
+def _run_server(settings: Settings, keyring: Keyring) -> None:
+    import uvicorn
+
+    from app.asgi import create_app
+
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        # On SIGTERM: stop accepting, give requests in flight this long, then cancel them.
+        "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout)),
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings, keyring), **options)
+        return
+    # Each worker process builds its own app from the same environment; their metrics are
+    # summed at scrape time through prometheus-client's multiprocess directory.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="switchboard-"))
+    uvicorn.run("app.asgi:create_app", factory=True, workers=settings.workers, **options)
