@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Response, get
+from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, TooManyRequestsException
@@ -19,7 +19,6 @@ from app.composition import build_services
 from app.db.engine import (
     bind_tables,
     close_engine,
-    database_reachable,
     engine_from_url,
     open_engine,
 )
@@ -28,8 +27,9 @@ from app.graphql.http import graphiql, graphql_endpoint
 from app.graphql.limits import STORE_NAME, rate_limit_middleware, too_many_requests
 from app.graphql.schema import build_schema
 from app.http.failures import http_error, unexpected_error
+from app.http.health import HEALTH_ROUTES
 from app.http.request_ids import RequestIdMiddleware
-from app.http.stores import FallbackStore, rate_limit_store
+from app.http.stores import rate_limit_store
 from app.logs import install_log_record_factory
 from app.providers.http import HttpLimits, Outbound, PolicyTransport, build_client
 from app.security.key_check import check_keyring
@@ -40,24 +40,6 @@ from app.usage.http import metrics
 from app.usage.retention import prune_forever, prune_now
 
 VENDOR = Path(__file__).resolve().parent / "web" / "vendor"
-
-
-@get("/health")
-async def health(state: State) -> Response[dict[str, str]]:
-    """200 while the database answers. Redis is reported, not required: without it rate limits
-    count per instance (app.http.stores), so a load balancer should keep the instance."""
-    report = {"status": "ok", "database": "reachable"}
-    store = state.rate_limit_store
-    if isinstance(store, FallbackStore):
-        reachable = await store.reachable()
-        report["redis"] = "reachable" if reachable else "unreachable"
-        if not reachable:
-            report["status"] = "degraded"
-            report["rateLimits"] = "per instance until Redis answers"
-    if not await database_reachable(state.engine):
-        report.update(status="unavailable", database="unreachable")
-        return Response(report, status_code=503)
-    return Response(report, status_code=200)
 
 
 async def start(app: Litestar) -> None:
@@ -107,7 +89,7 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
 
 def _routes() -> list[Any]:
     static = create_static_files_router(path="/static/graphiql", directories=[VENDOR])
-    return [graphql_endpoint, graphiql, health, metrics, *GATEWAY_ROUTES, static]
+    return [graphql_endpoint, graphiql, *HEALTH_ROUTES, metrics, *GATEWAY_ROUTES, static]
 
 
 @asynccontextmanager

@@ -17,6 +17,7 @@ async def prepare(settings: Settings, keyring: Keyring) -> str | None:
     """Check the keyring against the database and create the first admin token if needed."""
     from app.auth.service import bootstrap_admin
     from app.db.engine import bind_tables, close_engine, engine_from_url
+    from app.db.tables import ApiToken
     from app.security.key_check import KeyringMismatch, check_keyring
 
     engine = engine_from_url(settings.database_url)
@@ -24,6 +25,11 @@ async def prepare(settings: Settings, keyring: Keyring) -> str | None:
     try:
         await check_keyring(keyring)
         if settings.is_production and settings.admin_token is None:
+            if await ApiToken.count() == 0:
+                fail(
+                    "a first start in production needs SWITCHBOARD_ADMIN_TOKEN (the database has "
+                    "no token yet, and production prints none)"
+                )
             return None
         return await bootstrap_admin(settings.admin_token)
     except KeyringMismatch as exc:

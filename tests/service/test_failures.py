@@ -148,6 +148,7 @@ async def test_a_stopped_redis_falls_back_to_local_limits_and_says_so(
         "database": "reachable",
         "redis": "unreachable",
         "rateLimits": "per instance until Redis answers",
+        "keyring": "ok",
     }
     warnings = [r for r in caplog.records if "does not answer" in r.getMessage()]
     assert len(warnings) == 1, "logged when it starts, not on every request"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.db
@@ -21,9 +22,36 @@ async def test_graphiql_is_served_with_local_assets(client):
 
 
 async def test_health_needs_no_token(client):
-    response = await client.get("/health")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "reachable"}
+    for path in ("/health", "/health/ready"):
+        response = await client.get(path)
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "database": "reachable", "keyring": "ok"}
+    live = await client.get("/health/live")
+    assert live.status_code == 200 and live.json() == {"status": "alive"}
+
+
+async def test_readiness_reports_a_keyring_that_cannot_open_the_secrets(app, clean_db, client):
+    from app.asgi import create_app
+    from app.security.key_check import check_keyring
+    from app.security.keyring import Keyring
+    from app.settings import load_settings
+    from tests.conftest import TEST_KEYRING, TEST_SETTINGS
+
+    await check_keyring(TEST_KEYRING)  # what start-up does: registers the key with a canary
+    other = create_app(
+        load_settings({"DATABASE_URL": app.state.settings.database_url, **TEST_SETTINGS}),
+        Keyring(primary_id="test1", keys={"test1": bytes(32)}),  # same id, another key
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=other), base_url="http://other"
+    ) as http:
+        ready = await http.get("/health/ready")
+        live = await http.get("/health/live")
+    assert ready.status_code == 503
+    report = ready.json()
+    assert report["status"] == "unavailable" and report["database"] == "reachable"
+    assert "'test1'" in report["keyring"] and "not the key that sealed" in report["keyring"]
+    assert live.status_code == 200
 
 
 async def test_graphql_over_get_or_form_posts_is_refused(admin):

@@ -134,6 +134,22 @@ def test_production_without_a_key_refuses_to_start(tmp_path):
     assert not (tmp_path / "absent.json").exists()
 
 
+def test_a_first_production_start_needs_the_admin_token(tmp_path):
+    keys = keyring_env(Keyring(primary_id="k1", keys={"k1": bytes(range(32))}))
+    env = {
+        "SWITCHBOARD_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "SWITCHBOARD_ENCRYPTION_KEYS": keys,
+        "SWITCHBOARD_LOG_LEVEL": "WARNING",
+    }
+    code, output = _serve(env, expect_exit=True)
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and "SWITCHBOARD_ADMIN_TOKEN" in lines[0], output
+    code, output = _serve({**env, "SWITCHBOARD_ADMIN_TOKEN": "swb_" + "p" * 40})
+    assert code is None, output
+    assert "swb_" not in output, "production prints no token"
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
