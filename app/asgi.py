@@ -112,6 +112,19 @@ def _cors(settings: Settings) -> CORSConfig | None:
     )
 
 
+class Switchboard(Litestar):
+    """Litestar with the request id outermost: every answer carries X-Request-Id and every log
+    line of the request its id, an unknown path's 404 and uvicorn's access line included
+    (Litestar's own middleware runs only for routes it matched)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._with_request_id = RequestIdMiddleware(super().__call__)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._with_request_id(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None,
     keyring: Keyring | None = None,
@@ -135,13 +148,13 @@ def create_app(
         "outbound": outbound,
         "services": build_services(settings, keyring, outbound),
     }
-    return Litestar(
+    return Switchboard(
         route_handlers=_routes(),
         lifespan=[lifespan],
         state=State(state),
         openapi_config=None,
         cors_config=_cors(settings),
-        middleware=[RequestIdMiddleware, *rate_limit_middleware(settings)],
+        middleware=rate_limit_middleware(settings),
         stores={STORE_NAME: store},
         exception_handlers={
             TooManyRequestsException: too_many_requests,

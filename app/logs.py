@@ -1,9 +1,13 @@
-"""Logging: one format for the service, and the request id on every record."""
+"""Logging: one format for the service (text, or JSON with SWITCHBOARD_LOG_FORMAT=json), the
+request id on every record, uvicorn's lines included (serve hands uvicorn no logging config of
+its own)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 from app.settings import Settings
@@ -31,9 +35,29 @@ def install_log_record_factory() -> None:
     _installed = True
 
 
+class JsonLines(logging.Formatter):
+    """One JSON object per record: time, level, logger, requestId, message (and the exception)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "requestId": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
 def configure_logging(settings: Settings) -> None:
     install_log_record_factory()
-    logging.basicConfig(level=settings.log_level, format=FORMAT)
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonLines() if settings.log_format == "json" else logging.Formatter(FORMAT)
+    )
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
     # Noise at INFO: Piccolo announces the SQLite version for every engine it builds, and
     # httpx logs every provider call with its URL (uvicorn's access line already says what was
     # called); their warnings and errors still show.

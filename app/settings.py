@@ -11,13 +11,14 @@ from typing import Any, Literal
 
 from app.budgets import ENVIRONMENT as BUDGET_VARIABLES
 from app.budgets import Budgets, budgets_from
+from app.db.urls import DEFAULT_DATABASE_URL
 from app.validation import MIN_TOKEN_LENGTH, TOKEN_PREFIX
 
 Environment = Literal["development", "production"]
 
-DEFAULT_DATABASE_URL = "sqlite:///data/switchboard.sqlite3"
 DEFAULT_KEY_FILE = "data/keyring.json"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -56,6 +57,7 @@ class Settings:
     usage_recording: bool = True  # false: gateway calls are counted in /metrics only
     workers: int = 1  # serving processes; more than one needs REDIS_URL (shared rate limits)
     metrics_public: bool = False  # /metrics without an ADMIN token
+    log_format: str = "text"  # "json": one JSON object per line, uvicorn's lines included
 
     @property
     def is_production(self) -> bool:
@@ -74,6 +76,13 @@ def _environment(raw: str) -> Environment:
     if raw == "production":
         return "production"
     raise SettingsError("SWITCHBOARD_ENV", f"must be 'development' or 'production', got {raw!r}")
+
+
+def _choice(environ: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = environ.get(name, default).strip().lower()
+    if value not in allowed:
+        raise SettingsError(name, f"must be one of {', '.join(allowed)}")
+    return value
 
 
 def _log_level(raw: str) -> str:
@@ -198,6 +207,7 @@ def _gateway_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "metrics_public": _flag(environ, "SWITCHBOARD_METRICS_PUBLIC", False),
         "usage_recording": _flag(environ, "SWITCHBOARD_USAGE_RECORDING", True),
         "workers": int(_number(environ, "SWITCHBOARD_WORKERS", 1, 1, 64)),
+        "log_format": _choice(environ, "SWITCHBOARD_LOG_FORMAT", "text", LOG_FORMATS),
     }
 
 

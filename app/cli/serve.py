@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import tempfile
 from typing import Any
@@ -39,14 +40,17 @@ async def prepare(settings: Settings, keyring: Keyring) -> str | None:
 
 
 def announce(settings: Settings, token: str | None) -> None:
+    """Where to go, and on a first development start the token: printed for a person, or one
+    log record per message with SWITCHBOARD_LOG_FORMAT=json (every line of the log is JSON)."""
     url = f"http://{settings.host}:{settings.port}"
-    print(f"\nSwitchboard: GraphiQL at {url}/graphql, health at {url}/health")
+    say = logging.getLogger("switchboard").info if settings.log_format == "json" else print
+    say(f"\nSwitchboard: GraphiQL at {url}/graphql, health at {url}/health")
     if token is None:
         return
     if settings.admin_token:
-        print("The admin token is the one in SWITCHBOARD_ADMIN_TOKEN.\n")
+        say("The admin token is the one in SWITCHBOARD_ADMIN_TOKEN.\n")
         return
-    print(
+    say(
         "\nFirst start: created an admin token. It is shown this once; store it now:\n\n"
         f"    {token}\n\nTry it:\n\n"
         f"    curl -s {url}/graphql -H 'Authorization: Bearer {token}' \\\n"
@@ -84,6 +88,8 @@ def _run_server(settings: Settings, keyring: Keyring) -> None:
         "log_level": settings.log_level.lower(),
         # On SIGTERM: stop accepting, give requests in flight this long, then cancel them.
         "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout)),
+        # uvicorn's records go through app.logs: one format, the request id on each line.
+        "log_config": None,
     }
     if settings.workers == 1:
         uvicorn.run(create_app(settings, keyring), **options)

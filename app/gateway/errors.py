@@ -7,6 +7,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from app.http.failures import CHALLENGE
+
 
 class Dialect(Enum):
     OPENAI = "openai"
@@ -45,7 +47,7 @@ def invalid_api_key() -> GatewayError:
         "Invalid or missing Switchboard token: send it as 'Authorization: Bearer <token>' "
         "or 'x-api-key: <token>'."
     )
-    return GatewayError(401, "invalid_api_key", message)
+    return GatewayError(401, "invalid_api_key", message, dict(CHALLENGE))
 
 
 def model_not_found(message: str) -> GatewayError:

@@ -21,7 +21,7 @@ from app.db.versions import read_versions
 from app.graphql.body import NOT_JSON, decoded_body
 from app.graphql.context import Context
 from app.graphql.errors import unauthenticated
-from app.http.failures import graphql_error_body
+from app.http.failures import CHALLENGE, graphql_error_body
 from app.http.request_ids import current_request_id, request_id_from
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,8 @@ POST_JSON = "Send GraphQL requests as POST with Content-Type: application/json."
 
 def _error(status: int, message: str, code: str, **extensions: Any) -> Response[Any]:
     body = graphql_error_body(message, {"code": code, **extensions})
-    return Response(content=body, status_code=status, media_type=MediaType.JSON)
+    headers = CHALLENGE if status == 401 else None
+    return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
 def _bearer(request: Request[Any, Any, Any]) -> str | None:

@@ -16,6 +16,9 @@ log = logging.getLogger("switchboard.errors")
 UNEXPECTED = "Unexpected error."
 INTERNAL_CODE = "INTERNAL_SERVER_ERROR"
 
+# What a 401 answers with (RFC 6750): the scheme to authenticate with.
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="switchboard"'}
+
 
 def masked_extensions() -> dict[str, Any]:
     return {"code": INTERNAL_CODE, "requestId": current_request_id()}

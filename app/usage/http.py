@@ -7,6 +7,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 
 from app.auth.service import Role, authenticate
+from app.http.failures import CHALLENGE
 
 
 @get("/metrics")
@@ -17,7 +18,7 @@ async def metrics(request: Request[object, object, State], state: State) -> Resp
         if viewer is None or viewer.role is not Role.ADMIN:
             status = 401 if viewer is None else 403
             message = b"/metrics needs an ADMIN token (Authorization: Bearer ...)\n"
-            headers = {"WWW-Authenticate": 'Bearer realm="switchboard"'} if status == 401 else {}
+            headers = CHALLENGE if status == 401 else {}
             return Response(message, status_code=status, media_type="text/plain", headers=headers)
     body, content_type = state.services.usage.metrics.exposition()
     return Response(body, media_type=content_type)
