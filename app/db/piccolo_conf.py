@@ -7,7 +7,7 @@ import os
 from piccolo.conf.apps import AppRegistry
 
 from app.db.engine import engine_from_url
-from app.settings import DEFAULT_DATABASE_URL
+from app.db.urls import DEFAULT_DATABASE_URL
 
 DB = engine_from_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
 

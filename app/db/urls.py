@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
+DEFAULT_DATABASE_URL = "sqlite:///data/switchboard.sqlite3"
 
 
 @dataclass(frozen=True)

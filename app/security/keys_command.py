@@ -26,6 +26,11 @@ class KeysError(SystemExit):
 
 
 def _progress(done: int, total: int) -> None:
+    """A bar redrawn in place on a terminal; piped into a log, one line at the end."""
+    if not sys.stderr.isatty():
+        if done == total:
+            print(f"  {done}/{total}", file=sys.stderr)
+        return
     width = 30
     filled = width * done // max(total, 1)
     print(

@@ -121,6 +121,7 @@ async def test_keys_command_line(admin, database_url):
     assert refused.returncode == 2 and "still protects 1" in refused.stderr
     rewrapped = run_cli("keys", "rewrap", env=both)
     assert rewrapped.returncode == 0 and "1/1" in rewrapped.stderr
+    assert "\r" not in rewrapped.stderr, "no progress-bar frames when not on a terminal"
     retired = run_cli("keys", "retire", "test1", env=both)
     assert retired.returncode == 0, retired.stderr
     assert "fresh (primary): protects 1 secrets" in run_cli("keys", "status", env=both).stdout
