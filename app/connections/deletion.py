@@ -73,6 +73,6 @@ async def _check_target(
     if not target.enabled:
         message = f"connection {target.name!r} is disabled; enable it first"
         raise ProblemsFound([Problem(MOVE_FIELD, ErrorCode.NOT_ALLOWED, message)])
-    refused = dependents.refusal(target, moving)
+    refused = await dependents.refusal(target, moving)
     if refused:
         raise ProblemsFound([Problem(MOVE_FIELD, ErrorCode.NOT_ALLOWED, refused)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
+from app.audit.service import Actor
 from app.connections.records import ConnectionRecord
 
 
@@ -18,10 +19,11 @@ class DependentLinks(Protocol):
         """Every dependent of each connection, in order (one query per kind)."""
         ...
 
-    async def move(self, connection_id: uuid.UUID, to: uuid.UUID | None) -> None:
-        """Point every dependent of `connection_id` at `to` (None unlinks them)."""
+    async def move(self, connection_id: uuid.UUID, to: uuid.UUID | None, actor: Actor) -> None:
+        """Point every dependent of `connection_id` at `to` (None unlinks them), each move
+        audited."""
         ...
 
-    def refusal(self, target: ConnectionRecord, moving: list[Any]) -> str | None:
+    async def refusal(self, target: ConnectionRecord, moving: list[Any]) -> str | None:
         """Why these dependents may not move to `target`, or None."""
         ...

@@ -206,7 +206,7 @@ class ConnectionService:
             [moving] = await self.dependents.of([connection_id])
             await check_deletion(self.dependents, current, moving, force, reassign_to)
             if force or reassign_to is not None:
-                await self.dependents.move(connection_id, reassign_to)
+                await self.dependents.move(connection_id, reassign_to, caller.actor)
             # Without force or reassignTo nothing is unlinked: a dependent created since the
             # read makes this DELETE fail (ON DELETE RESTRICT), and the retry reports it.
             await LLMConnection.delete().where(LLMConnection.id == connection_id)

@@ -9,11 +9,12 @@ from typing import Any
 from app.audit.service import Actor
 from app.connections.inputs import Unset, given
 from app.connections.records import fetch_connection
-from app.db.tables import ConnectionModel, Endpoint
+from app.db.tables import Endpoint
 from app.db.writes import check_version, ensure_name_free, versioned_update
 from app.dependents.inputs import EndpointInput
 from app.dependents.kinds import ENDPOINT, personal_refusal
 from app.dependents.records import EndpointRecord
+from app.dependents.served import model_refusal
 from app.dependents.writes import audited_delete, audited_write
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
 from app.validation import check_description, check_name
@@ -32,20 +33,8 @@ async def _check_connection_and_model(connection_id: uuid.UUID | None, model: st
     refused = personal_refusal(ENDPOINT, connection)
     if refused:
         return [Problem(("input", "connectionId"), ErrorCode.NOT_ALLOWED, refused)]
-    offered = await ConnectionModel.select(ConnectionModel.exposed_id).where(
-        ConnectionModel.connection == connection_id
-    )
-    known = [row["exposed_id"] for row in offered]
-    if (connection.models_fetched_at or connection.model_ids) and model not in known:
-        sample = ", ".join(known[:5]) or "none"
-        return [
-            invalid(
-                ("input", "model"),
-                f"connection {connection.name!r} does not serve model {model!r} "
-                f"(it serves: {sample})",
-            )
-        ]
-    return []
+    refused = await model_refusal(connection, model)
+    return [invalid(("input", "model"), refused)] if refused else []
 
 
 def _checked_fields(

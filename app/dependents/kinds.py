@@ -12,6 +12,7 @@ from typing import Any
 
 from piccolo.table import Table
 
+from app.audit.service import Actor, Target, record_change
 from app.connections.records import ConnectionRecord
 from app.db.tables import Endpoint, Workspace
 from app.dependents.records import (
@@ -20,6 +21,7 @@ from app.dependents.records import (
     endpoint_snapshot,
     workspace_snapshot,
 )
+from app.dependents.served import model_refusal
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,36 @@ class Links:
                 grouped[row[kind.link]].append(kind.from_row(row))
         return [grouped[cid] for cid in connection_ids]
 
-    async def move(self, connection_id: uuid.UUID, to: uuid.UUID | None) -> None:
-        # Statement-time, so dependents that appeared since they were read move too.
+    async def move(self, connection_id: uuid.UUID, to: uuid.UUID | None, actor: Actor) -> None:
+        """Statement-time, so dependents that appeared since they were read move too; each
+        move is in the audit trail as that dependent's update (connectionId: old -> new)."""
         for kind in KINDS:
             column = kind.table._meta.get_column_by_name(kind.link)
-            await kind.table.update({column: to}).where(column == connection_id)
+            moved = (
+                await kind.table.update({column: to})
+                .where(column == connection_id)
+                .returning(*kind.table.all_columns())
+            )
+            for row in moved:
+                after = kind.from_row(row)
+                before = kind.from_row({**row, kind.link: connection_id})
+                target = Target(kind.type_name, after.id, after.name)
+                await record_change(
+                    actor,
+                    f"{kind.noun}.update",
+                    target,
+                    kind.snapshot(before),
+                    kind.snapshot(after),
+                )
 
-    def refusal(self, target: ConnectionRecord, moving: list[Any]) -> str | None:
+    async def refusal(self, target: ConnectionRecord, moving: list[Any]) -> str | None:
         for kind in dict.fromkeys(kind_of(d) for d in moving):
             refused = personal_refusal(kind, target)
             if refused:
                 return refused
+        for dependent in moving:
+            if isinstance(dependent, EndpointRecord):
+                refused = await model_refusal(target, dependent.model)
+                if refused:
+                    return f"endpoint {dependent.name!r} cannot move: {refused}"
         return None

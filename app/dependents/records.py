@@ -9,6 +9,7 @@ from typing import Any
 
 from app.db.json_columns import load_json
 from app.db.tables import Endpoint, Workspace
+from app.ids import global_id
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def endpoint_snapshot(r: EndpointRecord | None) -> dict[str, Any] | None:
         "description": r.description,
         "model": r.model,
         "config": r.config,
-        "connectionId": str(r.connection_id) if r.connection_id else None,
+        "connectionId": global_id("LLMConnection", r.connection_id) if r.connection_id else None,
     }
 
 
@@ -90,5 +91,7 @@ def workspace_snapshot(r: WorkspaceRecord | None) -> dict[str, Any] | None:
         return None
     return {
         "name": r.name,
-        "defaultConnectionId": str(r.default_connection_id) if r.default_connection_id else None,
+        "defaultConnectionId": (
+            global_id("LLMConnection", r.default_connection_id) if r.default_connection_id else None
+        ),
     }

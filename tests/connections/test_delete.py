@@ -113,3 +113,32 @@ async def test_an_endpoint_never_moves_to_a_personal_connection(admin, member, f
     assert problem["message"] == "endpoints are shared: they cannot use a personal connection"
     assert await Endpoint.count() == 1
     assert (await admin(GET, {"id": shared["id"]}))["connection"] is not None
+
+
+async def test_reassign_refuses_a_connection_that_does_not_serve_the_model(admin, fake):
+    a = await create(admin, name="a", provider="OLLAMA", baseUrl=fake("OLLAMA", models=["x"]).url)
+    b = await create(admin, name="b", provider="OLLAMA", baseUrl=fake("OLLAMA", models=["y"]).url)
+    await create_endpoint(admin, name="chat", connectionId=a["id"], model="x")
+    refused = (await admin(DELETE, {"id": a["id"], "to": b["id"]}))["deleteConnection"]
+    assert refused["deletedId"] is None
+    [problem] = refused["userErrors"]
+    assert problem["code"] == "NOT_ALLOWED" and problem["field"] == ["reassignTo"]
+    assert "'chat'" in problem["message"] and "does not serve model 'x'" in problem["message"]
+    endpoints = await admin("{ endpoints { nodes { connection { name } } } }")
+    assert endpoints["endpoints"]["nodes"] == [{"connection": {"name": "a"}}], "nothing moved"
+
+
+async def test_a_moved_dependent_is_audited_with_global_ids(admin, fake):
+    a, b, ep, ws = await two_connections_with_dependents(admin, fake)
+    moved = (await admin(DELETE, {"id": a["id"], "to": b["id"]}))["deleteConnection"]
+    assert moved["userErrors"] == []
+    trail = await admin(
+        "{ auditEvents(first: 20) { nodes { action targetName changes { field old new } } } }"
+    )
+    events = {(e["action"], e["targetName"]): e for e in trail["auditEvents"]["nodes"]}
+    endpoint = events[("endpoint.update", "chat")]["changes"]
+    assert endpoint == [{"field": "connectionId", "old": a["id"], "new": b["id"]}]
+    workspace = events[("workspace.update", "research")]["changes"]
+    assert workspace == [{"field": "defaultConnectionId", "old": a["id"], "new": b["id"]}]
+    created = events[("endpoint.create", "chat")]["changes"]
+    assert {"field": "connectionId", "old": None, "new": a["id"]} in created

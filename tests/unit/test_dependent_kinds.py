@@ -35,9 +35,9 @@ def test_every_record_belongs_to_exactly_one_kind():
     assert len({k.type_name for k in KINDS}) == len({k.record for k in KINDS}) == len(KINDS)
 
 
-def test_moving_dependents_to_a_personal_connection_is_refused_for_any_of_them():
+async def test_moving_dependents_to_a_personal_connection_is_refused_for_any_of_them():
     links = Links()
-    assert links.refusal(PERSONAL, []) is None
-    assert links.refusal(SHARED, [_endpoint(), _workspace()]) is None
-    assert "endpoints" in (links.refusal(PERSONAL, [_endpoint()]) or "")
-    assert "workspace" in (links.refusal(PERSONAL, [_workspace()]) or "")
+    assert await links.refusal(PERSONAL, []) is None
+    assert await links.refusal(SHARED, [_endpoint(), _workspace()]) is None
+    assert "endpoints" in (await links.refusal(PERSONAL, [_endpoint()]) or "")
+    assert "workspace" in (await links.refusal(PERSONAL, [_workspace()]) or "")
