@@ -6,14 +6,12 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, TooManyRequestsException
-from litestar.static_files import create_static_files_router
 
 from app.composition import build_services
 from app.db.engine import (
@@ -38,8 +36,7 @@ from app.security.outbound import OutboundPolicy, Resolver, system_resolver
 from app.settings import Settings, get_settings
 from app.usage.http import metrics
 from app.usage.retention import prune_forever, prune_now
-
-VENDOR = Path(__file__).resolve().parent / "web" / "vendor"
+from app.web.assets import asset
 
 
 async def start(app: Litestar) -> None:
@@ -88,8 +85,7 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
 
 
 def _routes() -> list[Any]:
-    static = create_static_files_router(path="/static/graphiql", directories=[VENDOR])
-    return [graphql_endpoint, graphiql, *HEALTH_ROUTES, metrics, *GATEWAY_ROUTES, static]
+    return [graphql_endpoint, graphiql, *HEALTH_ROUTES, metrics, *GATEWAY_ROUTES, asset]
 
 
 @asynccontextmanager

@@ -23,6 +23,7 @@ from app.graphql.context import Context
 from app.graphql.errors import unauthenticated
 from app.http.failures import CHALLENGE, graphql_error_body
 from app.http.request_ids import current_request_id, request_id_from
+from app.web.assets import PAGE_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -152,4 +153,4 @@ def _capped(encoded: bytes, budgets: Budgets) -> Response[Any]:
 async def graphiql(request: Request[Any, Any, Any]) -> Response[Any]:
     if "text/html" not in request.headers.get("accept", ""):
         return _error(405, POST_JSON, "BAD_REQUEST")
-    return Response(content=GRAPHIQL_PAGE, media_type=MediaType.HTML)
+    return Response(content=GRAPHIQL_PAGE, media_type=MediaType.HTML, headers=PAGE_HEADERS)
