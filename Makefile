@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python -m bench.gateway
 	$(BIN)/python -m bench.usage_recording
 	$(BIN)/python -m bench.usage_query
+	$(BIN)/python -m bench.config_apply
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
