@@ -121,6 +121,15 @@ class Switchboard(Litestar):
         await self._with_request_id(scope, receive, send)
 
 
+def create_worker_app() -> Litestar:
+    """What each of several worker processes serves (SWITCHBOARD_WORKERS): a spawned process
+    starts with no logging set up, so it sets up the same as `serve` first."""
+    from app.logs import configure_logging
+
+    configure_logging(get_settings())
+    return create_app()
+
+
 def create_app(
     settings: Settings | None = None,
     keyring: Keyring | None = None,

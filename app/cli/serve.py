@@ -97,4 +97,4 @@ def _run_server(settings: Settings, keyring: Keyring) -> None:
     # Each worker process builds its own app from the same environment; their metrics are
     # summed at scrape time through prometheus-client's multiprocess directory.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="switchboard-"))
-    uvicorn.run("app.asgi:create_app", factory=True, workers=settings.workers, **options)
+    uvicorn.run("app.asgi:create_worker_app", factory=True, workers=settings.workers, **options)

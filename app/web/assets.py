@@ -12,6 +12,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 WEB = Path(__file__).resolve().parent
 VENDOR = WEB / "vendor"
@@ -39,7 +40,7 @@ def _asset(name: str) -> tuple[bytes, bytes, str] | None:
 
 
 @get("/static/graphiql/{name:str}", sync_to_thread=False)
-def asset(name: str, request: Request[Any, Any, Any]) -> Response[bytes]:
+def asset(name: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
     found = _asset(name)
     if found is None:
         raise NotFoundException()

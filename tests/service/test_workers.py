@@ -4,6 +4,7 @@ their metrics at scrape time; without Redis, serve refuses to start several."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -116,3 +117,8 @@ def test_two_workers_serve_and_count_every_call_in_metrics(database_url, clean_d
             process.wait(timeout=30)
             for key in store.scan_iter("switchboard-rate-limit*"):
                 store.delete(key)
+        log.seek(0)
+        lines = log.read()
+    # Each worker logs as serve does: its start-up, and its requests with their ids.
+    assert lines.count("Application startup complete") == 2
+    assert len(re.findall(r"uvicorn\.access \[[0-9a-f]{32}\]: .*/v1/chat/completions", lines)) == 12
