@@ -140,7 +140,7 @@ def create_app(
     settings = settings or get_settings()
     install_log_record_factory()
     keyring = keyring or load_keyring(settings)
-    engine = engine_from_url(settings.database_url)
+    engine = engine_from_url(settings.database_url, settings.database_timeout)
     outbound = build_outbound(settings, resolve)
 
     store = rate_limit_store(settings.redis_url, store_namespace)

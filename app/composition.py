@@ -42,6 +42,8 @@ def build_services(
         refresh=ModelRefresh(models),
         endpoints=EndpointService(),
         workspaces=WorkspaceService(),
-        gateway=Forwarder(keyring, *outbound),
+        gateway=Forwarder(
+            keyring, *outbound, settings.gateway_timeout, settings.gateway_max_event_bytes
+        ),
         usage=UsageLog(Recorder(), GatewayMetrics(), settings.usage_recording),
     )

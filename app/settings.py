@@ -58,6 +58,10 @@ class Settings:
     workers: int = 1  # serving processes; more than one needs REDIS_URL (shared rate limits)
     metrics_public: bool = False  # /metrics without an ADMIN token
     log_format: str = "text"  # "json": one JSON object per line, uvicorn's lines included
+    database_timeout: float = 5.0  # seconds any one wait on the database may take
+    gateway_timeout: float = 600.0  # seconds a whole gateway call may take, streams included
+    gateway_max_event_bytes: int = 4 * 1024 * 1024  # one upstream stream event
+    usage_journal_dir: Path = Path("data/usage-journal")  # answered calls not yet in the database
 
     @property
     def is_production(self) -> bool:
@@ -208,6 +212,13 @@ def _gateway_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "usage_recording": _flag(environ, "SWITCHBOARD_USAGE_RECORDING", True),
         "workers": int(_number(environ, "SWITCHBOARD_WORKERS", 1, 1, 64)),
         "log_format": _choice(environ, "SWITCHBOARD_LOG_FORMAT", "text", LOG_FORMATS),
+        "gateway_timeout": _number(environ, "SWITCHBOARD_GATEWAY_TIMEOUT", 600, 1, 86400),
+        "gateway_max_event_bytes": int(
+            _number(environ, "SWITCHBOARD_GATEWAY_MAX_EVENT_BYTES", 4 * 1024 * 1024, 1024, 1 << 30)
+        ),
+        "usage_journal_dir": Path(
+            environ.get("SWITCHBOARD_USAGE_JOURNAL_DIR", "").strip() or "data/usage-journal"
+        ),
     }
 
 
@@ -238,6 +249,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         settings,
         # Introspection is a development convenience: off in production unless asked for.
         introspection=_flag(environ, "SWITCHBOARD_INTROSPECTION", not settings.is_production),
+        # A database wait always ends well within the request's deadline, so a request that
+        # meets a frozen database still answers (503) before its deadline does.
+        database_timeout=min(
+            _number(environ, "SWITCHBOARD_DATABASE_TIMEOUT", 5, 0.05, 600),
+            settings.budgets.request_timeout / 2,
+        ),
     )
     if settings.admin_token is not None and len(settings.admin_token) < MIN_TOKEN_LENGTH:
         raise SettingsError(

@@ -9,10 +9,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
+from app.db.deadlines import DatabaseUnavailable, bounded, database_deadline
 from app.db.sqlite import KeptSQLiteEngine
 from app.db.urls import parse_database_url
 
@@ -35,15 +36,23 @@ def request_statement_limit(limit: int = STATEMENTS_PER_REQUEST) -> Iterator[Non
 
 
 class QueryCounting:
-    """Counts every statement an engine runs (tests read `queries` before and after) and
-    keeps each request to its share of connections."""
+    """Counts every statement an engine runs (tests read `queries` before and after), keeps
+    each request to its share of connections, and bounds every statement by the database
+    timeout (app.db.deadlines: past it, the statement is abandoned, not awaited)."""
 
     queries: int = 0
     in_flight: int = 0
     peak_in_flight: int = 0  # tests reset it, then read it
+    timeout: float | None = None  # seconds a statement may take, its turn for a connection included
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         self.queries += 1
+        return await bounded(self._in_turn(querystring, in_pool), self.timeout)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
+        return await bounded(super().run_ddl(ddl, in_pool), self.timeout)  # type: ignore[misc]
+
+    async def _in_turn(self, querystring: QueryString, in_pool: bool) -> Any:
         slots = _request_slots.get()
         if slots is None:
             return await self._run(querystring, in_pool)
@@ -63,18 +72,69 @@ class SwitchboardSQLiteEngine(QueryCounting, KeptSQLiteEngine):
     pass
 
 
+class BoundedPostgresTransaction(PostgresTransaction):
+    """Piccolo's transaction with every wait bounded: taking a connection, BEGIN, COMMIT,
+    ROLLBACK and giving the connection back. A connection stuck when the server froze is
+    given back by a task of its own; the answer does not wait for it."""
+
+    __slots__ = ()
+
+    def _timeout(self) -> float | None:
+        return getattr(self.engine, "timeout", None)
+
+    async def get_connection(self) -> Any:
+        return await bounded(super().get_connection(), self._timeout())
+
+    async def begin(self) -> None:
+        await bounded(super().begin(), self._timeout())
+
+    async def commit(self) -> None:
+        await bounded(super().commit(), self._timeout())
+
+    async def rollback(self) -> None:
+        await bounded(super().rollback(), self._timeout())
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            with contextlib.suppress(DatabaseUnavailable):
+                await bounded(self._give_back(), self._timeout())
+        return exception is None
+
+    async def _give_back(self) -> None:
+        if self.engine.pool:
+            await self.engine.pool.release(self.connection)
+        else:
+            await self.connection.close()
+
+
 class SwitchboardPostgresEngine(QueryCounting, PostgresEngine):
-    pass
+    def transaction(self, allow_nested: bool = True) -> BoundedPostgresTransaction:
+        return BoundedPostgresTransaction(engine=self, allow_nested=allow_nested)
 
 
-def engine_from_url(url: str) -> Engine:
+def engine_from_url(url: str, timeout: float | None = None) -> Engine:
+    """The engine; with `timeout`, every wait on the database is bounded by it (serving).
+    Commands such as migrate leave it unbounded: a migration may take as long as it takes."""
     target = parse_database_url(url)
+    engine: SwitchboardSQLiteEngine | SwitchboardPostgresEngine
     if target.kind == "sqlite":
         assert target.sqlite_path is not None
         target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        # A generous busy timeout: SQLite serialises writers, so waiting beats failing.
-        return SwitchboardSQLiteEngine(path=str(target.sqlite_path), timeout=30)
-    return SwitchboardPostgresEngine(config={"dsn": target.postgres_dsn})
+        # SQLite serialises writers across processes: waiting beats failing, up to the timeout.
+        engine = SwitchboardSQLiteEngine(path=str(target.sqlite_path), timeout=timeout or 30)
+    else:
+        engine = SwitchboardPostgresEngine(config={"dsn": target.postgres_dsn})
+    engine.timeout = timeout
+    return engine
 
 
 def bind_tables(engine: Engine) -> None:
@@ -108,9 +168,14 @@ async def close_engine(engine: Engine) -> None:
         await engine.close()
 
 
-async def database_reachable(engine: Engine) -> bool:
+async def database_reachable(engine: Engine, timeout: float | None = None) -> bool:  # noqa: ASYNC109
+    """Does the database answer (within `timeout` seconds, when given)?"""
     try:
-        await engine.run_ddl("SELECT 1")
+        if timeout is None:
+            await engine.run_ddl("SELECT 1")
+        else:
+            with database_deadline(timeout):
+                await bounded(engine.run_ddl("SELECT 1"), timeout)
     except Exception:
         return False
     return True

@@ -35,6 +35,8 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
+from app.db.deadlines import DatabaseUnavailable, effective_timeout
+
 READERS = 4  # as many as one request may run at once (engine.STATEMENTS_PER_REQUEST)
 _READ = re.compile(r"\s*(SELECT|VALUES|EXPLAIN)\b", re.IGNORECASE)
 
@@ -123,12 +125,22 @@ class Links:
         return link
 
     @contextlib.asynccontextmanager
-    async def writer(self) -> AsyncIterator[Link]:
+    async def writer(self, timeout: float | None = None) -> AsyncIterator[Link]:  # noqa: ASYNC109
+        """The writer, once this process's earlier writes are done: waited for `timeout`
+        seconds at most (a lock never left waiting for a cleanup, so a plain timeout is safe)."""
         self._turns()
-        async with self._write_turn:
+        limit = effective_timeout(timeout)
+        try:
+            async with asyncio.timeout(limit):
+                await self._write_turn.acquire()
+        except TimeoutError:
+            raise DatabaseUnavailable(f"no turn to write within {limit} s") from None
+        try:
             if self._writer is None:
                 self._writer = await self._open()
             yield self._writer
+        finally:
+            self._write_turn.release()
 
     @contextlib.asynccontextmanager
     async def reader(self) -> AsyncIterator[Link]:
@@ -157,7 +169,7 @@ class KeptTransaction(SQLiteTransaction):
         if self._parent is not None:
             return self._parent
         assert isinstance(self.engine, KeptSQLiteEngine)
-        self._turn = self.engine.links().writer()
+        self._turn = self.engine.links().writer(getattr(self.engine, "timeout", None))
         self.connection = await self._turn.__aenter__()
         try:
             await self.begin()

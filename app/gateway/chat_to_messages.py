@@ -8,6 +8,8 @@ import json
 import time
 from typing import Any
 
+from app.gateway.streams import reported_usage
+
 DEFAULT_MAX_TOKENS = 4096  # Messages requires max_tokens; Chat Completions does not
 STOP_REASONS = {
     "end_turn": "stop",
@@ -178,7 +180,7 @@ def chat_completion(answer: dict[str, Any], model: str) -> dict[str, Any]:
                 "logprobs": None,
             }
         ],
-        "usage": _usage(answer.get("usage") or {}),
+        "usage": _usage(answer.get("usage")),
     }
 
 
@@ -196,9 +198,8 @@ def _tool_call(block: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _usage(usage: dict[str, Any]) -> dict[str, int]:
-    prompt = int(usage.get("input_tokens") or 0)
-    completion = int(usage.get("output_tokens") or 0)
+def _usage(reported: Any) -> dict[str, int]:
+    prompt, completion = reported_usage(reported).counted()
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,

@@ -6,10 +6,12 @@ upstream call."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpcore
 import httpx
 from google.auth.exceptions import GoogleAuthError
 
@@ -20,10 +22,17 @@ from app.gateway.balancer import Balancer
 from app.gateway.errors import GatewayError
 from app.gateway.exchange import Exchange, Relay, exchange_for
 from app.gateway.routing import Offering, Route
-from app.gateway.streams import usage_of_answer
+from app.gateway.streams import (
+    DEFAULT_MAX_EVENT_BYTES,
+    EventTooLarge,
+    Usage,
+    error_event,
+    usage_of_answer,
+)
 from app.gateway.upstream import Operation, UpstreamRequest, upstream_request
 from app.gateway.upstream_http import Unreachable, UpstreamResponse, send
 from app.providers.http import Outbound
+from app.providers.http11 import DeadlinePassed
 from app.providers.redact import redact
 from app.providers.target import ProviderTarget
 from app.security.envelope import SecretUnavailable
@@ -36,6 +45,7 @@ log = logging.getLogger(__name__)
 MAX_TARGETS = 4096
 TOKEN_FAILURES = (GoogleAuthError, httpx.HTTPError, BlockedByPolicy, TimeoutError, ValueError)
 RETRYABLE = frozenset({429, 500, 502, 503, 504, 529})
+DEFAULT_CALL_TIMEOUT = 600.0  # seconds for a whole call, streams included
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a non-streamed answer is read whole before it is passed on
 PASSED_HEADERS = (
     "content-type",
@@ -55,6 +65,7 @@ class Call:
     body: dict[str, Any]
     caller_headers: Any
     trace: CallTrace
+    deadline: float  # time.monotonic() by which the answer must be complete
 
 
 @dataclass
@@ -70,10 +81,19 @@ class Attempts:
 
 
 class Forwarder:
-    def __init__(self, keyring: Keyring, shared: Outbound, personal: Outbound) -> None:
+    def __init__(
+        self,
+        keyring: Keyring,
+        shared: Outbound,
+        personal: Outbound,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
         self.keyring = keyring
         self.shared = shared
         self.personal = personal  # its policy also refuses loopback and private ranges
+        self.call_timeout = call_timeout  # the whole answer, however the upstream paces it
+        self.max_event_bytes = max_event_bytes
         self.balancer = Balancer()
         self.targets: dict[tuple[Any, ...], ProviderTarget] = {}
 
@@ -88,10 +108,11 @@ class Forwarder:
         """The answer; `trace` follows the call, and hears when it has ended (for a stream,
         when the stream does) unless a GatewayError is raised."""
         attempts = Attempts()
+        deadline = time.monotonic() + self.call_timeout
         for offering in self.balancer.order(route.offerings):
             attempts.count += 1
             trace.tried(offering.connection.id, offering.connection.name, offering.upstream_model)
-            call = Call(offering, op, body, caller_headers, trace)
+            call = Call(offering, op, body, caller_headers, trace, deadline)
             answer = await self._attempt(call, attempts)
             if answer is not None:
                 return answer
@@ -114,8 +135,8 @@ class Forwarder:
             self.balancer.failed(offering)
             attempts.failed(offering, "could not get an access token")
             return None
-        exchange = exchange_for(request, call.op, call.body)
-        response = await self._send(out, request, exchange, offering, attempts)
+        exchange = exchange_for(request, call.op, call.body, self.max_event_bytes)
+        response = await self._send(out, request, exchange, call, attempts)
         if response is None:
             return None
         headers = _answer_headers(response, offering, attempts)
@@ -124,15 +145,18 @@ class Forwarder:
             events = self._stream(response, call, exchange.relay)
             return Answer(response.status, events, headers)
         try:
-            raw = await _read_whole(response)
+            raw = await _read_whole(response, self.call_timeout)
+        except _BrokeOff as failure:
+            self.balancer.failed(offering)
+            attempts.failed(offering, failure.why)
+            return None
         finally:
             self.balancer.finished(offering)
-        usage = usage_of_answer(raw)
         call.trace.first_byte()
-        await call.trace.end(response.status, usage.input_tokens, usage.output_tokens)
         if response.status >= 400:  # an error may echo the key (OpenAI's 401 does)
             raw = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None).encode()
-        answer = exchange.answer(raw, response.status)
+        answer = exchange.answer(raw, response.status)  # a 502 when it cannot be read
+        await _ended(call.trace, response.status, usage_of_answer(raw))
         return Answer(response.status, answer, headers)
 
     def _target(self, connection: ConnectionRecord) -> ProviderTarget:
@@ -151,14 +175,15 @@ class Forwarder:
         out: Outbound,
         request: UpstreamRequest,
         exchange: Exchange,
-        offering: Offering,
+        call: Call,
         attempts: Attempts,
     ) -> UpstreamResponse | None:
         """The upstream's response with its body still to read, or None (and the offering
         cooling down) when it failed in a way worth trying elsewhere."""
+        offering = call.offering
         self.balancer.started(offering)
         try:
-            response = await send(out, request, exchange.payload)
+            response = await send(out, request, exchange.payload, call.deadline)
         except Unreachable as failure:
             attempts.timed_out = attempts.timed_out or failure.timed_out
             self._gave_up(offering, attempts, failure.why)
@@ -191,26 +216,68 @@ class Forwarder:
             if tail:
                 yield tail
             status = response.status
-        except Exception:
-            status = 502  # the upstream broke off mid-stream
-            raise
+        except Exception as exc:  # the upstream broke off, or sent what is not its format
+            failure = _stream_failure(exc, self.call_timeout)
+            status = failure.status
+            log.warning("A stream from %s ended early: %s", call.offering.connection.name, failure)
+            yield error_event(relay.dialect, failure)
         finally:
             await response.aclose()
             self.balancer.finished(call.offering)
-            usage = relay.usage
-            await call.trace.end(status, usage.input_tokens, usage.output_tokens)
+            await _ended(call.trace, status, relay.usage)
 
 
-async def _read_whole(response: UpstreamResponse) -> bytes:
+async def _ended(trace: CallTrace, status: int, usage: Usage) -> None:
+    input_tokens, output_tokens = usage.counted()
+    await trace.end(status, input_tokens, output_tokens, usage_invalid=usage.invalid)
+
+
+class _BrokeOff(Exception):
+    """The upstream stopped in the middle of a whole answer: worth trying elsewhere."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+async def _read_whole(response: UpstreamResponse, call_timeout: float) -> bytes:
     body = bytearray()
     try:
         async for chunk in response.chunks():
             body += chunk
             if len(body) > MAX_ANSWER_BYTES:
                 raise GatewayError(502, "upstream_error", "The upstream answer is too large.")
+    except DeadlinePassed:
+        raise _past_deadline(call_timeout) from None
+    except httpcore.TimeoutException:
+        raise _BrokeOff("timed out in the middle of its answer") from None
+    except (httpcore.NetworkError, httpcore.ProtocolError):
+        raise _BrokeOff("broke off its answer") from None
     finally:
         await response.aclose()
     return bytes(body)
+
+
+def _past_deadline(call_timeout: float) -> GatewayError:
+    message = (
+        f"The upstream did not finish its answer within {call_timeout:g} s "
+        "(SWITCHBOARD_GATEWAY_TIMEOUT)."
+    )
+    return GatewayError(504, "upstream_timeout", message)
+
+
+def _stream_failure(exc: Exception, call_timeout: float) -> GatewayError:
+    if isinstance(exc, DeadlinePassed):
+        return _past_deadline(call_timeout)
+    if isinstance(exc, EventTooLarge):
+        return GatewayError(502, "upstream_error", str(exc))
+    if isinstance(exc, httpcore.TimeoutException):
+        return GatewayError(504, "upstream_timeout", "The upstream stopped sending its stream.")
+    if isinstance(exc, httpcore.NetworkError | httpcore.ProtocolError):
+        return GatewayError(502, "upstream_error", "The upstream broke off its stream.")
+    log.exception("A stream event could not be passed on")
+    message = "The upstream sent a stream event that is not in its format."
+    return GatewayError(502, "upstream_error", message)
 
 
 def _answer_headers(

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from app.gateway.chat_to_messages import Untranslatable, plain_text
+from app.gateway.streams import reported_usage
 
 FINISH_REASONS = {
     "stop": "end_turn",
@@ -126,7 +127,7 @@ def message(answer: dict[str, Any], model: str) -> dict[str, Any]:
                 "input": arguments,
             }
         )
-    usage = answer.get("usage") or {}
+    input_tokens, output_tokens = reported_usage(answer.get("usage")).counted()
     return {
         "id": f"msg_{answer.get('id', '')}",
         "type": "message",
@@ -136,8 +137,8 @@ def message(answer: dict[str, Any], model: str) -> dict[str, Any]:
         "stop_reason": FINISH_REASONS.get(choice.get("finish_reason") or "", "end_turn"),
         "stop_sequence": None,
         "usage": {
-            "input_tokens": int(usage.get("prompt_tokens") or 0),
-            "output_tokens": int(usage.get("completion_tokens") or 0),
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
         },
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,30 +17,39 @@ from litestar.datastructures import State
 from litestar.handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 
+from app.db.deadlines import DatabaseUnavailable
 from app.gateway.answers import Answer, CallerLeft, caller_headers, read_body, send_answer
 from app.gateway.callers import authenticate_caller
 from app.gateway.errors import Dialect, GatewayError, bad_request, error_payload
 from app.gateway.limits import CallerLimits
 from app.gateway.listing import visible_models
+from app.gateway.request_shape import check_request
 from app.gateway.routing import route_for
 from app.gateway.streams import Usage
 from app.gateway.upstream import Operation
+from app.http.request_ids import current_request_id
 from app.usage.trace import CALLER_LEFT, CallTrace
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[State, dict[str, str], Receive], Awaitable[Answer]]
 
 
 def _route(path: str, method: str, dialect: Dialect, handler: Handler) -> ASGIRouteHandler:
+    """The one failure channel of a gateway route: whatever goes wrong answers in the route's
+    own format with a code, never a bare 500 or GraphQL's shape."""
+
     async def route(scope: Scope, receive: Receive, send: Send) -> None:
         try:
             if scope.get("method") != method:
                 message = f"{path} answers {method} only."
                 raise GatewayError(405, "method_not_allowed", message, {"Allow": method})
             answer = await handler(scope["app"].state, caller_headers(scope), receive)
-        except GatewayError as error:
-            answer = Answer.json(error_payload(dialect, error), error.status, error.headers)
         except CallerLeft:
             return
+        except Exception as exc:
+            error = _as_gateway_error(exc, path)
+            answer = Answer.json(error_payload(dialect, error), error.status, error.headers)
         await send_answer(answer, receive, send)
 
     route.__name__ = route.__qualname__ = path.strip("/").replace("/", "_")
@@ -61,6 +71,7 @@ def _call(op: Operation) -> Handler:
         try:
             body = _parsed(await read_body(receive, headers, state.settings.gateway_max_body_bytes))
             trace.model = str(body.get("model") or "")
+            check_request(op, body)  # the caller's fields, before anything goes upstream
             route = await route_for(caller, body.get("model"), headers)
             trace.endpoint_id = str(route.endpoint_id or "")
             trace.workspace_id = str(route.workspace_id or "")
@@ -73,12 +84,23 @@ def _call(op: Operation) -> Handler:
     return call
 
 
-def _status_of(exc: BaseException) -> int:
+def _as_gateway_error(exc: Exception, path: str) -> GatewayError:
     if isinstance(exc, GatewayError):
-        return exc.status
+        return exc
+    if isinstance(exc, DatabaseUnavailable):
+        log.warning("%s answered 503: %s", path, exc)
+        return GatewayError(503, "database_unavailable", str(exc), {"Retry-After": "1"})
+    log.error("Unexpected error answering %s", path, exc_info=exc)  # the record has the id
+    message = f"Unexpected error (request {current_request_id()})."
+    return GatewayError(500, "internal_error", message)
+
+
+def _status_of(exc: BaseException) -> int:
     if isinstance(exc, CallerLeft | asyncio.CancelledError):
         return CALLER_LEFT
-    return 500
+    if isinstance(exc, GatewayError):
+        return exc.status
+    return 503 if isinstance(exc, DatabaseUnavailable) else 500
 
 
 def _parsed(raw: bytes) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.gateway.chat_to_messages import STOP_REASONS
+from app.gateway.errors import Dialect
 from app.gateway.messages_to_chat import FINISH_REASONS
-from app.gateway.streams import EVENT_END, Usage, add_usage, data_of
+from app.gateway.streams import Events, Usage, add_usage, data_of
 
 
 @dataclass
@@ -21,25 +22,22 @@ class MessagesToChatStream:
     include_usage: bool
     streaming: bool = True
     usage: Usage = field(default_factory=Usage)
-    pending: bytes = b""
+    events: Events = field(default_factory=Events)
+    dialect: Dialect = Dialect.OPENAI  # what the caller reads
     completion_id: str = "chatcmpl-"
     created: int = field(default_factory=lambda: int(time.time()))
     tool_calls: dict[int, int] = field(default_factory=dict)  # Anthropic block -> call index
 
     def filter(self, chunk: bytes) -> bytes:
-        data = self.pending + chunk
         out: list[bytes] = []
-        start = 0
-        for end in EVENT_END.finditer(data):
-            payload = data_of(data[start : end.end()])
-            start = end.end()
+        for event in self.events.feed(chunk):
+            payload = data_of(event)
             if isinstance(payload, dict):
                 out.extend(self._translate(payload))
-        self.pending = data[start:]
         return b"".join(out)
 
     def finish(self) -> bytes:
-        self.pending = b""
+        self.events.rest()
         return b""
 
     def _translate(self, event: dict[str, Any]) -> list[bytes]:
@@ -91,7 +89,7 @@ class MessagesToChatStream:
     def _end(self) -> list[bytes]:
         out = []
         if self.include_usage:
-            prompt, completion = self.usage.input_tokens, self.usage.output_tokens
+            prompt, completion = self.usage.counted()
             usage = {
                 "prompt_tokens": prompt,
                 "completion_tokens": completion,
@@ -127,7 +125,8 @@ class ChatToMessagesStream:
     model: str
     streaming: bool = True
     usage: Usage = field(default_factory=Usage)
-    pending: bytes = b""
+    events: Events = field(default_factory=Events)
+    dialect: Dialect = Dialect.ANTHROPIC  # what the caller reads
     started: bool = False
     ended: bool = False
     block: int = -1  # the open content block, -1 before the first
@@ -136,22 +135,17 @@ class ChatToMessagesStream:
     stop_reason: str = "end_turn"
 
     def filter(self, chunk: bytes) -> bytes:
-        data = self.pending + chunk
         out: list[bytes] = []
-        start = 0
-        for end in EVENT_END.finditer(data):
-            event = data[start : end.end()]
-            start = end.end()
+        for event in self.events.feed(chunk):
             payload = data_of(event)
             if isinstance(payload, dict):
                 out.extend(self._translate(payload))
             elif b"[DONE]" in event:
                 out.extend(self._end())
-        self.pending = data[start:]
         return b"".join(out)
 
     def finish(self) -> bytes:
-        self.pending = b""
+        self.events.rest()
         return b"".join(self._end()) if self.started else b""
 
     def _translate(self, chunk: dict[str, Any]) -> list[bytes]:
@@ -217,7 +211,8 @@ class ChatToMessagesStream:
         if self.ended:
             return []
         self.ended = True
-        usage = {"input_tokens": self.usage.input_tokens, "output_tokens": self.usage.output_tokens}
+        counted = self.usage.counted()
+        usage = {"input_tokens": counted[0], "output_tokens": counted[1]}
         delta = {"stop_reason": self.stop_reason, "stop_sequence": None}
         return [
             *self._close(),

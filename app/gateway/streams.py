@@ -1,4 +1,10 @@
-"""Usage is known at the end of every stream. An OpenAI-format stream is asked for its usage
+"""Server-sent events as they arrive from an upstream, and the usage they report.
+
+Everything an upstream sends is hostile input: events are cut out of the stream in time linear
+in the bytes received (a chunk is searched once, never the whole buffer again), one event may
+not grow past a cap, and token counts are taken only when they are counts.
+
+Usage is known at the end of every stream. An OpenAI-format stream is asked for its usage
 (`stream_options.include_usage`) when the caller did not ask, and that extra chunk is kept from
 the caller, who receives exactly what it asked for; Anthropic streams carry usage anyway. Events
 pass on whole, one by one, as they arrive."""
@@ -10,29 +16,163 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
+from app.gateway.errors import Dialect, GatewayError, error_body
 from app.gateway.upstream import Operation
 
 EVENT_END = re.compile(rb"\r?\n\r?\n")
+DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024
+MAX_TOKENS = 1_000_000_000  # more than any call uses: a larger count is not a count
+
+
+class EventTooLarge(Exception):
+    """One event grew past the cap before it ended."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The upstream sent one stream event of more than {limit:,} bytes "
+            "(SWITCHBOARD_GATEWAY_MAX_EVENT_BYTES); the call was closed."
+        )
+
+
+class Events:
+    """Complete events out of chunks as they arrive. Only the new bytes (and the three before
+    them, where a delimiter may have begun) are searched; what is kept between chunks is the
+    unfinished event alone, and it may not pass `limit` bytes."""
+
+    def __init__(self, limit: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self.limit = limit
+        self.buffer = bytearray()
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        buffer = self.buffer
+        searched = max(0, len(buffer) - 3)
+        buffer += chunk
+        events: list[bytes] = []
+        start = 0
+        while (end := EVENT_END.search(buffer, searched)) is not None:
+            events.append(bytes(buffer[start : end.end()]))
+            start = searched = end.end()
+        if start:
+            del buffer[:start]
+        if len(buffer) > self.limit:
+            raise EventTooLarge(self.limit)
+        return events
+
+    def rest(self) -> bytes:
+        rest = bytes(self.buffer)
+        self.buffer.clear()
+        return rest
 
 
 @dataclass
 class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
+    invalid: bool = False  # the upstream reported something that is not a token count
+
+    def counted(self) -> tuple[int, int]:
+        """What is recorded: a call whose report was not counts reports no usage."""
+        return (0, 0) if self.invalid else (self.input_tokens, self.output_tokens)
+
+
+INPUT_NAMES = ("prompt_tokens", "input_tokens")
+OUTPUT_NAMES = ("completion_tokens", "output_tokens")
+
+
+def add_usage(usage: Usage, reported: Any) -> None:
+    """Take what a provider reported; later reports of a stream supersede earlier ones (a
+    zero does not: Anthropic's message_start reports output 0 before the real count)."""
+    if not isinstance(reported, dict):
+        return
+    for names, attribute in ((INPUT_NAMES, "input_tokens"), (OUTPUT_NAMES, "output_tokens")):
+        value = next((reported[n] for n in names if reported.get(n) is not None), None)
+        if value is None:
+            continue
+        if type(value) is not int or not 0 <= value <= MAX_TOKENS:
+            usage.invalid = True
+        elif value:
+            setattr(usage, attribute, value)
+
+
+def reported_usage(reported: Any) -> Usage:
+    usage = Usage()
+    add_usage(usage, reported)
+    return usage
+
+
+class _Reported(msgspec.Struct):
+    """The fields of an answer or event that usage is read from; the rest is skipped unread."""
+
+    type: Any = None
+    usage: Any = None
+    message: Any = None
+    choices: Any = msgspec.UNSET
+
+
+_DECODE = msgspec.json.Decoder(_Reported)
+
+
+def _reported(raw: bytes) -> _Reported | None:
+    try:
+        return _DECODE.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+def usage_of_answer(raw: bytes) -> Usage:
+    """The usage a whole (non-streamed) answer reports, in either format."""
+    found = _reported(raw)
+    return reported_usage(found.usage if found is not None else None)
+
+
+def data_of(event: bytes) -> Any:
+    text = _data_line(event)
+    if text is None or text == b"[DONE]":
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _data_line(event: bytes) -> bytes | None:
+    for line in event.splitlines():
+        if line.startswith(b"data:"):
+            return line[5:].strip()
+    return None
+
+
+def error_event(dialect: Dialect, error: GatewayError) -> bytes:
+    """A failure in the middle of a stream, as the caller's SDK reads one."""
+    body = json.dumps(error_body(dialect, error.status, error.code, error.message)).encode()
+    if dialect is Dialect.ANTHROPIC:
+        return b"event: error\ndata: " + body + b"\n\n"
+    return b"data: " + body + b"\n\n"
 
 
 @dataclass
 class UsageFilter:
+    dialect: Dialect
     streaming: bool = False
     injected: bool = False  # include_usage was added for us: its chunk is not the caller's
     usage: Usage = field(default_factory=Usage)
-    pending: bytes = b""
+    events: Events = field(default_factory=Events)
 
     @classmethod
-    def for_request(cls, op: Operation, body: dict[str, Any]) -> UsageFilter:
-        streaming = bool(body.get("stream")) and op in (Operation.CHAT, Operation.MESSAGES)
+    def for_request(
+        cls, op: Operation, body: dict[str, Any], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    ) -> UsageFilter:
+        streaming = body.get("stream") is True and op in (Operation.CHAT, Operation.MESSAGES)
         asked = (body.get("stream_options") or {}).get("include_usage") is True
-        return cls(streaming=streaming, injected=streaming and op is Operation.CHAT and not asked)
+        dialect = Dialect.ANTHROPIC if op.speaks_anthropic else Dialect.OPENAI
+        return cls(
+            dialect,
+            streaming=streaming,
+            injected=streaming and op is Operation.CHAT and not asked,
+            events=Events(max_event_bytes),
+        )
 
     def upstream_body(self, body: dict[str, Any]) -> dict[str, Any]:
         if self.injected:
@@ -41,66 +181,19 @@ class UsageFilter:
 
     def filter(self, chunk: bytes) -> bytes:
         """The complete events in what has arrived so far, less any the caller did not ask for."""
-        data = self.pending + chunk
-        passed: list[bytes] = []
-        start = 0
-        for end in EVENT_END.finditer(data):
-            event = data[start : end.end()]
-            start = end.end()
-            if self._keep(event):
-                passed.append(event)
-        self.pending = data[start:]
-        return b"".join(passed)
+        return b"".join(event for event in self.events.feed(chunk) if self._keep(event))
 
     def finish(self) -> bytes:
-        rest, self.pending = self.pending, b""
-        return rest
+        return self.events.rest()
 
     def _keep(self, event: bytes) -> bool:
-        payload = data_of(event)
-        if not isinstance(payload, dict):
+        text = _data_line(event)
+        found = _reported(text) if text else None
+        if found is None:
             return True
-        self._count(payload)
-        # OpenAI's usage chunk comes with no choices; it is ours when we asked for it.
-        return not (self.injected and payload.get("choices") == [] and "usage" in payload)
-
-    def _count(self, payload: dict[str, Any]) -> None:
-        usage = payload.get("usage")
-        if payload.get("type") == "message_start":
-            usage = (payload.get("message") or {}).get("usage")
+        usage = found.usage
+        if found.type == "message_start" and isinstance(found.message, dict):
+            usage = found.message.get("usage")
         add_usage(self.usage, usage)
-
-
-def usage_of_answer(raw: bytes) -> Usage:
-    """The usage a whole (non-streamed) answer reports, in either format."""
-    usage = Usage()
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return usage
-    if isinstance(body, dict):
-        add_usage(usage, body.get("usage"))
-    return usage
-
-
-def add_usage(usage: Usage, reported: Any) -> None:
-    """Take what a provider reported; later reports of a stream supersede earlier ones."""
-    if not isinstance(reported, dict):
-        return
-    given_in = reported.get("prompt_tokens") or reported.get("input_tokens")
-    given_out = reported.get("completion_tokens") or reported.get("output_tokens")
-    usage.input_tokens = given_in or usage.input_tokens
-    usage.output_tokens = given_out or usage.output_tokens
-
-
-def data_of(event: bytes) -> Any:
-    for line in event.splitlines():
-        if line.startswith(b"data:"):
-            text = line[5:].strip()
-            if text == b"[DONE]":
-                return None
-            try:
-                return json.loads(text)
-            except ValueError:
-                return None
-    return None
+        # OpenAI's usage chunk comes with no choices; it is ours when we asked for it.
+        return not (self.injected and found.choices == [] and found.usage is not None)

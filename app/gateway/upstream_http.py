@@ -60,14 +60,17 @@ class _Origin:
 
 
 async def send(
-    out: Outbound, request: UpstreamRequest, payload: dict[str, Any]
+    out: Outbound, request: UpstreamRequest, payload: dict[str, Any], deadline: float | None = None
 ) -> UpstreamResponse:
+    """The answer's head; its body is read within the per-read timeout and by `deadline`
+    (time.monotonic()), the call's total deadline."""
     assert out.transport is not None, "the outbound client was built without its transport"
     url = request.url + (f"?{urlencode(request.params)}" if request.params else "")
     origin = _parsed(url)
     pool = out.transport.http11_pool(origin.scheme, origin.host, origin.port)
     body = json.dumps(payload).encode()
-    timeouts = http11.Timeouts(out.limits.connect_timeout, out.limits.read_timeout, WRITE_TIMEOUT)
+    limits = out.limits
+    timeouts = http11.Timeouts(limits.connect_timeout, limits.read_timeout, WRITE_TIMEOUT, deadline)
     try:
         response = await pool.request(_head(origin, request.headers, len(body)), body, timeouts)
     except httpcore.TimeoutException:

@@ -16,6 +16,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 
 from app.auth.service import authenticate
 from app.budgets import BudgetExceeded, Budgets, check_json_depth
+from app.db.deadlines import DatabaseUnavailable
 from app.db.engine import request_statement_limit
 from app.db.versions import read_versions
 from app.graphql.body import NOT_JSON, decoded_body
@@ -75,35 +76,14 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
     body = _parse(await decoded_body(request), budgets)
     if isinstance(body, str):
         return _error(400, f"Malformed GraphQL request: {body}.", "BAD_REQUEST")
-    token = _bearer(request)
-    versions = await read_versions()  # one statement: may what this instance cached serve?
-    viewer = await authenticate(token, versions.auth) if token else None
-    if viewer is None:
-        return _error(401, unauthenticated().message, "UNAUTHENTICATED")
     request_id = current_request_id() or request_id_from(None)
-    context = Context(
-        viewer=viewer,
-        services=state.services,
-        request_id=request_id,
-        cache_version=versions.auth,
-        catalog_version=versions.catalog,
-    )
-    return await _execute(state.schema, body, context, budgets)
-
-
-async def _execute(
-    schema: Any, body: dict[str, Any], context: Context, budgets: Budgets
-) -> Response[Any]:
-    """Run the operation within the request's deadline and its share of the connection pool."""
     try:
+        # The deadline covers everything from here: reading the token included.
         async with asyncio.timeout(budgets.request_timeout):
-            with request_statement_limit():
-                result = await schema.execute(
-                    body["query"],
-                    variable_values=body.get("variables"),
-                    operation_name=body.get("operationName"),
-                    context_value=context,
-                )
+            return await _answer(request, state, body, request_id)
+    except DatabaseUnavailable as exc:
+        log.warning("Request %s answered 503: %s", request_id, exc)
+        return _error(503, str(exc), exc.code, requestId=request_id)
     except TimeoutError:
         log.warning(
             "Request stopped after %s s (SWITCHBOARD_REQUEST_TIMEOUT)", budgets.request_timeout
@@ -112,13 +92,48 @@ async def _execute(
             f"The request ran longer than {budgets.request_timeout:g} s "
             "(SWITCHBOARD_REQUEST_TIMEOUT) and was stopped; nothing it had not finished was kept."
         )
-        return _error(504, message, "TIMEOUT", requestId=context.request_id)
+        return _error(504, message, "TIMEOUT", requestId=request_id)
+
+
+async def _answer(
+    request: Request[Any, Any, Any], state: State, body: dict[str, Any], request_id: str
+) -> Response[Any]:
+    token = _bearer(request)
+    versions = await read_versions()  # one statement: may what this instance cached serve?
+    viewer = await authenticate(token, versions.auth) if token else None
+    if viewer is None:
+        return _error(401, unauthenticated().message, "UNAUTHENTICATED")
+    context = Context(
+        viewer=viewer,
+        services=state.services,
+        request_id=request_id,
+        cache_version=versions.auth,
+        catalog_version=versions.catalog,
+    )
+    return await _execute(state.schema, body, context, state.settings.budgets)
+
+
+async def _execute(
+    schema: Any, body: dict[str, Any], context: Context, budgets: Budgets
+) -> Response[Any]:
+    """Run the operation within its share of the connection pool."""
+    try:
+        with request_statement_limit():
+            result = await schema.execute(
+                body["query"],
+                variable_values=body.get("variables"),
+                operation_name=body.get("operationName"),
+                context_value=context,
+            )
     except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError) as exc:
         return _error(400, f"Malformed GraphQL request: {_operation_problem(exc)}", "BAD_REQUEST")
     payload: dict[str, Any] = {"data": result.data}
+    status = 200
     if result.errors:
         payload["errors"] = [error.formatted for error in result.errors]
-    return _capped(encode_json(payload), budgets)
+        if any(isinstance(e.original_error, DatabaseUnavailable) for e in result.errors):
+            status = 503  # a load balancer or client retries elsewhere, or later
+    return _capped(encode_json(payload), budgets, status)
 
 
 def _operation_problem(exc: Exception) -> str:
@@ -131,7 +146,7 @@ def _operation_problem(exc: Exception) -> str:
     return "the query is empty."
 
 
-def _capped(encoded: bytes, budgets: Budgets) -> Response[Any]:
+def _capped(encoded: bytes, budgets: Budgets, status: int = 200) -> Response[Any]:
     """The answer, unless it is larger than clients and proxies should have to hold."""
     if len(encoded) > budgets.max_response_bytes:
         message = (
@@ -146,7 +161,7 @@ def _capped(encoded: bytes, budgets: Budgets) -> Response[Any]:
             limit=budgets.max_response_bytes,
             actual=len(encoded),
         )
-    return Response(content=encoded, media_type=MediaType.JSON)
+    return Response(content=encoded, media_type=MediaType.JSON, status_code=status)
 
 
 @get("/graphql", media_type=MediaType.HTML)

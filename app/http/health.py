@@ -9,29 +9,46 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Response, get
 from litestar.datastructures import State
 
+from app.db.deadlines import DatabaseUnavailable, database_deadline
 from app.db.engine import database_reachable
 from app.http.stores import FallbackStore
 from app.security.key_check import keyring_problem
 
+DATABASE_CHECK_SECONDS = 0.8  # an orchestrator's probe gets its answer within a second
+
+
+async def _redis_reachable(state: State) -> bool | None:
+    store = state.rate_limit_store
+    return await store.reachable() if isinstance(store, FallbackStore) else None
+
 
 async def _report(state: State) -> tuple[dict[str, Any], int]:
+    """Within a second whatever the database and Redis do: both are asked at once, each
+    within its own deadline, and a frozen database is reported, not waited for."""
     report: dict[str, Any] = {"status": "ok", "database": "reachable"}
-    store = state.rate_limit_store
-    if isinstance(store, FallbackStore):
-        reachable = await store.reachable()
-        report["redis"] = "reachable" if reachable else "unreachable"
-        if not reachable:
+    redis, database = await asyncio.gather(
+        _redis_reachable(state), database_reachable(state.engine, DATABASE_CHECK_SECONDS)
+    )
+    if redis is not None:
+        report["redis"] = "reachable" if redis else "unreachable"
+        if not redis:
             report["status"] = "degraded"
             report["rateLimits"] = "per instance until Redis answers"
-    if not await database_reachable(state.engine):
+    if not database:
         report.update(status="unavailable", database="unreachable", keyring="unknown")
         return report, 503
-    problem = await keyring_problem(state.keyring)
+    with database_deadline(DATABASE_CHECK_SECONDS):
+        try:
+            problem = await keyring_problem(state.keyring)
+        except DatabaseUnavailable:
+            report.update(status="unavailable", database="unreachable", keyring="unknown")
+            return report, 503
     report["keyring"] = "ok" if problem is None else problem
     if problem is not None:
         report["status"] = "unavailable"

@@ -30,8 +30,34 @@ Connect = Callable[[float], Awaitable[AsyncioStream]]  # a new connection, withi
 @dataclass(frozen=True)
 class Timeouts:
     connect: float
-    read: float
+    read: float  # for each read
     write: float
+    deadline: float | None = None  # time.monotonic() by which the whole answer must be in
+
+    def for_read(self) -> float:
+        if self.deadline is None:
+            return self.read
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed
+        return min(self.read, left)
+
+
+class DeadlinePassed(httpcore.ReadTimeout):
+    """The call's total deadline passed before its answer was complete (each read may have
+    been within the read timeout: an upstream that trickles)."""
+
+    def __init__(self) -> None:
+        super().__init__("the call's total deadline passed")
+
+
+async def _read(stream: AsyncioStream, timeouts: Timeouts) -> bytes:
+    try:
+        return await stream.read(READ_SIZE, timeouts.for_read())
+    except httpcore.ReadTimeout:
+        if timeouts.deadline is not None and time.monotonic() >= timeouts.deadline:
+            raise DeadlinePassed from None
+        raise
 
 
 class _Answer:
@@ -79,11 +105,13 @@ class Response:
     """An answer whose headers have arrived; `chunks()` yields its body, then the connection
     goes back to its pool (or is closed when it cannot be reused)."""
 
-    def __init__(self, pool: Pool, connection: Connection, answer: _Answer, read: float) -> None:
+    def __init__(
+        self, pool: Pool, connection: Connection, answer: _Answer, timeouts: Timeouts
+    ) -> None:
         self.pool = pool
         self.connection = connection
         self.answer = answer
-        self.read_timeout = read
+        self.timeouts = timeouts
         self.status = answer.status
         self.headers = answer.headers
         self.closed = False
@@ -95,7 +123,7 @@ class Response:
                 yield answer.pieces.popleft()
             if answer.complete:
                 break
-            data = await stream.read(READ_SIZE, self.read_timeout)
+            data = await _read(stream, self.timeouts)
             if not data:  # the server closed: the end of a body without a length, or a cut
                 if answer.keep_alive:
                     raise httpcore.RemoteProtocolError("the server closed mid-answer")
@@ -121,7 +149,7 @@ async def _first_bytes(
     connection turns out dead before the server answered anything."""
     try:
         await stream.write(request, timeouts.write)
-        data = await stream.read(READ_SIZE, timeouts.read)
+        data = await _read(stream, timeouts)
     except (httpcore.WriteError, httpcore.ReadError):
         raise _ClosedBeforeAnswer from None
     if not data:
@@ -166,14 +194,14 @@ class Pool:
         try:
             await _first_bytes(stream, answer, head + body, timeouts)
             while not answer.headed:
-                data = await stream.read(READ_SIZE, timeouts.read)
+                data = await _read(stream, timeouts)
                 if not data:
                     raise httpcore.RemoteProtocolError("the server closed mid-answer")
                 _feed(answer, data)
         except BaseException:
             await stream.aclose()
             raise
-        return Response(self, connection, answer, timeouts.read)
+        return Response(self, connection, answer, timeouts)
 
     def _reused(self) -> Connection | None:
         while self.idle:

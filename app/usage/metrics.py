@@ -42,6 +42,13 @@ class GatewayMetrics:
             buckets=[b / 1000 for b in BOUNDS_MS],
             **made,  # type: ignore[arg-type]
         )
+        self.usage_invalid = Counter(
+            "usage_invalid",
+            "Gateway calls whose upstream reported token counts that were not counts "
+            "(recorded as reporting no usage).",
+            ("connection",),
+            **made,  # type: ignore[arg-type]
+        )
         self.in_flight = Gauge(
             "in_flight",
             "Gateway calls under way.",
@@ -63,6 +70,8 @@ class GatewayMetrics:
         self.tokens.labels(*labels, "input").inc(trace.input_tokens)
         self.tokens.labels(*labels, "output").inc(trace.output_tokens)
         self.latency.labels(*labels).observe(trace.latency_ms / 1000)
+        if trace.usage_invalid:
+            self.usage_invalid.labels(labels[0]).inc()
 
     def exposition(self) -> tuple[bytes, str]:
         """The text to serve, and its content type."""

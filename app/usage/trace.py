@@ -35,6 +35,7 @@ class CallTrace:
     on_end: Callable[[CallTrace], Awaitable[None]] | None = None
     ended: bool = False
     latency_ms: int = 0
+    usage_invalid: bool = False
 
     def elapsed_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)
@@ -48,14 +49,22 @@ class CallTrace:
         if self.first_token_ms is None:
             self.first_token_ms = self.elapsed_ms()
 
-    async def end(self, status: int, input_tokens: int = 0, output_tokens: int = 0) -> None:
-        """Once per call, whatever way it ended."""
+    async def end(
+        self,
+        status: int,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        usage_invalid: bool = False,
+    ) -> None:
+        """Once per call, whatever way it ended. `usage_invalid`: the upstream reported counts
+        that were not counts, so the call is recorded as reporting none."""
         if self.ended:
             return
         self.ended = True
         self.latency_ms = self.elapsed_ms()
         self.status = status
         self.input_tokens, self.output_tokens = input_tokens, output_tokens
+        self.usage_invalid = usage_invalid
         if self.on_end is not None:
             await self.on_end(self)
 
