@@ -36,3 +36,25 @@ def check_description(raw: str | None) -> Checked:
     if len(raw) > DESCRIPTION_MAX:
         return None, f"description must be at most {DESCRIPTION_MAX} characters"
     return raw.strip(), None
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_at(value: Any, path: str = "") -> str | None:
+    """Where in a decoded JSON value a string (or key) holds a lone surrogate, which no text
+    encoding can store: JSON's \\ud800 escapes decode to one. None when every string is text."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if LONE_SURROGATE.search(item):
+                return where or "the value"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and LONE_SURROGATE.search(key):
+                    return f"{where}.{key!a}" if where else repr(key)
+                stack.append((child, f"{where}.{key}" if where else str(key)))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+    return None

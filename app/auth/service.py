@@ -44,6 +44,10 @@ class Viewer:
     token_id: uuid.UUID
     token_hash: str = ""
     limits: GatewayLimits = NO_LIMITS
+    expires_at: datetime | None = None
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or datetime.now(UTC))
 
     @property
     def is_admin(self) -> bool:
@@ -67,7 +71,6 @@ class _Known:
 
     version: int
     viewer: Viewer
-    expires_at: datetime | None
     last_used_at: datetime | None
 
 
@@ -91,7 +94,7 @@ async def authenticate(token: str, version: int | None = None) -> Viewer | None:
         known = await _read_token(token_hash, version)
         if known is None:
             return None
-    if known.expires_at is not None and known.expires_at <= now:
+    if known.viewer.expired(now):
         return None
     if known.last_used_at is None or now - known.last_used_at > LAST_USED_RESOLUTION:
         await ApiToken.update({ApiToken.last_used_at: now}).where(
@@ -123,11 +126,17 @@ async def _read_token(token_hash: str, version: int) -> _Known | None:
         row["tokens_per_minute"],
     )
     viewer = Viewer(
-        row["user_id"], row["user_name"], Role(row["role"]), row["id"], token_hash, limits
+        row["user_id"],
+        row["user_name"],
+        Role(row["role"]),
+        row["id"],
+        token_hash,
+        limits,
+        row["expires_at"],
     )
     if len(_KNOWN) >= MAX_KNOWN:
         _KNOWN.clear()
-    _KNOWN[token_hash] = _Known(version, viewer, row["expires_at"], row["last_used_at"])
+    _KNOWN[token_hash] = _Known(version, viewer, row["last_used_at"])
     return _KNOWN[token_hash]
 
 

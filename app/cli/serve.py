@@ -40,8 +40,9 @@ async def prepare(settings: Settings, keyring: Keyring) -> str | None:
 
 
 def announce(settings: Settings, token: str | None) -> None:
-    """Where to go, and on a first development start the token: printed for a person, or one
-    log record per message with SWITCHBOARD_LOG_FORMAT=json (every line of the log is JSON)."""
+    """Where to go, and on a first development start the token: printed for a person. With
+    SWITCHBOARD_LOG_FORMAT=json the output is a log sink, and a secret never goes there: the
+    token is written to the controlling terminal alone, and the log says only that it was."""
     url = f"http://{settings.host}:{settings.port}"
     say = logging.getLogger("switchboard").info if settings.log_format == "json" else print
     say(f"\nSwitchboard: GraphiQL at {url}/graphql, health at {url}/health")
@@ -50,7 +51,7 @@ def announce(settings: Settings, token: str | None) -> None:
     if settings.admin_token:
         say("The admin token is the one in SWITCHBOARD_ADMIN_TOKEN.\n")
         return
-    say(
+    message = (
         "\nFirst start: created an admin token. It is shown this once; store it now:\n\n"
         f"    {token}\n\nTry it:\n\n"
         f"    curl -s {url}/graphql -H 'Authorization: Bearer {token}' \\\n"
@@ -58,6 +59,25 @@ def announce(settings: Settings, token: str | None) -> None:
         '      -d \'{"query": "{ viewer { name role } }"}\'\n\n'
         "More tokens: .venv/bin/python -m app.cli create-token --user NAME --role ADMIN|MEMBER\n"
     )
+    if settings.log_format != "json":
+        print(message)
+    elif _to_terminal(message):
+        say("First start: created an admin token; it was shown on the terminal only.")
+    else:
+        say(
+            "First start: created an admin token, not shown: there is no terminal and the log "
+            "is no place for a secret. Make one with: python -m app.cli create-token "
+            "--user admin --role ADMIN"
+        )
+
+
+def _to_terminal(text: str) -> bool:
+    try:
+        with open("/dev/tty", "w") as terminal:
+            terminal.write(text)
+    except OSError:
+        return False
+    return True
 
 
 def serve() -> None:

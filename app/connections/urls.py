@@ -17,7 +17,10 @@ def normalize_base_url(raw: str) -> tuple[str | None, str | None]:
         return None, f"baseUrl must be at most {MAX_URL_LENGTH} characters"
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         return None, "baseUrl must not contain spaces or control characters"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: http://[::1/v1
+        return None, "baseUrl is not a valid URL (check the brackets around an IPv6 address)"
     if parts.scheme.lower() not in DEFAULT_PORTS:
         return None, "baseUrl must start with http:// or https://"
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:

@@ -52,7 +52,8 @@ CALLERS: Recent[GatewayCaller | None] = Recent()
 async def authenticate_caller(headers: Any) -> GatewayCaller:
     token = presented_token(headers)
     caller = await CALLERS.get(hash_token(token), lambda: _load(token)) if token else None
-    if caller is None:
+    # The expiry is checked on every call, a remembered caller's too: it holds to the moment.
+    if caller is None or caller.viewer.expired():
         raise invalid_api_key()
     return caller
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import typing
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ParamSpec, TypeVar
@@ -110,3 +111,33 @@ def _payload_type(resolver: Callable[..., Any]) -> Any:
     returned = typing.get_type_hints(resolver).get("return")
     fields = getattr(returned, "__dataclass_fields__", {})
     return returned if "user_errors" in fields else None
+
+
+_ENCOUNTERED = re.compile(r", but encountered error '.*'; found: .*$", re.DOTALL)
+_FOUND = re.compile(r",? [Ff]ound: .*$", re.DOTALL)
+
+
+def without_values(message: str, variables: Any) -> str:
+    """graphql-core's message for a variable of the wrong shape echoes the value it was given
+    (a whole input, apiKey included): say where and what is wrong, never what was sent."""
+    if not message.startswith("Variable '$"):
+        return message
+    text = _ENCOUNTERED.sub(", which it is not.", message)
+    text = _FOUND.sub(".", text)
+    for value in _strings(variables):  # whatever the patterns above did not cover
+        text = text.replace(value, "[redacted]")
+    return text
+
+
+def _strings(value: Any) -> list[str]:
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and len(item) >= 8:  # a secret is longer than a word
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return sorted(found, key=len, reverse=True)

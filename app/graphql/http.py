@@ -21,9 +21,10 @@ from app.db.engine import request_statement_limit
 from app.db.versions import read_versions
 from app.graphql.body import NOT_JSON, decoded_body
 from app.graphql.context import Context
-from app.graphql.errors import unauthenticated
+from app.graphql.errors import unauthenticated, without_values
 from app.http.failures import CHALLENGE, graphql_error_body
 from app.http.request_ids import current_request_id, request_id_from
+from app.validation import lone_surrogate_at
 from app.web.assets import PAGE_HEADERS
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,18 @@ def _parse(body: Any, budgets: Budgets) -> dict[str, Any] | str:
     return body
 
 
+def _not_text(body: dict[str, Any]) -> Response[Any] | None:
+    """A variable that no database can store is refused before anything runs."""
+    where = lone_surrogate_at(body.get("variables"), "variables")
+    if where is None:
+        return None
+    message = (
+        f"{where} is not valid Unicode text: it holds a lone surrogate (\\ud800-\\udfff), "
+        "which has no character; send the text as UTF-8."
+    )
+    return _error(400, message, "VALIDATION")
+
+
 @post("/graphql", status_code=200)
 async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     # JSON only: a browser cannot send it cross-site without a CORS preflight (CSRF-safe).
@@ -76,6 +89,9 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
     body = _parse(await decoded_body(request), budgets)
     if isinstance(body, str):
         return _error(400, f"Malformed GraphQL request: {body}.", "BAD_REQUEST")
+    refused = _not_text(body)
+    if refused is not None:
+        return refused
     request_id = current_request_id() or request_id_from(None)
     try:
         # The deadline covers everything from here: reading the token included.
@@ -130,10 +146,17 @@ async def _execute(
     payload: dict[str, Any] = {"data": result.data}
     status = 200
     if result.errors:
-        payload["errors"] = [error.formatted for error in result.errors]
+        variables = body.get("variables")
+        payload["errors"] = [_formatted(error, variables) for error in result.errors]
         if any(isinstance(e.original_error, DatabaseUnavailable) for e in result.errors):
             status = 503  # a load balancer or client retries elsewhere, or later
     return _capped(encode_json(payload), budgets, status)
+
+
+def _formatted(error: Any, variables: Any) -> dict[str, Any]:
+    formatted: dict[str, Any] = error.formatted
+    formatted["message"] = without_values(formatted["message"], variables)
+    return formatted
 
 
 def _operation_problem(exc: Exception) -> str:

@@ -110,10 +110,14 @@ class ProviderGateway:
         return S.INVALID_RESPONSE, "Unexpected failure while calling the provider."
 
     async def _redirect(self, location: str, out: Outbound) -> tuple[S, str]:
-        parts = urlsplit(location)
-        if parts.hostname:
+        try:
+            parts = urlsplit(location)
+            host, port = parts.hostname, parts.port or 443
+        except ValueError:  # a Location that is not a URL (an upstream's word, not ours)
+            host = port = None
+        if host and port:
             try:
-                await vetted_addresses(out.policy, out.resolve, parts.hostname, parts.port or 443)
+                await vetted_addresses(out.policy, out.resolve, host, port)
             except BlockedByPolicy as exc:
                 return S.BLOCKED_BY_POLICY, f"The provider redirected to {location}, refused: {exc}"
             except OSError:

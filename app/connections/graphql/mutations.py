@@ -110,7 +110,7 @@ class ConnectionMutations:
             message = "provider is required when testing without an id"
             raise ProblemsFound([invalid(("input", "provider"), message)])
         caller = await info.context.caller()
-        stored = connection_id(input.id) if input.id else None
+        stored = connection_id(input.id) if input.id is not None else None
         result = await info.context.services.connections.test(caller, test_input(input), stored)
         return Verification.of(result)
 
