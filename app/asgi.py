@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, TooManyRequestsException
+from litestar.exceptions import HTTPException
 
 from app.composition import build_services
 from app.db.engine import (
@@ -22,7 +22,7 @@ from app.db.engine import (
 )
 from app.gateway.routes import GATEWAY_ROUTES
 from app.graphql.http import graphiql, graphql_endpoint
-from app.graphql.limits import STORE_NAME, rate_limit_middleware, too_many_requests
+from app.graphql.limits import rate_limit_middleware
 from app.graphql.schema import build_schema
 from app.http.failures import http_error, unexpected_error
 from app.http.health import HEALTH_ROUTES
@@ -160,9 +160,7 @@ def create_app(
         openapi_config=None,
         cors_config=_cors(settings),
         middleware=rate_limit_middleware(settings),
-        stores={STORE_NAME: store},
         exception_handlers={
-            TooManyRequestsException: too_many_requests,
             HTTPException: http_error,
             Exception: unexpected_error,
         },

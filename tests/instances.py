@@ -44,4 +44,4 @@ async def instance(
         for outbound in app.state.outbound:
             await outbound.client.aclose()
         if not loaded.redis_url:
-            await app.stores.get("rate_limit").delete_all()
+            await app.state.rate_limit_store.delete_all()

@@ -1,27 +1,16 @@
 """A token's per-minute limits on gateway requests and tokens (input plus output). Counted per
-calendar minute in the rate-limit store: Redis shares it between instances, and without Redis
-each instance counts its own. A call over either limit answers 429 with Retry-After."""
+calendar minute in the rate-limit store, each count one atomic step: Redis shares it between
+instances, and without Redis each instance counts its own. A call over either limit answers 429
+with Retry-After."""
 
 from __future__ import annotations
-
-import json
-import time
-from typing import Any
 
 from litestar.stores.base import Store
 
 from app.auth.service import Viewer
 from app.gateway.errors import GatewayError
 from app.gateway.streams import Usage
-
-WINDOW = 60
-
-
-def _window() -> tuple[int, int]:
-    """(this minute, seconds until the next one)."""
-    now = time.time()
-    minute = int(now // WINDOW)
-    return minute, max(1, int((minute + 1) * WINDOW - now + 0.999))
+from app.http.stores import WINDOW, add_to_counter, minute_window
 
 
 class CallerLimits:
@@ -29,34 +18,30 @@ class CallerLimits:
         self.store = store
 
     async def admit(self, viewer: Viewer) -> None:
+        """Refuse a call over either limit; count it otherwise (one atomic step each)."""
         limits = viewer.limits
         if limits.requests_per_minute is None and limits.tokens_per_minute is None:
             return
-        key, spent, retry_after = await self._spent(viewer)
-        if (
-            limits.requests_per_minute is not None
-            and spent["requests"] >= limits.requests_per_minute
-        ):
-            raise _over("requests", limits.requests_per_minute, retry_after)
-        if limits.tokens_per_minute is not None and spent["tokens"] >= limits.tokens_per_minute:
-            raise _over("tokens", limits.tokens_per_minute, retry_after)
-        spent["requests"] += 1
-        await self.store.set(key, json.dumps(spent), expires_in=2 * WINDOW)
+        minute, retry_after = minute_window()
+        if limits.tokens_per_minute is not None:
+            spent = await self._add(viewer, minute, "tokens", 0)
+            if spent >= limits.tokens_per_minute:
+                raise _over("tokens", limits.tokens_per_minute, retry_after)
+        if limits.requests_per_minute is not None:
+            made = await self._add(viewer, minute, "requests", 1)
+            if made > limits.requests_per_minute:
+                raise _over("requests", limits.requests_per_minute, retry_after)
 
     async def used(self, viewer: Viewer, usage: Usage) -> None:
         """Count a finished call's tokens against this minute."""
         if viewer.limits.tokens_per_minute is None:
             return
-        key, spent, _ = await self._spent(viewer)
-        spent["tokens"] += usage.input_tokens + usage.output_tokens
-        await self.store.set(key, json.dumps(spent), expires_in=2 * WINDOW)
+        minute, _ = minute_window()
+        await self._add(viewer, minute, "tokens", usage.input_tokens + usage.output_tokens)
 
-    async def _spent(self, viewer: Viewer) -> tuple[str, dict[str, Any], int]:
-        minute, retry_after = _window()
-        key = f"gateway:{viewer.token_id}:{minute}"
-        raw = await self.store.get(key)
-        spent = json.loads(raw) if raw else {"requests": 0, "tokens": 0}
-        return key, spent, retry_after
+    async def _add(self, viewer: Viewer, minute: int, what: str, amount: int) -> int:
+        key = f"gateway:{viewer.token_id}:{minute}:{what}"
+        return await add_to_counter(self.store, key, amount, 2 * WINDOW)
 
 
 def _over(what: str, limit: int, retry_after: int) -> GatewayError:

@@ -1,4 +1,4 @@
-"""Per-token rate limits for mutations and for testConnection, on Litestar's rate limiting.
+"""Per-token rate limits for mutations and for testConnection.
 
 The store is in memory by default; with REDIS_URL it lives in Redis, so every instance behind a
 load balancer counts against the same budget.
@@ -6,22 +6,22 @@ load balancer counts against the same budget.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType
-from litestar import Request, Response
-from litestar.exceptions import TooManyRequestsException
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar import Request
+from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.tokens import hash_token
 from app.budgets import BudgetExceeded, Budgets
 from app.graphql.body import decoded_body
 from app.graphql.cost import parse_document
+from app.http.stores import WINDOW, add_to_counter, minute_window
 from app.settings import Settings
 
-STORE_NAME = "rate_limit"
 TEST_FIELD = "testConnection"
 
 
@@ -63,17 +63,9 @@ def _identity(request: Request[Any, Any, Any]) -> str:
     return "address:" + (request.client.host if request.client else "unknown")
 
 
-async def _is_mutation(request: Request[Any, Any, Any]) -> bool:
-    return (await _classify(request))[0]
-
-
-async def _is_test(request: Request[Any, Any, Any]) -> bool:
-    return (await _classify(request))[1]
-
-
 class CacheGraphQLBody:
-    """Reads a POST /graphql body once into Litestar's connection state, so the rate limiters
-    (which get no `receive`) and then the handler can all see it."""
+    """Reads a POST /graphql body once into Litestar's connection state, so the rate limits
+    and then the handler can all see it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -85,43 +77,53 @@ class CacheGraphQLBody:
         await self.app(scope, receive, send)
 
 
-def rate_limit_middleware(settings: Settings) -> list[Any]:
-    """Outermost first: cache the body, then the two limits."""
-    return [CacheGraphQLBody, *(config.middleware for config in rate_limit_configs(settings))]
+class MutationLimits:
+    """Per token (per address when anonymous), per calendar minute: mutations, and
+    testConnection on its own tighter budget. Each request adds to its counters in one atomic
+    step (app.http.stores), so across instances sharing Redis exactly the limit gets through."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.limits = (
+            ("mutations", settings.rate_limit_mutations),
+            ("tests", settings.rate_limit_tests),
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/graphql":
+            await self.app(scope, receive, send)
+            return
+        request: Request[Any, Any, Any] = Request(scope, receive)
+        mutation, tests = await _classify(request)
+        minute, retry_after = minute_window()
+        store = scope["app"].state.rate_limit_store
+        for (kind, limit), applies in zip(self.limits, (mutation, tests), strict=True):
+            if not applies:
+                continue
+            key = f"{kind}:{_identity(request)}:{minute}"
+            if await add_to_counter(store, key, 1, 2 * WINDOW) > limit:
+                await _too_many(send, limit, retry_after)
+                return
+        await self.app(scope, receive, send)
 
 
-GATEWAY_PATHS = ["^/v1/"]  # the gateway counts its own limits (app.gateway.limits)
-
-
-def rate_limit_configs(settings: Settings) -> list[RateLimitConfig]:
-    return [
-        RateLimitConfig(
-            rate_limit=("minute", settings.rate_limit_mutations),
-            identifier_for_request=lambda r: "mutations:" + _identity(r),
-            check_throttle_handler=_is_mutation,
-            store=STORE_NAME,
-            exclude=GATEWAY_PATHS,
-        ),
-        RateLimitConfig(
-            rate_limit=("minute", settings.rate_limit_tests),
-            identifier_for_request=lambda r: "tests:" + _identity(r),
-            check_throttle_handler=_is_test,
-            store=STORE_NAME,
-            exclude=GATEWAY_PATHS,
-        ),
-    ]
-
-
-def too_many_requests(
-    request: Request[Any, Any, Any], exc: TooManyRequestsException
-) -> Response[Any]:
+async def _too_many(send: Send, limit: int, retry_after: int) -> None:
     """A GraphQL-shaped 429 that says when to come back."""
-    headers = dict(exc.headers or {})
-    reset = headers.get("RateLimit-Reset", "60")
-    message = f"Rate limit exceeded for this token; retry in {reset} s."
-    body = {
-        "errors": [
-            {"message": message, "extensions": {"code": "RATE_LIMITED", "retryAfter": int(reset)}}
-        ]
-    }
-    return Response(body, status_code=429, headers={**headers, "Retry-After": str(reset)})
+    message = f"Rate limit exceeded for this token; retry in {retry_after} s."
+    extensions = {"code": "RATE_LIMITED", "retryAfter": retry_after}
+    body = json.dumps({"errors": [{"message": message, "extensions": extensions}]}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+        (b"retry-after", b"%d" % retry_after),
+        (b"ratelimit-limit", b"%d" % limit),
+        (b"ratelimit-remaining", b"0"),
+        (b"ratelimit-reset", b"%d" % retry_after),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def rate_limit_middleware(settings: Settings) -> list[Any]:
+    """Outermost first: cache the body, then the limits."""
+    return [CacheGraphQLBody, DefineMiddleware(MutationLimits, settings=settings)]

@@ -1,5 +1,9 @@
 """Where rate-limit counters live: in memory, or in Redis shared by every instance.
 
+A counter is added to in one atomic step (`add_to_counter`: Redis INCRBY, or this process's
+memory with no await between the read and the write), never read and then written: with many
+clients at once, exactly the limit gets through.
+
 When Redis does not answer, counting falls back to this instance's memory (a warning is logged
 when that starts and when Redis is back) instead of failing every request: a limit per instance
 is weaker than a shared one, but an outage of the cache must not become an outage of the API.
@@ -23,6 +27,7 @@ log = logging.getLogger("switchboard.rate_limits")
 T = TypeVar("T")
 REDIS_TIMEOUT = 0.5  # seconds: a limiter that waits longer than this is worse than none
 RETRY_AFTER = 5.0  # seconds before a Redis that failed is tried again
+MAX_LOCAL_COUNTERS = 100_000  # past this, expired counters are swept
 
 
 class FallbackStore(Store):
@@ -35,7 +40,7 @@ class FallbackStore(Store):
     ) -> None:
         self.primary = primary
         self.ping = ping
-        self.fallback = fallback or MemoryStore()
+        self.fallback = fallback or LocalStore()
         self.where = where
         self.degraded = False
         self._retry_at = 0.0
@@ -92,7 +97,7 @@ class FallbackStore(Store):
 
 def rate_limit_store(redis_url: str | None, namespace: str) -> Store:
     if not redis_url:
-        return MemoryStore()
+        return LocalStore()
     from litestar.stores.redis import RedisStore
     from redis.asyncio import Redis
 
@@ -112,3 +117,47 @@ def _without_password(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     return f"{parts.scheme}://{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+
+
+WINDOW = 60  # rate limits count per calendar minute
+
+
+def minute_window() -> tuple[int, int]:
+    """(this minute, seconds until the next one)."""
+    now = time.time()
+    minute = int(now // WINDOW)
+    return minute, max(1, int((minute + 1) * WINDOW - now + 0.999))
+
+
+class LocalStore(MemoryStore):
+    """This process's memory, with counters beside the stored values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counters: dict[str, tuple[int, float]] = {}
+
+
+async def add_to_counter(store: Store, key: str, amount: int, expires_in: int) -> int:
+    """Add `amount` to the counter `key` (created at 0, gone `expires_in` seconds after it was
+    created) and return its new value, atomically; adding 0 reads it."""
+    if isinstance(store, FallbackStore):
+        return await store._call(lambda inner: add_to_counter(inner, key, amount, expires_in))
+    redis = getattr(store, "_redis", None)
+    if redis is not None:
+        name = store._make_key(key)  # type: ignore[attr-defined]
+        async with redis.pipeline(transaction=True) as pipe:  # MULTI ... EXEC
+            pipe.incrby(name, amount)
+            pipe.expire(name, expires_in, nx=True)
+            value, _ = await pipe.execute()
+        return int(value)
+    assert isinstance(store, LocalStore), "rate limits count in Redis or in a LocalStore"
+    counters = store.counters
+    now = time.monotonic()
+    value, until = counters.get(key, (0, now + expires_in))
+    if until <= now:
+        value, until = 0, now + expires_in
+    counters[key] = (value + amount, until)
+    if len(counters) > MAX_LOCAL_COUNTERS:
+        for stale in [k for k, (_, ends) in counters.items() if ends <= now]:
+            del counters[stale]
+    return value + amount
