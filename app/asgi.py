@@ -35,6 +35,7 @@ from app.security.keyring import Keyring, load_keyring
 from app.security.outbound import OutboundPolicy, Resolver, system_resolver
 from app.settings import Settings, get_settings
 from app.usage.http import metrics
+from app.usage.journal import journal_folder, replay
 from app.usage.retention import prune_forever, prune_now
 from app.web.assets import asset
 
@@ -44,6 +45,9 @@ async def start(app: Litestar) -> None:
     bind_tables(app.state.engine)
     await open_engine(app.state.engine)
     await check_keyring(app.state.keyring)
+    settings = app.state.settings
+    if settings.usage_recording:  # answered calls a crashed process had not written
+        await replay(journal_folder(settings.usage_journal_dir, settings.database_url))
     app.state.services.usage.recorder.start()
     retention = app.state.settings.usage_retention_days
     await prune_now(retention)  # done before serving, not in the middle of the first requests

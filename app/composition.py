@@ -16,6 +16,7 @@ from app.providers.gateway import ProviderGateway
 from app.providers.http import Outbound
 from app.security.keyring import Keyring
 from app.settings import Settings
+from app.usage.journal import Journal, journal_folder
 from app.usage.log import UsageLog
 from app.usage.metrics import GatewayMetrics
 from app.usage.recorder import Recorder
@@ -45,5 +46,12 @@ def build_services(
         gateway=Forwarder(
             keyring, *outbound, settings.gateway_timeout, settings.gateway_max_event_bytes
         ),
-        usage=UsageLog(Recorder(), GatewayMetrics(), settings.usage_recording),
+        usage=UsageLog(_recorder(settings), GatewayMetrics(), settings.usage_recording),
     )
+
+
+def _recorder(settings: Settings) -> Recorder:
+    if not settings.usage_recording:
+        return Recorder()
+    folder = journal_folder(settings.usage_journal_dir, settings.database_url)
+    return Recorder(journal=Journal(folder))

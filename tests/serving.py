@@ -11,7 +11,7 @@ from typing import IO
 import httpx
 import pytest
 
-from tests.conftest import ROOT, TEST_KEYRING, keyring_env
+from tests.conftest import ROOT, TEST_KEYRING, TEST_SETTINGS, keyring_env
 
 ADMIN = "swb_serving-test-admin-token-0123456789"
 
@@ -32,6 +32,7 @@ def start_serve(
         "SWITCHBOARD_ADMIN_TOKEN": ADMIN,
         "SWITCHBOARD_ENCRYPTION_KEYS": keyring_env(TEST_KEYRING),
         "SWITCHBOARD_OUTBOUND_ALLOW": "127.0.0.0/8",
+        "SWITCHBOARD_USAGE_JOURNAL_DIR": TEST_SETTINGS["SWITCHBOARD_USAGE_JOURNAL_DIR"],
         **settings,
     }
     return subprocess.Popen(

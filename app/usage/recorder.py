@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from app.usage.journal import Journal
 from app.usage.store import write_batch
 
 log = logging.getLogger("switchboard.usage")
@@ -36,12 +37,14 @@ class Recorder:
         interval: float = 1.0,
         write: Writer = write_batch,
         reachable: Probe = database_answers,
+        journal: Journal | None = None,
     ) -> None:
         self.capacity = capacity
         self.batch = batch
         self.interval = interval
         self.write = write
         self.reachable = reachable
+        self.journal = journal  # each record also goes there first, so a crash loses none
         self.queue: deque[dict[str, Any]] = deque()
         self.dropped = 0
         self.written = 0
@@ -52,6 +55,11 @@ class Recorder:
         self._failing_since: float | None = None
 
     def add(self, row: dict[str, Any]) -> None:
+        if self.journal is not None:
+            try:
+                self.journal.append(row)
+            except OSError as exc:  # a full disk must not fail the call
+                log.warning("usage: the journal refused a record (%s)", exc)
         if len(self.queue) >= self.capacity:
             self.dropped += 1
             return
@@ -60,6 +68,8 @@ class Recorder:
             self._full.set()
 
     def start(self) -> None:
+        if self.journal is not None:
+            self.journal.open()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="usage-recorder")
 
     async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
@@ -77,9 +87,14 @@ class Recorder:
         self._task = None
         self._stopping = False
         if self.queue:
-            self.dropped += len(self.queue)
-            log.warning("usage: %d records not written at shutdown", len(self.queue))
+            kept = "kept in the journal for the next start" if self.journal else "dropped"
+            log.warning("usage: %d records not written at shutdown, %s", len(self.queue), kept)
+            self.dropped += 0 if self.journal else len(self.queue)
             self.queue.clear()
+            if self.journal is not None:
+                self.journal.release()
+        elif self.journal is not None:
+            self.journal.close()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -98,6 +113,7 @@ class Recorder:
     async def _flush(self) -> None:
         # Only what was queued when the flush began: calls arriving while it writes wait for
         # the next tick, or a busy gateway would keep the flush writing a few rows at a time.
+        sealed = self.journal.seal() if self.journal is not None else []
         left = len(self.queue)
         while left and self.queue:
             taken = [self.queue.popleft() for _ in range(min(self.batch, left, len(self.queue)))]
@@ -114,6 +130,8 @@ class Recorder:
             if self._failing_since is not None:
                 log.warning("usage: the database takes records again (%d dropped)", self.dropped)
                 self._failing_since = None
+        if self.journal is not None:  # everything the sealed segments hold is written now
+            self.journal.written(sealed)
 
     async def _one_by_one(self, taken: list[dict[str, Any]]) -> None:
         """Write the batch a record at a time, dropping (and logging) the ones refused, so one
