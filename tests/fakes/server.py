@@ -6,6 +6,7 @@ import contextlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -69,6 +70,8 @@ class FakeServer:
         self.key = key
         self.models = list(models or ["model-a", "model-b", "model-c"])
         self.mode = "ok"
+        # Answers inference calls (POSTs) with raw bytes written to the socket, when set.
+        self.script: Callable[[Any], None] | None = None
         self.delay = 2.0
         self.event_delay = 0.0  # seconds between streamed events
         self.streams_cut = 0  # streams whose client went away before the last event
@@ -172,6 +175,10 @@ def _handler_for(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
                 body=self.rfile.read(length) if length else b"",
             )
             fake.requests.append(seen)
+            if fake.script is not None and self.command == "POST":
+                self.close_connection = True
+                fake.script(self.wfile)  # a hostile upstream writes whatever bytes it likes
+                return
             answer = fake.answer(seen)
             if answer.events is not None:
                 self._stream(answer)
