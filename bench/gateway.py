@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -167,6 +168,33 @@ async def recording_cost(ports: tuple[int, int], tokens: tuple[str, str], calls:
     print(f"  added by recording, median of {calls} per-call differences: {added:+.3f} ms")
 
 
+def journal_cost(calls: int) -> None:
+    """What journaling adds to a call: Recorder.add (the step on the answer's path) with the
+    journal and without it, interleaved, on a real call's record."""
+    from app.usage.journal import Journal
+    from app.usage.recorder import Recorder
+    from app.usage.trace import CallTrace
+
+    row = CallTrace("chat/completions", token_id="t", model="gpt-bench").row()
+    with tempfile.TemporaryDirectory() as folder:
+        journal = Journal(Path(folder))
+        journal.open()
+        plain, journaled = Recorder(capacity=10**9), Recorder(capacity=10**9, journal=journal)
+        with_journal, without = [], []
+        for _ in range(calls):
+            for recorder, times in ((journaled, with_journal), (plain, without)):
+                started = time.perf_counter()
+                recorder.add(row)
+                times.append((time.perf_counter() - started) * 1e6)
+        journal.close()
+    added = statistics.median(with_journal) - statistics.median(without)
+    print(
+        f"journal: Recorder.add p50 {statistics.median(with_journal):.1f} us with it,"
+        f" {statistics.median(without):.1f} us without: {added:+.1f} us a call"
+        f" ({added / 1000:.4f} ms; goal: <= 0.05 ms)"
+    )
+
+
 class Upstream:
     """bench/upstream.py in its own process; `url` and `key` as a fake's."""
 
@@ -217,6 +245,7 @@ def main(requests: int) -> None:
             ):
                 tokens = (_setup(on_port, fake), _setup(off_port, fake))
                 asyncio.run(recording_cost((on_port, off_port), tokens, requests))
+            journal_cost(20 * requests)
         finally:
             process.kill()
             fake.close()
