@@ -4,12 +4,14 @@ bound and open."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 from app.asgi import create_app
 from app.security.keyring import Keyring
@@ -45,3 +47,19 @@ async def instance(
             await outbound.client.aclose()
         if not loaded.redis_url:
             await app.state.rate_limit_store.delete_all()
+
+
+REDIS_URL = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+async def require_redis() -> str:
+    """The test Redis's URL; a skip when none answers (a failure in CI, where it must)."""
+    import redis.asyncio as redis
+
+    try:
+        await redis.from_url(REDIS_URL).ping()
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is required in CI but {REDIS_URL} did not answer: {exc}")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+    return REDIS_URL

@@ -53,11 +53,23 @@ def effective_timeout(default: float | None) -> float | None:
     return override if default is None else min(override, default)
 
 
-async def bounded(work: Awaitable[T], timeout: float | None) -> T:  # noqa: ASYNC109
-    """`work`'s result, or DatabaseUnavailable once `timeout` seconds have passed."""
+async def bounded(
+    work: Awaitable[T],
+    timeout: float | None,  # noqa: ASYNC109
+    cleanup_waits: bool = True,
+) -> T:
+    """`work`'s result, or DatabaseUnavailable once `timeout` seconds have passed.
+    `cleanup_waits=False` says cancelling `work` returns at once (SQLite's statements run on
+    threads the cancellation does not wait for): it is then awaited in place, with no task."""
     timeout = effective_timeout(timeout)
     if timeout is None:
         return await work
+    if not cleanup_waits:
+        try:
+            async with asyncio.timeout(timeout):
+                return await work
+        except TimeoutError:
+            raise DatabaseUnavailable(f"the database did not answer within {timeout:g} s") from None
     task = asyncio.ensure_future(work)
     try:
         done, _ = await asyncio.wait((task,), timeout=timeout)

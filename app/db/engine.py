@@ -44,13 +44,16 @@ class QueryCounting:
     in_flight: int = 0
     peak_in_flight: int = 0  # tests reset it, then read it
     timeout: float | None = None  # seconds a statement may take, its turn for a connection included
+    cleanup_waits: bool = True  # does cancelling a statement wait for its cleanup (asyncpg)?
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         self.queries += 1
-        return await bounded(self._in_turn(querystring, in_pool), self.timeout)
+        work = self._in_turn(querystring, in_pool)
+        return await bounded(work, self.timeout, self.cleanup_waits)
 
     async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
-        return await bounded(super().run_ddl(ddl, in_pool), self.timeout)  # type: ignore[misc]
+        work = super().run_ddl(ddl, in_pool)  # type: ignore[misc]
+        return await bounded(work, self.timeout, self.cleanup_waits)
 
     async def _in_turn(self, querystring: QueryString, in_pool: bool) -> Any:
         slots = _request_slots.get()
@@ -69,7 +72,7 @@ class QueryCounting:
 
 
 class SwitchboardSQLiteEngine(QueryCounting, KeptSQLiteEngine):
-    pass
+    cleanup_waits = False  # a statement runs on its connection's thread; cancelling leaves it be
 
 
 class BoundedPostgresTransaction(PostgresTransaction):

@@ -5,30 +5,17 @@ limit. (Read-then-write counters let 77 of 40 through.)"""
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import pytest
 
 from tests.gateway.sdks import caller_token, openai_connection
-from tests.instances import instance
+from tests.instances import instance, require_redis
 
 pytestmark = pytest.mark.db
 
-REDIS_URL = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
 CALL = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}
 CREATE = "mutation($n: String!) { createConnection(input: {name: $n, provider: OLLAMA}) { userErrors { code } } }"
-
-
-async def _redis_or_skip() -> None:
-    import redis.asyncio as redis
-
-    try:
-        await redis.from_url(REDIS_URL).ping()
-    except Exception as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required in CI but {REDIS_URL} did not answer: {exc}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
 
 
 async def _storm(clients: list, send, total: int = 64) -> list[int]:
@@ -52,8 +39,7 @@ async def test_16_clients_on_a_limit_of_40_get_exactly_40_calls(
 ):
     settings = {}
     if shared:
-        await _redis_or_skip()
-        settings["REDIS_URL"] = REDIS_URL
+        settings["REDIS_URL"] = await require_redis()
     await openai_connection(admin, fake, "main", ["gpt-fake"])
     token = await caller_token(admin, requestsPerMinute=40)
     namespace = f"switchboard-test-{uuid.uuid4().hex}"
@@ -70,9 +56,8 @@ async def test_16_clients_on_a_limit_of_40_get_exactly_40_calls(
 async def test_the_mutation_limit_is_exact_across_two_instances(app, clean_db, database_url):
     from app.auth.service import Role, issue_token
 
-    await _redis_or_skip()
     token = await issue_token("dora", Role.ADMIN, "d")
-    settings = {"SWITCHBOARD_RATE_LIMIT_MUTATIONS": "30", "REDIS_URL": REDIS_URL}
+    settings = {"SWITCHBOARD_RATE_LIMIT_MUTATIONS": "30", "REDIS_URL": await require_redis()}
     namespace = f"switchboard-test-{uuid.uuid4().hex}"
     async with (
         instance(database_url, settings, namespace=namespace, token=token) as one,

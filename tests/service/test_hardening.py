@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import httpx
 import pytest
 
 from app.auth.service import Role, issue_token
-from tests.instances import instance
+from tests.instances import instance, require_redis
 
 pytestmark = pytest.mark.db
 
-REDIS_URL = os.environ.get("SWITCHBOARD_TEST_REDIS", "redis://127.0.0.1:6379/0")
 CREATE = "mutation($n: String!) { createConnection(input: {name: $n, provider: OLLAMA}) { userErrors { code } } }"
 TEST = 'mutation { testConnection(input: {provider: OLLAMA, baseUrl: "http://nowhere.invalid"}) { status } }'
 
@@ -59,15 +57,7 @@ async def test_mutations_and_tests_are_rate_limited_per_token(app, clean_db, dat
 
 
 async def test_redis_makes_instances_share_one_budget(app, clean_db, database_url):
-    import redis.asyncio as redis
-
-    try:
-        await redis.from_url(REDIS_URL).ping()
-    except Exception as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Redis is required in CI but {REDIS_URL} did not answer: {exc}")
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
-    limits = {"SWITCHBOARD_RATE_LIMIT_MUTATIONS": "2", "REDIS_URL": REDIS_URL}
+    limits = {"SWITCHBOARD_RATE_LIMIT_MUTATIONS": "2", "REDIS_URL": await require_redis()}
     token = await issue_token("carol", Role.ADMIN, "c")
     namespace = f"switchboard-test-{uuid.uuid4().hex}"
     async with (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import stat
@@ -40,6 +41,7 @@ def _serve(env: dict[str, str], expect_exit: bool = False) -> tuple[int | None, 
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # no controlling terminal, as under a process manager
         )
         try:
             code = _wait(process, port, expect_exit)
@@ -78,6 +80,24 @@ async def test_first_start_prints_an_admin_token_once(database_url, clean_db, tm
     code, again = _serve(env)
     assert code is None
     assert not re.findall(r"swb_[A-Za-z0-9_-]{20,}", again), "the token must be printed only once"
+
+
+async def test_a_first_start_with_json_logs_never_logs_the_admin_token(
+    database_url, clean_db, tmp_path
+):
+    env = {
+        "DATABASE_URL": database_url,
+        "SWITCHBOARD_KEY_FILE": str(tmp_path / "keys.json"),
+        "SWITCHBOARD_LOG_FORMAT": "json",
+    }
+    code, output = _serve(env)
+    assert code is None, output
+    assert await ApiToken.count() == 1, "the admin token was created"
+    assert not re.findall(r"swb_[A-Za-z0-9_-]{20,}", output), "a secret reached the log"
+    assert "created an admin token" in output
+    for line in output.splitlines():
+        if line.strip():
+            json.loads(line)  # every line of the log is JSON
 
 
 async def test_preset_admin_token_is_adopted_and_not_printed(database_url, clean_db):
