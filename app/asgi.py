@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
@@ -20,7 +20,7 @@ from app.db.engine import (
     engine_from_url,
     open_engine,
 )
-from app.gateway.routes import GATEWAY_ROUTES
+from app.gateway.routes import GATEWAY_ROUTES, gateway_failure
 from app.graphql.http import graphiql, graphql_endpoint
 from app.graphql.limits import rate_limit_middleware
 from app.graphql.schema import build_schema
@@ -112,6 +112,15 @@ def _cors(settings: Settings) -> CORSConfig | None:
     )
 
 
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own refusals: in the gateway's format under /v1, else in GraphQL's."""
+    path = request.url.path
+    if exc.status_code < 500 and (path == "/v1" or path.startswith("/v1/")):
+        message = f"The gateway has no route {request.method} {path}."
+        return gateway_failure(path, exc.status_code, message)
+    return http_error(request, exc)
+
+
 class Switchboard(Litestar):
     """Litestar with the request id outermost: every answer carries X-Request-Id and every log
     line of the request its id, an unknown path's 404 and uvicorn's access line included
@@ -165,7 +174,7 @@ def create_app(
         cors_config=_cors(settings),
         middleware=rate_limit_middleware(settings),
         exception_handlers={
-            HTTPException: http_error,
+            HTTPException: _http_error,
             Exception: unexpected_error,
         },
         # Each route checks its own cap (GraphQL's is far smaller than the gateway's).

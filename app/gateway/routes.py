@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from litestar import asgi
+from litestar import Response, asgi
 from litestar.datastructures import State
 from litestar.handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
@@ -122,6 +122,15 @@ async def _models(state: State, headers: dict[str, str], receive: Receive) -> An
         for name, owner in await visible_models(caller)
     ]
     return Answer.json({"object": "list", "data": data})
+
+
+def gateway_failure(path: str, status: int, message: str) -> Response[Any]:
+    """What Litestar itself answers under /v1 (an unknown path, a wrong method), in the
+    gateway's format, never in GraphQL's."""
+    dialect = Dialect.ANTHROPIC if path.startswith("/v1/messages") else Dialect.OPENAI
+    code = "not_found" if status == 404 else "invalid_request"
+    error = GatewayError(status, code, message)
+    return Response(error_payload(dialect, error), status_code=status)
 
 
 GATEWAY_ROUTES = [

@@ -90,3 +90,13 @@ async def test_a_revoked_token_is_refused_on_its_very_next_call(client, admin, f
     assert revoked["revokeApiToken"]["userErrors"] == []
     refused = await client.post("/v1/chat/completions", json=call, headers=auth)
     assert refused.status_code == 401
+
+
+async def test_an_unknown_gateway_path_answers_in_the_gateways_format(client, admin):
+    token = await caller_token(admin)
+    for method in ("GET", "POST", "DELETE"):
+        answer = await client.request(method, "/v1/responses/nope", headers={"x-api-key": token})
+        assert answer.status_code == 404
+        assert answer.json()["error"]["code"] == "not_found", answer.text
+    batches = await client.post("/v1/messages/batches", headers={"x-api-key": token})
+    assert batches.status_code == 404 and batches.json()["type"] == "error"
