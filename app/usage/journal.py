@@ -21,7 +21,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,22 +102,25 @@ class Journal:
         self.sealed, self.current = [], None
 
 
-Writer = Callable[[Sequence[dict[str, Any]]], Awaitable[None]]
-
-
-async def replay(folder: Path, write: Writer | None = None) -> int:
-    """Write the records of every segment no live process holds, then delete it; the count.
-    Run at start-up, before serving: its file work may block."""
-    replayed = 0
+async def replay(folder: Path) -> int:
+    """Write the records of every segment no live process holds, then delete it; how many
+    calls were missing from the database. Run at start-up, before serving: its file work may
+    block."""
+    found = missing = 0
     for segment in _unheld_segments(folder):
         rows = _records(segment.path)
         for start in range(0, len(rows), REPLAY_BATCH):
-            await (write or write_unrecorded)(rows[start : start + REPLAY_BATCH])
+            missing += await write_unrecorded(rows[start : start + REPLAY_BATCH])
         segment.discard()
-        replayed += len(rows)
-    if replayed:
-        log.warning("usage: replayed %d answered calls a stopped process had not written", replayed)
-    return replayed
+        found += len(rows)
+    if found:
+        log.warning(
+            "usage: a stopped process's journal held %d calls; %d were not in the database "
+            "and are now",
+            found,
+            missing,
+        )
+    return missing
 
 
 def _unheld_segments(folder: Path) -> list[Segment]:
@@ -148,8 +151,9 @@ def _records(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-async def write_unrecorded(rows: Sequence[dict[str, Any]]) -> None:
-    """write_batch for the rows whose call is not in the database yet (in one transaction)."""
+async def write_unrecorded(rows: Sequence[dict[str, Any]]) -> int:
+    """write_batch for the rows whose call is not in the database yet (in one transaction);
+    how many those were."""
     async with write_transaction(GatewayCall._meta.db, cached=False):
         ids = [uuid.UUID(row["id"]) for row in rows]
         found = await GatewayCall.select(GatewayCall.id).where(GatewayCall.id.is_in(ids))
@@ -157,3 +161,4 @@ async def write_unrecorded(rows: Sequence[dict[str, Any]]) -> None:
         fresh = [row for row in rows if row["id"] not in present]
         if fresh:
             await write_batch(fresh)
+    return len(fresh)
