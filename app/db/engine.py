@@ -192,6 +192,12 @@ def is_foreign_key_violation(exc: BaseException) -> bool:
     )
 
 
+def is_deadlock(exc: BaseException) -> bool:
+    """PostgreSQL aborted this transaction to break a lock cycle (the cache-version triggers
+    make two writers of connection rows meet on one more row): retrying it is safe."""
+    return type(exc).__name__ in ("DeadlockDetectedError", "SerializationError")
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-constraint failure on either backend."""
     name = type(exc).__name__

@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
-from app.db.engine import is_foreign_key_violation, is_unique_violation, write_transaction
+from app.db.engine import (
+    is_deadlock,
+    is_foreign_key_violation,
+    is_unique_violation,
+    write_transaction,
+)
 from app.errors import ErrorCode, Problem, ProblemsFound
 
 T = TypeVar("T")
@@ -41,7 +46,10 @@ async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T:
             # What we read changed under us: a duplicate appeared, or a referenced row went away
             # (or gained a reference). Read again; the checks then answer with a clear problem.
             retry = (
-                isinstance(exc, Raced) or is_unique_violation(exc) or is_foreign_key_violation(exc)
+                isinstance(exc, Raced)
+                or is_unique_violation(exc)
+                or is_foreign_key_violation(exc)
+                or is_deadlock(exc)
             )
             if not retry or attempt == RACE_RETRIES - 1:
                 raise

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from app.db.engine import is_deadlock
 from app.db.tables import LLMConnection
 from app.security.envelope import key_id_of, rewrap
 from app.security.key_registry import register
@@ -67,14 +68,19 @@ async def rewrap_all(keyring: Keyring, progress: Progress | None = None) -> int:
         for done, record in enumerate(stale, start=1):
             # Conditional on the credentials being unchanged since read: a rotation that lands
             # mid-run wins, and its row is picked up by the next pass if it still needs it.
-            updated = (
-                await LLMConnection.update(_rewrapped_columns(keyring, record))
-                .where(
-                    (LLMConnection.id == record.id)
-                    & (LLMConnection.credentials_updated_at == record.credentials_updated_at)
+            try:
+                updated = (
+                    await LLMConnection.update(_rewrapped_columns(keyring, record))
+                    .where(
+                        (LLMConnection.id == record.id)
+                        & (LLMConnection.credentials_updated_at == record.credentials_updated_at)
+                    )
+                    .returning(LLMConnection.id)
                 )
-                .returning(LLMConnection.id)
-            )
+            except Exception as exc:
+                if not is_deadlock(exc):
+                    raise
+                updated = []  # a concurrent write won the row: the next pass takes it again
             changed += bool(updated)
             if progress:
                 progress(done, len(stale))
