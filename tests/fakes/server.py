@@ -58,6 +58,14 @@ class Concurrency:
     peak: int = 0
 
 
+class _Listening(ThreadingHTTPServer):
+    """A backlog for many clients at once: with the default of 5, concurrent connects overflow
+    it and wait a second for the kernel's retry, longer than the suite's connect timeout."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class FakeServer:
     """Subclasses implement `route(seen) -> Answer` and `auth_error(seen) -> Answer | None`."""
 
@@ -78,8 +86,7 @@ class FakeServer:
         self.requests: list[Seen] = []
         self.page_size = 2
         handler = _handler_for(self)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Listening(("127.0.0.1", port), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 

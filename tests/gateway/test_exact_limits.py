@@ -49,8 +49,8 @@ async def test_16_clients_on_a_limit_of_40_get_exactly_40_calls(
     ):
         clients = [one, two] if shared else [one]
         statuses = await _storm(clients, lambda c, n: c.post("/v1/chat/completions", json=CALL))
+    assert statuses.count(429) == 24, statuses  # the limiter refused exactly the rest
     assert statuses.count(200) == 40, statuses
-    assert statuses.count(429) == 24
 
 
 async def test_the_mutation_limit_is_exact_across_two_instances(app, clean_db, database_url):
