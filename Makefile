@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint schema lock bench clean browser
+.PHONY: run test install lint schema lock bench clean browser console console-check
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Switchboard needs Python 3.11 or newer")'
@@ -30,7 +30,24 @@ browser:
 		|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
 		|| echo "Chromium could not be installed: the GraphiQL browser tests will skip (fail in CI)"
 
-test: lint browser
+# The admin console (console/, TypeScript): built into app/web/console, which ships in the
+# package, so serving it needs no Node. `make console` rebuilds it after a change.
+console/node_modules/.installed: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+console: console/node_modules/.installed
+	cd console && npm run build
+
+# The shipped build must be what the source builds to (types checked against schema.graphql).
+console-check: console/node_modules/.installed
+	rm -rf /tmp/switchboard-console-check
+	cd console && npm run build -- --outDir /tmp/switchboard-console-check --emptyOutDir --logLevel error
+	@diff -r /tmp/switchboard-console-check app/web/console \
+		|| { echo "app/web/console is not what console/ builds to: run 'make console' and commit it"; exit 1; }
+	@echo "console: the shipped build matches its source"
+
+test: lint browser console-check
 	$(BIN)/python -m app.cli export-schema --check
 	$(BIN)/pytest
 
@@ -57,4 +74,4 @@ bench: install
 	$(BIN)/python -m bench.config_apply
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache console/node_modules

@@ -37,7 +37,7 @@ from app.settings import Settings, get_settings
 from app.usage.http import metrics
 from app.usage.journal import journal_folder, replay
 from app.usage.retention import prune_forever, prune_now
-from app.web.assets import asset
+from app.web.assets import WEB_ROUTES
 
 
 async def start(app: Litestar) -> None:
@@ -89,7 +89,7 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
 
 
 def _routes() -> list[Any]:
-    return [graphql_endpoint, graphiql, *HEALTH_ROUTES, metrics, *GATEWAY_ROUTES, asset]
+    return [graphql_endpoint, graphiql, *HEALTH_ROUTES, metrics, *GATEWAY_ROUTES, *WEB_ROUTES]
 
 
 @asynccontextmanager

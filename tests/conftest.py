@@ -35,6 +35,8 @@ from app.settings import load_settings  # noqa: E402
 from tests.graphql_identity import IDENTITY, install  # noqa: E402
 from tests.support import GraphQLClient, SecretWatch  # noqa: E402
 
+pytest_plugins = ["tests.browser"]  # the `browser` fixture (headless Chromium)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     # Every query of the suite runs through both executors (tests/graphql_identity.py); only

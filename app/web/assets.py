@@ -1,6 +1,6 @@
-"""GraphiQL's page and assets, served by Switchboard itself (it works offline): the page with a
-Content-Security-Policy that allows nothing from elsewhere and no framing, the assets
-gzip-compressed once at start-up (the 3.5 MB bundle travels as about 1 MB) and cached."""
+"""The admin console and GraphiQL, served by Switchboard itself (they work offline): pages with a
+Content-Security-Policy that allows nothing from elsewhere and no framing, assets
+gzip-compressed once (GraphiQL's 3.5 MB bundle travels as about 1 MB) and cached."""
 
 from __future__ import annotations
 
@@ -28,25 +28,30 @@ PAGE_HEADERS = {
 }
 
 
+CONSOLE = WEB / "console"  # built from console/ by `make console`; shipped in the package
+CONSOLE_ASSETS = CONSOLE / "assets"
+
+
 @cache
-def _asset(name: str) -> tuple[bytes, bytes, str] | None:
-    """(plain, gzipped, media type) of a vendor file, read and compressed once."""
-    path = VENDOR / name
-    if path.parent != VENDOR or not path.is_file() or path.suffix not in (".js", ".css"):
+def _asset(folder: Path, name: str) -> tuple[bytes, bytes, str] | None:
+    """(plain, gzipped, media type) of a file, read and compressed once."""
+    path = folder / name
+    if path.parent != folder or not path.is_file() or path.suffix not in (".js", ".css"):
         return None
     plain = path.read_bytes()
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return plain, gzip.compress(plain, compresslevel=9, mtime=0), media
 
 
-@get("/static/graphiql/{name:str}", sync_to_thread=False)
-def asset(name: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
-    found = _asset(name)
+def _served(
+    folder: Path, name: str, request: Request[Any, Any, Any], max_age: str
+) -> Response[bytes]:
+    found = _asset(folder, name)
     if found is None:
         raise NotFoundException()
     plain, packed, media = found
     headers = {
-        "Cache-Control": "public, max-age=86400",
+        "Cache-Control": max_age,
         "Vary": "Accept-Encoding",
         "X-Content-Type-Options": "nosniff",
     }
@@ -54,3 +59,29 @@ def asset(name: FromPath[str], request: Request[Any, Any, Any]) -> Response[byte
         headers["Content-Encoding"] = "gzip"
         return Response(packed, media_type=media, headers=headers)
     return Response(plain, media_type=media, headers=headers)
+
+
+@get("/static/graphiql/{name:str}", sync_to_thread=False)
+def asset(name: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
+    return _served(VENDOR, name, request, "public, max-age=86400")
+
+
+@get("/console/assets/{name:str}", sync_to_thread=False)
+def console_asset(name: FromPath[str], request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The console's files carry a hash of their content in their names: cached for good."""
+    return _served(CONSOLE_ASSETS, name, request, "public, max-age=31536000, immutable")
+
+
+@cache
+def _console_page() -> str:
+    return (CONSOLE / "index.html").read_text()
+
+
+@get("/", sync_to_thread=False, media_type="text/html")
+def console_page() -> Response[str]:
+    """The admin console: a page that loads its script and talks to /graphql."""
+    headers = {**PAGE_HEADERS, "Cache-Control": "no-cache"}
+    return Response(_console_page(), media_type="text/html", headers=headers)
+
+
+WEB_ROUTES = [asset, console_asset, console_page]

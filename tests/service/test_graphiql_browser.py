@@ -4,8 +4,6 @@ and the page is served with a CSP (that GraphiQL runs under) and compressed asse
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 
 import httpx
@@ -13,33 +11,6 @@ import pytest
 
 from tests.serving import ADMIN, start_serve, wait_healthy
 from tests.support import free_port
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required in CI (make install installs it)")
-        pytest.skip("Chromium is not installed: `make install` installs it (Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

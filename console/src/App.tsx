@@ -1,0 +1,120 @@
+import { useEffect, useState } from "preact/hooks";
+import { RequestFailed, request, session } from "./api";
+import { Connections } from "./ConnectionsPage";
+import { graphql, type ResultOf } from "./graphql";
+
+const VIEWER = graphql(`
+  query ConsoleViewer { viewer { name role } }
+`);
+
+type Viewer = ResultOf<typeof VIEWER>["viewer"];
+
+export function App() {
+  const [viewer, setViewer] = useState<Viewer | null>(null);
+  const [notice, setNotice] = useState("");
+  const [checking, setChecking] = useState(session.token() !== null);
+
+  useEffect(() => {
+    session.whenSignedOut((message) => {
+      setViewer(null);
+      setNotice(message);
+    });
+    if (session.token() === null) return;
+    request(VIEWER)
+      .then((data) => setViewer(data.viewer))
+      .catch(() => {})
+      .finally(() => setChecking(false));
+  }, []);
+
+  if (checking) return <p class="loading">Loading…</p>;
+  if (viewer === null) {
+    return <SignIn notice={notice} onSignedIn={(signedIn) => (setNotice(""), setViewer(signedIn))} />;
+  }
+  if (viewer.role === "CALLER") return <CallerOnly viewer={viewer} />;
+  return (
+    <div class="shell">
+      <header class="top">
+        <span class="brand">Switchboard</span>
+        <nav aria-label="Console">
+          <a href="#/connections" aria-current="page">
+            Connections
+          </a>
+        </nav>
+        <span class="who">
+          {viewer.name} ({viewer.role.toLowerCase()})
+        </span>
+        <button type="button" onClick={() => session.signOut()}>
+          Sign out
+        </button>
+      </header>
+      <main>
+        <Connections />
+      </main>
+    </div>
+  );
+}
+
+function SignIn(props: { notice: string; onSignedIn: (viewer: Viewer) => void }) {
+  const [token, setToken] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setBusy(true);
+    setError("");
+    try {
+      const data = await request(VIEWER, {}, token.trim());
+      session.signIn(token.trim());
+      props.onSignedIn(data.viewer);
+    } catch (failure) {
+      const unauthenticated = failure instanceof RequestFailed && failure.status === 401;
+      setError(unauthenticated ? "That token is not valid (unknown, revoked or expired)." : String(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="sign-in">
+      <h1>Sign in to Switchboard</h1>
+      {props.notice && <p role="status">{props.notice}</p>}
+      <form onSubmit={submit}>
+        <label for="token">Token</label>
+        <input
+          id="token"
+          type="password"
+          autocomplete="off"
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+          placeholder="swb_…"
+          required
+        />
+        <p class="hint">
+          Paste a Switchboard token (the admin token <code>make run</code> printed, or one from{" "}
+          <code>python -m app.cli create-token</code>). It is kept for this browser tab only.
+        </p>
+        {error && <p role="alert">{error}</p>}
+        <button type="submit" disabled={busy}>
+          Sign in
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function CallerOnly(props: { viewer: Viewer }) {
+  const base = `${location.origin}/v1`;
+  return (
+    <main class="sign-in">
+      <h1>This token can only call models</h1>
+      <p>
+        {props.viewer.name}'s token is a CALLER token: an application's key for the gateway. Use it as
+        the API key with base URL <code>{base}</code>; it cannot manage Switchboard.
+      </p>
+      <button type="button" onClick={() => session.signOut()}>
+        Sign out
+      </button>
+    </main>
+  );
+}

@@ -1,0 +1,202 @@
+import { useEffect, useState } from "preact/hooks";
+import { RequestFailed, request } from "./api";
+import { PAGE, PAYLOAD, ROW, SET_DEFAULT, SET_ENABLED, VERIFY, type Page } from "./connections";
+import { readFragment, type FragmentOf, type ResultOf } from "./graphql";
+
+const PAGE_SIZE = 50;
+type Row = FragmentOf<typeof ROW>;
+type Fields = ResultOf<typeof ROW>;
+
+export function Connections() {
+  const [rows, setRows] = useState<Fields[]>([]);
+  const [page, setPage] = useState<Page["connections"] | null>(null);
+  const [search, setSearch] = useState("");
+  const [error, setError] = useState("");
+  const [rowMessages, setRowMessages] = useState<Record<string, string>>({});
+
+  async function load(after: string | null, replace: boolean) {
+    try {
+      const data = await request(PAGE, { first: PAGE_SIZE, after, search: search.trim() || null });
+      const fresh = data.connections.nodes.map((node: Row) => readFragment(ROW, node));
+      setPage(data.connections);
+      setRows((current) => (replace ? fresh : [...current, ...fresh]));
+      setError("");
+    } catch (failure) {
+      if (!(failure instanceof RequestFailed && failure.status === 401)) setError(String(failure));
+    }
+  }
+
+  useEffect(() => {
+    const timer = setTimeout(() => load(null, true), search ? 250 : 0);
+    return () => clearTimeout(timer);
+  }, [search]);
+
+  async function act(row: Fields, run: () => Promise<FragmentOf<typeof PAYLOAD>>) {
+    try {
+      const payload = readFragment(PAYLOAD, await run());
+      const problems = payload.userErrors.map((e) => e.message).join("; ");
+      const tested = payload.verification; // a success shows in the row's status already
+      const said = problems || (tested && !tested.ok ? verificationText(tested) : "");
+      setRowMessages((current) => ({ ...current, [row.id]: said }));
+      const updated = payload.connection ? readFragment(ROW, payload.connection) : null;
+      if (updated) {
+        setRows((current) =>
+          current.map((r) =>
+            r.id === updated.id ? updated : updated.isDefault ? { ...r, isDefault: false } : r,
+          ),
+        );
+      }
+    } catch (failure) {
+      setRowMessages((current) => ({ ...current, [row.id]: String(failure) }));
+    }
+  }
+
+  const groups = new Map<string, Fields[]>();
+  for (const row of rows) groups.set(row.provider, [...(groups.get(row.provider) ?? []), row]);
+
+  return (
+    <section aria-labelledby="connections-heading">
+      <h1 id="connections-heading">Connections</h1>
+      <div class="toolbar">
+        <label for="search">Search connections</label>
+        <input id="search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+        {page && <span class="count">{page.totalCount} connection(s)</span>}
+      </div>
+      {error && <p role="alert">{error}</p>}
+      {[...groups].map(([provider, members]) => (
+        <section key={provider} aria-label={`${providerName(provider)} connections`}>
+          <h2>{providerName(provider)}</h2>
+          <ul class="rows">
+            {members.map((row) => (
+              <ConnectionItem
+                key={row.id}
+                row={row}
+                message={rowMessages[row.id] ?? ""}
+                onEnable={(enabled) =>
+                  act(row, async () =>
+                    (await request(SET_ENABLED, { id: row.id, enabled })).setConnectionEnabled,
+                  )
+                }
+                onDefault={() =>
+                  act(row, async () => (await request(SET_DEFAULT, { id: row.id })).setDefaultConnection)
+                }
+                onTest={() => act(row, async () => (await request(VERIFY, { id: row.id })).verifyConnection)}
+              />
+            ))}
+          </ul>
+        </section>
+      ))}
+      {page?.pageInfo.hasNextPage && (
+        <button type="button" onClick={() => load(page.pageInfo.endCursor ?? null, false)}>
+          Load more connections
+        </button>
+      )}
+    </section>
+  );
+}
+
+function ConnectionItem(props: {
+  row: Fields;
+  message: string;
+  onEnable: (enabled: boolean) => void;
+  onDefault: () => void;
+  onTest: () => void;
+}) {
+  const { row } = props;
+  const [testing, setTesting] = useState(false);
+  return (
+    <li class="row" aria-label={row.name}>
+      <div class="identity">
+        <strong>{row.name}</strong>
+        {row.isDefault && <span class="badge">default</span>}
+        {row.owner && <span class="badge">personal ({row.owner.name})</span>}
+        <span class="muted">{row.baseUrl}</span>
+      </div>
+      <dl class="facts">
+        <dt>Key</dt>
+        <dd>{row.apiKeyHint ?? "none"}</dd>
+        <dt>Status</dt>
+        <dd>{row.lastVerification ? verificationText(row.lastVerification) : "not tested yet"}</dd>
+        <dt>Used by</dt>
+        <dd>{row.dependentCount} endpoint(s) or workspace(s)</dd>
+        <dt>Calls (24 h)</dt>
+        <dd>
+          {row.callsLast24Hours}
+          {row.lastUsedAt ? `, last ${when(row.lastUsedAt)}` : ""}
+        </dd>
+      </dl>
+      <div class="controls">
+        <button
+          type="button"
+          role="switch"
+          aria-checked={row.enabled}
+          aria-label={`Enabled: ${row.name}`}
+          class={row.enabled ? "switch on" : "switch"}
+          onClick={() => props.onEnable(!row.enabled)}
+        >
+          <span aria-hidden="true">{row.enabled ? "On" : "Off"}</span>
+        </button>
+        <button
+          type="button"
+          aria-label={`Set as default: ${row.name}`}
+          aria-pressed={row.isDefault}
+          class={row.isDefault ? "star on" : "star"}
+          onClick={props.onDefault}
+          disabled={row.isDefault}
+        >
+          <span aria-hidden="true">★</span>
+        </button>
+        <button
+          type="button"
+          aria-label={`Test: ${row.name}`}
+          disabled={testing}
+          onClick={async () => {
+            setTesting(true);
+            await props.onTest();
+            setTesting(false);
+          }}
+        >
+          {testing ? "Testing…" : "Test"}
+        </button>
+      </div>
+      {props.message && (
+        <p class="row-message" role="status">
+          {props.message}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function verificationText(v: { status: string; ok: boolean; message: string | null; checkedAt: string }) {
+  const head = v.ok ? "OK" : v.status.replaceAll("_", " ").toLowerCase();
+  return `${head}${v.message && !v.ok ? `: ${v.message}` : ""} (checked ${when(v.checkedAt)})`;
+}
+
+function when(iso: string): string {
+  const seconds = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+  if (seconds < 60) return "just now";
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+const NAMES: Record<string, string> = {
+  OPENAI: "OpenAI",
+  AZURE_OPENAI: "Azure OpenAI",
+  ANTHROPIC: "Anthropic",
+  GEMINI: "Gemini",
+  VERTEX_AI: "Vertex AI",
+  OLLAMA: "Ollama",
+  OPENAI_COMPATIBLE: "OpenAI-compatible",
+  MISTRAL: "Mistral",
+  GROQ: "Groq",
+  DEEPSEEK: "DeepSeek",
+  OPENROUTER: "OpenRouter",
+  XAI: "xAI",
+  TOGETHER: "Together",
+};
+
+function providerName(provider: string): string {
+  return NAMES[provider] ?? provider;
+}

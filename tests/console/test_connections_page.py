@@ -1,0 +1,142 @@
+"""The admin console in headless Chromium against a real `serve` and a loopback fake provider,
+driven as a person (or a screen reader) would: by roles and names. Sign-in, the connections
+list, its switch, star and Test, a CALLER token's page, a token revoked mid-session; no key
+anywhere in the page, the browser's storage or a URL."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.serving import ADMIN, start_serve, wait_healthy
+from tests.support import free_port
+
+pytestmark = pytest.mark.db
+
+KEY = "sk-S3CR3T-console-upstream-key-WXYZ"
+CREATE = """mutation($input: CreateConnectionInput!) { createConnection(input: $input) {
+  connection { id } userErrors { message } } }"""
+TOKEN = """mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) {
+  token apiToken { id } userErrors { message } } }"""
+
+
+async def _gql(port: int, query: str, variables: dict | None = None) -> dict:
+    async with httpx.AsyncClient(timeout=60) as http:
+        answer = await http.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {ADMIN}"},
+        )
+    return answer.json()
+
+
+@pytest.fixture
+async def console(database_url, clean_db, fake) -> AsyncIterator[dict[str, Any]]:
+    """serve on the test database with one connection, "acme", on a fake provider."""
+    server = fake("OPENAI_COMPATIBLE", key=KEY, models=["gpt-fake"])
+    port = free_port()
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = start_serve(database_url, port, log)
+        try:
+            await asyncio.to_thread(wait_healthy, port, process)
+            fields = {
+                "name": "acme",
+                "provider": "OPENAI_COMPATIBLE",
+                "baseUrl": server.url,
+                "apiKey": KEY,
+            }
+            made = await _gql(port, CREATE, {"input": fields})
+            assert made["data"]["createConnection"]["userErrors"] == [], made
+            yield {"url": f"http://127.0.0.1:{port}", "port": port}
+        finally:
+            process.terminate()
+            await asyncio.to_thread(process.wait, 30)
+
+
+async def _sign_in(page, url: str, token: str) -> None:
+    await page.goto(url + "/")
+    await page.get_by_label("Token").fill(token)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def _no_secret_anywhere(page) -> None:
+    html = await page.content()
+    storage = await page.evaluate("() => JSON.stringify([{...localStorage}, {...sessionStorage}])")
+    assert KEY not in html and KEY not in storage and KEY not in page.url
+    assert ADMIN not in page.url and ADMIN not in html
+    assert await page.evaluate("() => localStorage.length") == 0
+
+
+SWITCH_IS = "v => document.querySelector('[role=switch]').getAttribute('aria-checked') === v"
+
+
+async def test_an_admin_signs_in_and_manages_a_connection_from_its_row(chromium, console):
+    page = await chromium.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url + (r.post_data or "")))
+    await _sign_in(page, console["url"], "swb_not-a-real-token-0000000000000")
+    assert "not valid" in await page.get_by_role("alert").inner_text()
+
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("heading", name="Connections").wait_for()
+    switch = page.get_by_role("switch", name=re.compile("acme"))
+    assert await switch.get_attribute("aria-checked") == "true"
+    row = page.get_by_role("listitem", name="acme")
+    assert "WXYZ" in await row.inner_text()  # the key's hint, never the key
+
+    await switch.click()
+    await page.wait_for_function(SWITCH_IS, arg="false")
+    listed = await _gql(console["port"], "{ connections { nodes { name enabled } } }")
+    assert listed["data"]["connections"]["nodes"] == [{"name": "acme", "enabled": False}]
+    await switch.click()
+    await page.wait_for_function(SWITCH_IS, arg="true")
+
+    await page.get_by_role("button", name="Set as default: acme").click()
+    await page.get_by_text("default", exact=True).wait_for()
+    await page.get_by_role("button", name="Test: acme").click()
+    await row.get_by_text("OK (checked just now)").wait_for()
+
+    await _no_secret_anywhere(page)
+    assert not [r for r in requests if KEY in r], "the key never travels in the console's requests"
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_role("heading", name="Sign in to Switchboard").wait_for()
+    assert await page.evaluate("() => sessionStorage.length") == 0
+
+
+async def test_a_caller_token_gets_a_page_that_says_what_it_is_for(chromium, console):
+    made = await _gql(console["port"], TOKEN, {"input": {"name": "app", "role": "CALLER"}})
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], made["data"]["createApiToken"]["token"])
+    await page.get_by_role("heading", name="This token can only call models").wait_for()
+    assert f"{console['url']}/v1" in await page.inner_text("main")
+
+
+async def test_a_token_revoked_mid_session_returns_to_sign_in_with_a_message(chromium, console):
+    made = await _gql(console["port"], TOKEN, {"input": {"name": "ops", "role": "ADMIN"}})
+    created = made["data"]["createApiToken"]
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], created["token"])
+    await page.get_by_role("switch", name=re.compile("acme")).wait_for()
+    revoke = "mutation($id: ID!) { revokeApiToken(id: $id) { userErrors { message } } }"
+    assert (await _gql(console["port"], revoke, {"id": created["apiToken"]["id"]}))["data"]
+    await page.get_by_role("switch", name=re.compile("acme")).click()
+    await page.get_by_role("heading", name="Sign in to Switchboard").wait_for()
+    assert "no longer valid" in await page.get_by_role("status").inner_text()
+
+
+async def test_the_console_is_served_locked_down_compressed_and_cached(console):
+    async with httpx.AsyncClient(base_url=console["url"]) as http:
+        html = await http.get("/")
+        assert "script-src 'self'" in html.headers["content-security-policy"]
+        assert "<script>" not in html.text  # no inline script
+        script = re.search(r'src="(/console/assets/[^"]+\.js)"', html.text).group(1)
+        asset = await http.get(script, headers={"Accept-Encoding": "gzip"})
+        assert asset.headers["content-encoding"] == "gzip"
+        assert "immutable" in asset.headers["cache-control"]
+        assert (await http.get("/console/assets/../index.html")).status_code == 404
