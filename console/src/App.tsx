@@ -48,7 +48,7 @@ export function App() {
         </button>
       </header>
       <main>
-        <Connections />
+        <Connections canAdd={viewer.role === "ADMIN"} />
       </main>
     </div>
   );

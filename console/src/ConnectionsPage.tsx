@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { AddConnection } from "./AddConnection";
 import { RequestFailed, request } from "./api";
 import { PAGE, PAYLOAD, ROW, SET_DEFAULT, SET_ENABLED, VERIFY, type Page } from "./connections";
 import { readFragment, type FragmentOf, type ResultOf } from "./graphql";
@@ -7,9 +8,10 @@ const PAGE_SIZE = 50;
 type Row = FragmentOf<typeof ROW>;
 type Fields = ResultOf<typeof ROW>;
 
-export function Connections() {
+export function Connections(props: { canAdd: boolean }) {
   const [rows, setRows] = useState<Fields[]>([]);
   const [page, setPage] = useState<Page["connections"] | null>(null);
+  const [names, setNames] = useState<Record<string, string>>({});
   const [search, setSearch] = useState("");
   const [error, setError] = useState("");
   const [rowMessages, setRowMessages] = useState<Record<string, string>>({});
@@ -19,6 +21,7 @@ export function Connections() {
       const data = await request(PAGE, { first: PAGE_SIZE, after, search: search.trim() || null });
       const fresh = data.connections.nodes.map((node: Row) => readFragment(ROW, node));
       setPage(data.connections);
+      setNames(Object.fromEntries(data.providers.map((p) => [p.provider, p.displayName])));
       setRows((current) => (replace ? fresh : [...current, ...fresh]));
       setError("");
     } catch (failure) {
@@ -53,6 +56,7 @@ export function Connections() {
 
   const groups = new Map<string, Fields[]>();
   for (const row of rows) groups.set(row.provider, [...(groups.get(row.provider) ?? []), row]);
+  const providerName = (provider: string) => names[provider] ?? provider;
 
   return (
     <section aria-labelledby="connections-heading">
@@ -61,6 +65,7 @@ export function Connections() {
         <label for="search">Search connections</label>
         <input id="search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
         {page && <span class="count">{page.totalCount} connection(s)</span>}
+        {props.canAdd && <AddConnection onSaved={() => load(null, true)} />}
       </div>
       {error && <p role="alert">{error}</p>}
       {[...groups].map(([provider, members]) => (
@@ -179,24 +184,4 @@ function when(iso: string): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
   if (seconds < 86400) return `${Math.round(seconds / 3600)} h ago`;
   return new Date(iso).toLocaleDateString();
-}
-
-const NAMES: Record<string, string> = {
-  OPENAI: "OpenAI",
-  AZURE_OPENAI: "Azure OpenAI",
-  ANTHROPIC: "Anthropic",
-  GEMINI: "Gemini",
-  VERTEX_AI: "Vertex AI",
-  OLLAMA: "Ollama",
-  OPENAI_COMPATIBLE: "OpenAI-compatible",
-  MISTRAL: "Mistral",
-  GROQ: "Groq",
-  DEEPSEEK: "DeepSeek",
-  OPENROUTER: "OpenRouter",
-  XAI: "xAI",
-  TOGETHER: "Together",
-};
-
-function providerName(provider: string): string {
-  return NAMES[provider] ?? provider;
 }

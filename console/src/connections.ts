@@ -14,7 +14,7 @@ export const ROW = graphql(`
 export const PAGE = graphql(
   `
   query ConsoleConnections($first: Int!, $after: String, $search: String) {
-    viewer { name role }
+    providers { provider displayName }
     connections(first: $first, after: $after, filter: { search: $search }, orderBy: null) {
       totalCount
       pageInfo { hasNextPage endCursor }

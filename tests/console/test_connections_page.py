@@ -53,7 +53,7 @@ async def console(database_url, clean_db, fake) -> AsyncIterator[dict[str, Any]]
             }
             made = await _gql(port, CREATE, {"input": fields})
             assert made["data"]["createConnection"]["userErrors"] == [], made
-            yield {"url": f"http://127.0.0.1:{port}", "port": port}
+            yield {"url": f"http://127.0.0.1:{port}", "port": port, "provider": server.url}
         finally:
             process.terminate()
             await asyncio.to_thread(process.wait, 30)
@@ -140,3 +140,32 @@ async def test_the_console_is_served_locked_down_compressed_and_cached(console):
         assert asset.headers["content-encoding"] == "gzip"
         assert "immutable" in asset.headers["cache-control"]
         assert (await http.get("/console/assets/../index.html")).status_code == 404
+
+
+async def test_a_connection_is_added_after_a_test_and_field_errors_show_beside_their_field(
+    chromium, console
+):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("button", name="Add connection").click()
+    dialog = page.get_by_role("dialog", name="Add connection")
+    await dialog.get_by_label("Provider").select_option(value="OPENAI_COMPATIBLE")
+    await dialog.get_by_label("Name").fill("beta")
+    await dialog.get_by_label("Base URL").fill("ftp://nowhere")
+    await dialog.get_by_label("API key").fill(KEY)
+    await dialog.get_by_role("button", name="Save").click()
+    base_url = dialog.get_by_label("Base URL")
+    await page.wait_for_function(
+        "() => document.getElementById('add-baseUrl').getAttribute('aria-invalid') === 'true'"
+    )
+    assert "http" in await dialog.locator("#add-baseUrl-error").inner_text()
+    listed = await _gql(console["port"], "{ connections { totalCount } }")
+    assert listed["data"]["connections"]["totalCount"] == 1, "nothing was saved"
+
+    await base_url.fill(console["provider"])
+    await dialog.get_by_role("button", name="Test connection").click()
+    await dialog.get_by_role("status").filter(has_text="Connection OK").wait_for()
+    await dialog.get_by_role("button", name="Save").click()
+    await page.get_by_role("switch", name="Enabled: beta").wait_for()
+    assert not await dialog.is_visible()
+    await _no_secret_anywhere(page)
