@@ -1,5 +1,7 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { AddConnection } from "./AddConnection";
+import { DeleteConnection } from "./DeleteConnection";
 import { RequestFailed, request } from "./api";
 import { PAGE, PAYLOAD, ROW, SET_DEFAULT, SET_ENABLED, VERIFY, type Page } from "./connections";
 import { readFragment, type FragmentOf, type ResultOf } from "./graphql";
@@ -86,6 +88,16 @@ export function Connections(props: { canAdd: boolean }) {
                   act(row, async () => (await request(SET_DEFAULT, { id: row.id })).setDefaultConnection)
                 }
                 onTest={() => act(row, async () => (await request(VERIFY, { id: row.id })).verifyConnection)}
+                remove={
+                  props.canAdd && (
+                    <DeleteConnection
+                      id={row.id}
+                      name={row.name}
+                      others={rows.filter((r) => r.id !== row.id)}
+                      onDeleted={() => load(null, true)}
+                    />
+                  )
+                }
               />
             ))}
           </ul>
@@ -106,6 +118,7 @@ function ConnectionItem(props: {
   onEnable: (enabled: boolean) => void;
   onDefault: () => void;
   onTest: () => void;
+  remove: ComponentChildren;
 }) {
   const { row } = props;
   const [testing, setTesting] = useState(false);
@@ -163,6 +176,7 @@ function ConnectionItem(props: {
         >
           {testing ? "Testing…" : "Test"}
         </button>
+        {props.remove}
       </div>
       {props.message && (
         <p class="row-message" role="status">

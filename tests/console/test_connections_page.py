@@ -169,3 +169,37 @@ async def test_a_connection_is_added_after_a_test_and_field_errors_show_beside_t
     await page.get_by_role("switch", name="Enabled: beta").wait_for()
     assert not await dialog.is_visible()
     await _no_secret_anywhere(page)
+
+
+ENDPOINT = """mutation($input: CreateEndpointInput!) { createEndpoint(input: $input) {
+  userErrors { message } } }"""
+
+
+async def test_a_delete_lists_what_depends_on_the_connection_and_can_unlink_them(chromium, console):
+    listed = await _gql(console["port"], "{ connections { nodes { id } } }")
+    acme = listed["data"]["connections"]["nodes"][0]["id"]
+    made = await _gql(
+        console["port"],
+        ENDPOINT,
+        {"input": {"name": "chat", "connectionId": acme, "model": "gpt-fake"}},
+    )
+    assert made["data"]["createEndpoint"]["userErrors"] == [], made
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("button", name="Delete: acme").click()
+    dialog = page.get_by_role("dialog", name="Delete acme")
+    await dialog.get_by_text("Endpoint chat").wait_for()
+    await dialog.get_by_role("button", name="Cancel").click()
+    assert (await _gql(console["port"], "{ connections { totalCount } }"))["data"]["connections"][
+        "totalCount"
+    ] == 1, "cancel deletes nothing"
+
+    await page.get_by_role("button", name="Delete: acme").click()
+    await dialog.get_by_role("button", name="Unlink and delete").click()
+    await page.get_by_text("0 connection(s)").wait_for()
+    left = await _gql(
+        console["port"],
+        "{ connections { totalCount } endpoints { nodes { name connection { name } } } }",
+    )
+    assert left["data"]["connections"]["totalCount"] == 0
+    assert left["data"]["endpoints"]["nodes"] == [{"name": "chat", "connection": None}]
