@@ -2,6 +2,7 @@
 // and default base URL), tested before it is saved; every userError shows beside its field.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { request, type UserError } from "./api";
+import { Field } from "./Field";
 import { graphql, type ResultOf, type VariablesOf } from "./graphql";
 
 const PROVIDERS = graphql(`
@@ -159,9 +160,9 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
           </option>
         ))}
       </select>
-      <Field id="name" label="Name" error={errorOf("name")} value={values.name} onInput={set("name")} required />
+      <Field id="add-name" label="Name" error={errorOf("name")} value={values.name} onInput={set("name")} required />
       <Field
-        id="baseUrl"
+        id="add-baseUrl"
         label="Base URL"
         error={errorOf("baseUrl")}
         value={values.baseUrl}
@@ -182,11 +183,11 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
         </>
       )}
       {SECRET_METHODS.has(authMethod) && (
-        <Field id="apiKey" label="API key" type="password" error={errorOf("apiKey")} value={values.apiKey} onInput={set("apiKey")} />
+        <Field id="add-apiKey" label="API key" type="password" error={errorOf("apiKey")} value={values.apiKey} onInput={set("apiKey")} />
       )}
       {authMethod === "SERVICE_ACCOUNT" && (
         <Field
-          id="serviceAccountJson"
+          id="add-serviceAccountJson"
           label="Service account JSON"
           error={errorOf("serviceAccountJson")}
           value={values.serviceAccountJson}
@@ -196,7 +197,7 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
       {spec.configFields.map((field) => (
         <Field
           key={field.name}
-          id={`config.${field.name}`}
+          id={`add-config.${field.name}`}
           label={field.label}
           hint={field.description}
           error={errorOf(field.name)}
@@ -206,8 +207,8 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
           required={field.required}
         />
       ))}
-      <Field id="prefixId" label="Prefix ID" hint="Models are exposed as {prefix}.{model}." error={errorOf("prefixId")} value={values.prefixId} onInput={set("prefixId")} />
-      <Field id="modelIds" label="Model IDs" hint="Comma-separated; when set, the provider's listing is not asked." error={errorOf("modelIds")} value={values.modelIds} onInput={set("modelIds")} />
+      <Field id="add-prefixId" label="Prefix ID" hint="Models are exposed as {prefix}.{model}." error={errorOf("prefixId")} value={values.prefixId} onInput={set("prefixId")} />
+      <Field id="add-modelIds" label="Model IDs" hint="Comma-separated; when set, the provider's listing is not asked." error={errorOf("modelIds")} value={values.modelIds} onInput={set("modelIds")} />
       {loose.map((e) => (
         <p role="alert" key={e.message}>
           {e.message}
@@ -226,46 +227,5 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
         </button>
       </div>
     </form>
-  );
-}
-
-function Field(props: {
-  id: string;
-  label: string;
-  value: string | undefined;
-  onInput: (event: Event) => void;
-  error?: string;
-  hint?: string;
-  type?: string;
-  placeholder?: string;
-  required?: boolean;
-}) {
-  const id = `add-${props.id}`;
-  const described = [props.hint ? `${id}-hint` : "", props.error ? `${id}-error` : ""].filter(Boolean).join(" ");
-  return (
-    <>
-      <label for={id}>{props.label}</label>
-      <input
-        id={id}
-        type={props.type ?? "text"}
-        autocomplete="off"
-        value={props.value ?? ""}
-        onInput={props.onInput}
-        placeholder={props.placeholder}
-        required={props.required}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={described || undefined}
-      />
-      {props.hint && (
-        <span id={`${id}-hint`} class="hint">
-          {props.hint}
-        </span>
-      )}
-      {props.error && (
-        <span id={`${id}-error`} class="field-error">
-          {props.error}
-        </span>
-      )}
-    </>
   );
 }

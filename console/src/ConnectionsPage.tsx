@@ -2,8 +2,9 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { AddConnection } from "./AddConnection";
 import { DeleteConnection } from "./DeleteConnection";
+import { EditConnection } from "./EditConnection";
 import { RequestFailed, request } from "./api";
-import { PAGE, PAYLOAD, ROW, SET_DEFAULT, SET_ENABLED, VERIFY, type Page } from "./connections";
+import { PAGE, PAYLOAD, REVEAL, ROW, SET_DEFAULT, SET_ENABLED, VERIFY, type Page } from "./connections";
 import { readFragment, type FragmentOf, type ResultOf } from "./graphql";
 
 const PAGE_SIZE = 50;
@@ -14,6 +15,7 @@ export function Connections(props: { canAdd: boolean }) {
   const [rows, setRows] = useState<Fields[]>([]);
   const [page, setPage] = useState<Page["connections"] | null>(null);
   const [names, setNames] = useState<Record<string, string>>({});
+  const [revealable, setRevealable] = useState(false);
   const [search, setSearch] = useState("");
   const [error, setError] = useState("");
   const [rowMessages, setRowMessages] = useState<Record<string, string>>({});
@@ -24,6 +26,7 @@ export function Connections(props: { canAdd: boolean }) {
       const fresh = data.connections.nodes.map((node: Row) => readFragment(ROW, node));
       setPage(data.connections);
       setNames(Object.fromEntries(data.providers.map((p) => [p.provider, p.displayName])));
+      setRevealable(data.settings.allowSecretReveal);
       setRows((current) => (replace ? fresh : [...current, ...fresh]));
       setError("");
     } catch (failure) {
@@ -88,6 +91,15 @@ export function Connections(props: { canAdd: boolean }) {
                   act(row, async () => (await request(SET_DEFAULT, { id: row.id })).setDefaultConnection)
                 }
                 onTest={() => act(row, async () => (await request(VERIFY, { id: row.id })).verifyConnection)}
+                reveal={props.canAdd && revealable && !row.owner && <RevealKey id={row.id} name={row.name} />}
+                edit={
+                  props.canAdd && (
+                    <EditConnection
+                      row={row}
+                      onChanged={(changed) => setRows((current) => current.map((r) => (r.id === changed.id ? changed : r)))}
+                    />
+                  )
+                }
                 remove={
                   props.canAdd && (
                     <DeleteConnection
@@ -118,6 +130,8 @@ function ConnectionItem(props: {
   onEnable: (enabled: boolean) => void;
   onDefault: () => void;
   onTest: () => void;
+  reveal: ComponentChildren;
+  edit: ComponentChildren;
   remove: ComponentChildren;
 }) {
   const { row } = props;
@@ -132,7 +146,9 @@ function ConnectionItem(props: {
       </div>
       <dl class="facts">
         <dt>Key</dt>
-        <dd>{row.apiKeyHint ?? "none"}</dd>
+        <dd>
+          {row.apiKeyHint ?? "none"} {props.reveal}
+        </dd>
         <dt>Status</dt>
         <dd>{row.lastVerification ? verificationText(row.lastVerification) : "not tested yet"}</dd>
         <dt>Used by</dt>
@@ -176,6 +192,7 @@ function ConnectionItem(props: {
         >
           {testing ? "Testing…" : "Test"}
         </button>
+        {props.edit}
         {props.remove}
       </div>
       {props.message && (
@@ -184,6 +201,41 @@ function ConnectionItem(props: {
         </p>
       )}
     </li>
+  );
+}
+
+const REVEAL_SECONDS = 30;
+
+/** The eye: shows the stored key for 30 s, or until focus leaves it; every reveal is audited. */
+function RevealKey(props: { id: string; name: string }) {
+  const [key, setKey] = useState<string | null>(null);
+  const [note, setNote] = useState("");
+
+  useEffect(() => {
+    if (key === null) return;
+    const timer = setTimeout(() => setKey(null), REVEAL_SECONDS * 1000);
+    return () => clearTimeout(timer);
+  }, [key]);
+
+  async function reveal() {
+    if (key !== null) return setKey(null);
+    const { revealConnectionSecret: shown } = await request(REVEAL, { id: props.id });
+    setNote(shown.userErrors.map((e) => e.message).join("; "));
+    setKey(shown.apiKey ?? null);
+  }
+
+  return (
+    <span class="reveal" onFocusOut={() => setKey(null)}>
+      <button type="button" aria-label={`${key === null ? "Reveal key" : "Hide key"}: ${props.name}`} aria-pressed={key !== null} onClick={reveal}>
+        <span aria-hidden="true">👁</span>
+      </button>
+      {key !== null && (
+        <span role="status">
+          <code>{key}</code> (shown for {REVEAL_SECONDS} s; this reveal is audited)
+        </span>
+      )}
+      {note && <span role="alert">{note}</span>}
+    </span>
   );
 }
 

@@ -15,6 +15,7 @@ export const PAGE = graphql(
   `
   query ConsoleConnections($first: Int!, $after: String, $search: String) {
     providers { provider displayName }
+    settings { allowSecretReveal }
     connections(first: $first, after: $after, filter: { search: $search }, orderBy: null) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -64,3 +65,9 @@ export const VERIFY = graphql(
 );
 
 export type Page = ResultOf<typeof PAGE>;
+
+export const REVEAL = graphql(`
+  mutation ConsoleReveal($id: ID!) {
+    revealConnectionSecret(id: $id) { apiKey userErrors { message } }
+  }
+`);

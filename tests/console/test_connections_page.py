@@ -6,6 +6,7 @@ anywhere in the page, the browser's storage or a URL."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import tempfile
 from collections.abc import AsyncIterator
@@ -203,3 +204,67 @@ async def test_a_delete_lists_what_depends_on_the_connection_and_can_unlink_them
     )
     assert left["data"]["connections"]["totalCount"] == 0
     assert left["data"]["endpoints"]["nodes"] == [{"name": "chat", "connection": None}]
+
+
+UPDATE = """mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) {
+  userErrors { message } } }"""
+
+
+async def test_the_edit_dialog_saves_says_when_someone_else_changed_it_and_rotates_the_key(
+    chromium, console
+):
+    acme = (await _gql(console["port"], "{ connections { nodes { id } } }"))["data"]["connections"][
+        "nodes"
+    ][0]["id"]
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("button", name="Edit: acme").click()
+    dialog = page.get_by_role("dialog", name="Edit acme")
+    await dialog.get_by_label("Description").fill("the team's main one")
+    # Meanwhile, someone else edits it.
+    await _gql(console["port"], UPDATE, {"id": acme, "input": {"tags": ["other"]}})
+    await dialog.get_by_role("button", name="Save").click()
+    await dialog.get_by_role("alert").filter(has_text="Changed by someone else").wait_for()
+    await dialog.get_by_role("button", name="Reload").click()
+    await dialog.get_by_role("alert").wait_for(state="hidden")  # reloaded at the new version
+    await dialog.get_by_label("Description").fill("the team's main one")
+    await dialog.get_by_role("button", name="Save").click()
+    await page.wait_for_function("() => !document.querySelector('dialog[open]')")
+    read = await _gql(console["port"], "{ connections { nodes { description tags } } }")
+    assert read["data"]["connections"]["nodes"] == [
+        {"description": "the team's main one", "tags": ["other"]}
+    ]
+
+    await page.get_by_role("button", name="Edit: acme").click()
+    await dialog.get_by_label("New API key").fill("sk-S3CR3T-wrong-key-0000")
+    await dialog.get_by_role("button", name="Rotate key").click()
+    refused = dialog.get_by_role("status")
+    await refused.wait_for()
+    assert "Key rotated" not in await refused.inner_text()
+    await dialog.get_by_label("New API key").fill(KEY)
+    await dialog.get_by_role("button", name="Rotate key").click()
+    await dialog.get_by_role("status").filter(has_text="Key rotated").wait_for()
+    assert KEY not in await page.content(), "a key typed in is not left in the page"
+
+
+SETTINGS = """mutation($input: UpdateSettingsInput!) { updateSettings(input: $input) {
+  userErrors { message } } }"""
+
+
+async def test_the_eye_reveals_the_key_only_when_allowed_and_hides_it_again(chromium, console):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("switch", name="Enabled: acme").wait_for()
+    assert await page.get_by_role("button", name="Reveal key: acme").count() == 0, "off by default"
+
+    await _gql(console["port"], SETTINGS, {"input": {"allowSecretReveal": True}})
+    await page.reload()
+    await page.get_by_role("button", name="Reveal key: acme").click()
+    shown = page.get_by_role("listitem", name="acme").get_by_role("status")
+    await shown.filter(has_text=KEY).wait_for()
+    assert "audited" in await shown.inner_text()
+    await page.get_by_label("Search connections").focus()  # focus leaves the eye: hidden again
+    await page.wait_for_function("k => !document.body.innerText.includes(k)", arg=KEY)
+    await _no_secret_anywhere(page)
+    audit = await _gql(console["port"], "{ auditEvents(first: 5) { nodes { action } } }")
+    assert "connection.reveal_secret" in json.dumps(audit), audit
