@@ -10,6 +10,7 @@ import json
 import re
 import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -268,3 +269,37 @@ async def test_the_eye_reveals_the_key_only_when_allowed_and_hides_it_again(chro
     await _no_secret_anywhere(page)
     audit = await _gql(console["port"], "{ auditEvents(first: 5) { nodes { action } } }")
     assert "connection.reveal_secret" in json.dumps(audit), audit
+
+
+AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def _serious_violations(page) -> list[str]:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `make test` installs the console's packages")
+    await page.add_script_tag(content=AXE.read_text())
+    found = await page.evaluate(
+        "async () => (await axe.run()).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+    )
+    return list(found)
+
+
+async def test_axe_finds_no_serious_violation_on_the_pages_and_dialogs(chromium, console):
+    for width, height in ((1280, 800), (390, 844)):
+        # The page forbids inline scripts; only the test may inject axe, so CSP is bypassed here.
+        page = await chromium.new_page(viewport={"width": width, "height": height}, bypass_csp=True)
+        await page.goto(console["url"] + "/")
+        await page.get_by_role("button", name="Sign in").wait_for()
+        assert await _serious_violations(page) == [], "sign-in"
+        await _sign_in(page, console["url"], ADMIN)
+        await page.get_by_role("switch", name="Enabled: acme").wait_for()
+        assert await _serious_violations(page) == [], "connections"
+        await page.get_by_role("button", name="Add connection").click()
+        await page.get_by_role("dialog", name="Add connection").get_by_label("Name").wait_for()
+        assert await _serious_violations(page) == [], "add connection"
+        await page.keyboard.press("Escape")
+        await page.get_by_role("button", name="Edit: acme").click()
+        await page.get_by_role("dialog", name="Edit acme").get_by_label("Name").wait_for()
+        assert await _serious_violations(page) == [], "edit"
