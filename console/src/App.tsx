@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { RequestFailed, request, session } from "./api";
 import { Connections } from "./ConnectionsPage";
 import { graphql, type ResultOf } from "./graphql";
+import { Tokens } from "./TokensPage";
 
 const VIEWER = graphql(`
   query ConsoleViewer { viewer { name role } }
@@ -9,10 +10,28 @@ const VIEWER = graphql(`
 
 type Viewer = ResultOf<typeof VIEWER>["viewer"];
 
+const PAGES = [
+  ["#/connections", "Connections"],
+  ["#/tokens", "Tokens"],
+] as const;
+
+/** The page is the URL's fragment (#/tokens): links work, and so do back and reload. */
+function useHashPage(): string {
+  const known = (hash: string) => (PAGES.some(([path]) => path === hash) ? hash : PAGES[0][0]);
+  const [page, setPage] = useState(known(location.hash));
+  useEffect(() => {
+    const follow = () => setPage(known(location.hash));
+    addEventListener("hashchange", follow);
+    return () => removeEventListener("hashchange", follow);
+  }, []);
+  return page;
+}
+
 export function App() {
   const [viewer, setViewer] = useState<Viewer | null>(null);
   const [notice, setNotice] = useState("");
   const [checking, setChecking] = useState(session.token() !== null);
+  const page = useHashPage();
 
   useEffect(() => {
     session.whenSignedOut((message) => {
@@ -36,9 +55,11 @@ export function App() {
       <header class="top">
         <span class="brand">Switchboard</span>
         <nav aria-label="Console">
-          <a href="#/connections" aria-current="page">
-            Connections
-          </a>
+          {PAGES.map(([path, name]) => (
+            <a key={path} href={path} aria-current={page === path ? "page" : undefined}>
+              {name}
+            </a>
+          ))}
         </nav>
         <span class="who">
           {viewer.name} ({viewer.role.toLowerCase()})
@@ -48,7 +69,11 @@ export function App() {
         </button>
       </header>
       <main>
-        <Connections canAdd={viewer.role === "ADMIN"} />
+        {page === "#/tokens" ? (
+          <Tokens admin={viewer.role === "ADMIN"} />
+        ) : (
+          <Connections canAdd={viewer.role === "ADMIN"} />
+        )}
       </main>
     </div>
   );

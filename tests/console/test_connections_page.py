@@ -303,3 +303,41 @@ async def test_axe_finds_no_serious_violation_on_the_pages_and_dialogs(chromium,
         await page.get_by_role("button", name="Edit: acme").click()
         await page.get_by_role("dialog", name="Edit acme").get_by_label("Name").wait_for()
         assert await _serious_violations(page) == [], "edit"
+        await page.keyboard.press("Escape")
+        await page.get_by_role("link", name="Tokens").click()
+        await page.get_by_role("button", name="Create token").wait_for()
+        assert await _serious_violations(page) == [], "tokens"
+
+
+async def test_a_token_is_created_shown_once_and_revoked(chromium, console):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("link", name="Tokens").click()
+    await page.get_by_role("heading", name="Tokens", exact=True).wait_for()
+    await page.get_by_label("Name").fill("ci-app")
+    await page.get_by_label("Role").select_option("CALLER")
+    await page.get_by_label("Requests a minute").fill("60")
+    await page.get_by_role("button", name="Create token").click()
+    shown = page.get_by_role("status").filter(has_text="shown this once")
+    token = (await shown.locator("code").inner_text()).strip()
+    assert token.startswith("swb_")
+    async with httpx.AsyncClient() as http:
+        viewer = await http.post(
+            console["url"] + "/graphql",
+            json={"query": "{ viewer { role } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert viewer.json()["data"]["viewer"]["role"] == "CALLER"
+    storage = await page.evaluate("() => JSON.stringify([{...localStorage}, {...sessionStorage}])")
+    assert token not in storage and token not in page.url
+    await page.get_by_role("button", name="Done").click()
+    assert token not in await page.content()
+
+    row = page.get_by_role("row", name=re.compile("ci-app"))
+    assert "60 requests/min" in await row.inner_text()
+    await page.get_by_role("button", name="Revoke: ci-app").click()
+    await row.get_by_text("revoked or expired").wait_for()
+    tokens = await _gql(console["port"], "{ apiTokens { nodes { name active } } }")
+    assert {"name": "ci-app", "active": False} in tokens["data"]["apiTokens"]["nodes"]
+    await page.reload()  # the page is in the URL
+    await page.get_by_role("heading", name="Tokens", exact=True).wait_for()
