@@ -9,6 +9,7 @@ from app.graphql.context import Info
 from app.graphql.errors import UserError
 from app.graphql.permissions import IsAdmin
 from app.org.settings import OrgSettings, save_org_settings
+from app.security.key_registry import key_statuses
 
 ADMIN: list[type[BasePermission]] = [IsAdmin]
 
@@ -31,6 +32,17 @@ class SettingsType:
         )
 
 
+@strawberry.type(name="EncryptionKey", description="A key of the keyring: never its material.")
+class EncryptionKeyType:
+    key_id: str
+    primary: bool = strawberry.field(description="New secrets are sealed with it.")
+    retired: bool
+    in_keyring: bool = strawberry.field(
+        description="False: the secrets it sealed cannot be opened until it is added back."
+    )
+    secrets: int = strawberry.field(description="Stored secrets sealed under it now.")
+
+
 @strawberry.input
 class UpdateSettingsInput:
     allow_direct_connections: bool | None = None
@@ -48,6 +60,14 @@ class SettingsQueries:
     @strawberry.field
     async def settings(self, info: Info) -> SettingsType:
         return SettingsType.of(await info.context.org_settings())
+
+    @strawberry.field(
+        permission_classes=ADMIN,
+        description="Admins only: which keys protect how many stored secrets (as `keys status`).",
+    )
+    async def encryption_keys(self, info: Info) -> list[EncryptionKeyType]:
+        statuses = await key_statuses(info.context.services.keyring)
+        return [EncryptionKeyType(**vars(key)) for key in statuses]
 
 
 @strawberry.type

@@ -12,6 +12,7 @@ take turns anyway.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -108,3 +109,24 @@ async def retire(keyring: Keyring, key_id: str) -> int:
             EncryptionKeyCheck.key_id == key_id
         )
     return still
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """One key id as the operator sees it: never its material."""
+
+    key_id: str
+    primary: bool
+    retired: bool
+    in_keyring: bool  # False: what it sealed cannot be opened until the key is added back
+    secrets: int  # stored secrets sealed under it now
+
+
+async def key_statuses(keyring: Keyring) -> list[KeyStatus]:
+    """Every key the keyring holds, the database registered or a secret names."""
+    usage = await key_usage()
+    retired = {r["key_id"] for r in await registered_keys() if r["retired_at"] is not None}
+    return [
+        KeyStatus(kid, kid == keyring.primary_id, kid in retired, kid in keyring.keys, usage[kid])
+        for kid in sorted(set(keyring.keys) | set(usage) | retired)
+    ]

@@ -6,7 +6,7 @@ import secrets
 import sys
 
 from app.db.engine import bind_tables, engine_from_url, open_engine
-from app.security.key_registry import key_usage, registered_keys, retire
+from app.security.key_registry import key_statuses, key_usage, registered_keys, retire
 from app.security.keyring import (
     KEY_BYTES,
     Keyring,
@@ -87,13 +87,11 @@ async def _rewrap(keyring: Keyring) -> None:
 
 
 async def _status(keyring: Keyring) -> None:
-    usage = await key_usage()
-    retired = {r["key_id"] for r in await registered_keys() if r["retired_at"] is not None}
-    for kid in sorted(set(keyring.keys) | set(usage) | retired):
-        marks = " (primary)" if kid == keyring.primary_id else ""
-        marks += " (retired)" if kid in retired else ""
-        marks += "" if kid in keyring.keys or kid in retired else " (MISSING from the keyring)"
-        print(f"{kid}{marks}: protects {usage.get(kid, 0)} secrets")
+    for key in await key_statuses(keyring):
+        marks = " (primary)" if key.primary else ""
+        marks += " (retired)" if key.retired else ""
+        marks += "" if key.in_keyring or key.retired else " (MISSING from the keyring)"
+        print(f"{key.key_id}{marks}: protects {key.secrets} secrets")
 
 
 async def _retire(settings: Settings, keyring: Keyring, key_id: str) -> None:

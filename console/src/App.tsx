@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { RequestFailed, request, session } from "./api";
 import { Connections } from "./ConnectionsPage";
 import { graphql, type ResultOf } from "./graphql";
+import { Settings } from "./SettingsPage";
 import { Tokens } from "./TokensPage";
 
 const VIEWER = graphql(`
@@ -13,6 +14,7 @@ type Viewer = ResultOf<typeof VIEWER>["viewer"];
 const PAGES = [
   ["#/connections", "Connections"],
   ["#/tokens", "Tokens"],
+  ["#/settings", "Settings"],
 ] as const;
 
 /** The page is the URL's fragment (#/tokens): links work, and so do back and reload. */
@@ -55,7 +57,7 @@ export function App() {
       <header class="top">
         <span class="brand">Switchboard</span>
         <nav aria-label="Console">
-          {PAGES.map(([path, name]) => (
+          {PAGES.filter(([path]) => path !== "#/settings" || viewer.role === "ADMIN").map(([path, name]) => (
             <a key={path} href={path} aria-current={page === path ? "page" : undefined}>
               {name}
             </a>
@@ -71,6 +73,8 @@ export function App() {
       <main>
         {page === "#/tokens" ? (
           <Tokens admin={viewer.role === "ADMIN"} />
+        ) : page === "#/settings" && viewer.role === "ADMIN" ? (
+          <Settings />
         ) : (
           <Connections canAdd={viewer.role === "ADMIN"} />
         )}

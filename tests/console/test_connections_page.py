@@ -307,6 +307,9 @@ async def test_axe_finds_no_serious_violation_on_the_pages_and_dialogs(chromium,
         await page.get_by_role("link", name="Tokens").click()
         await page.get_by_role("button", name="Create token").wait_for()
         assert await _serious_violations(page) == [], "tokens"
+        await page.get_by_role("link", name="Settings").click()
+        await page.get_by_role("table", name="Encryption keys").wait_for()
+        assert await _serious_violations(page) == [], "settings"
 
 
 async def test_a_token_is_created_shown_once_and_revoked(chromium, console):
@@ -341,3 +344,20 @@ async def test_a_token_is_created_shown_once_and_revoked(chromium, console):
     assert {"name": "ci-app", "active": False} in tokens["data"]["apiTokens"]["nodes"]
     await page.reload()  # the page is in the URL
     await page.get_by_role("heading", name="Tokens", exact=True).wait_for()
+
+
+async def test_settings_flip_the_organisation_switches_and_show_the_keys(chromium, console):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("link", name="Settings").click()
+    reveal = page.get_by_role("switch", name="Admins may reveal stored keys")
+    assert await reveal.get_attribute("aria-checked") == "false"
+    await reveal.click()
+    await page.wait_for_function(
+        "() => document.querySelector('[aria-labelledby=allowSecretReveal-label]')"
+        ".getAttribute('aria-checked') === 'true'"
+    )
+    read = await _gql(console["port"], "{ settings { allowSecretReveal } }")
+    assert read["data"]["settings"]["allowSecretReveal"] is True
+    keys = page.get_by_role("table", name="Encryption keys")
+    assert "1 secret(s)" in await keys.get_by_role("row", name=re.compile("test1")).inner_text()
