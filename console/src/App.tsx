@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { RequestFailed, request, session } from "./api";
 import { Connections } from "./ConnectionsPage";
 import { graphql, type ResultOf } from "./graphql";
+import { Models } from "./ModelsPage";
 import { Settings } from "./SettingsPage";
 import { Tokens } from "./TokensPage";
 
@@ -13,6 +14,7 @@ type Viewer = ResultOf<typeof VIEWER>["viewer"];
 
 const PAGES = [
   ["#/connections", "Connections"],
+  ["#/models", "Models"],
   ["#/tokens", "Tokens"],
   ["#/settings", "Settings"],
 ] as const;
@@ -71,7 +73,9 @@ export function App() {
         </button>
       </header>
       <main>
-        {page === "#/tokens" ? (
+        {page === "#/models" ? (
+          <Models admin={viewer.role === "ADMIN"} />
+        ) : page === "#/tokens" ? (
           <Tokens admin={viewer.role === "ADMIN"} />
         ) : page === "#/settings" && viewer.role === "ADMIN" ? (
           <Settings />

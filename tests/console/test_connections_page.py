@@ -307,6 +307,9 @@ async def test_axe_finds_no_serious_violation_on_the_pages_and_dialogs(chromium,
         await page.get_by_role("link", name="Tokens").click()
         await page.get_by_role("button", name="Create token").wait_for()
         assert await _serious_violations(page) == [], "tokens"
+        await page.get_by_role("link", name="Models").click()
+        await page.get_by_role("table", name=re.compile("Models")).wait_for()
+        assert await _serious_violations(page) == [], "models"
         await page.get_by_role("link", name="Settings").click()
         await page.get_by_role("table", name="Encryption keys").wait_for()
         assert await _serious_violations(page) == [], "settings"
@@ -361,3 +364,25 @@ async def test_settings_flip_the_organisation_switches_and_show_the_keys(chromiu
     assert read["data"]["settings"]["allowSecretReveal"] is True
     keys = page.get_by_role("table", name="Encryption keys")
     assert "1 secret(s)" in await keys.get_by_role("row", name=re.compile("test1")).inner_text()
+
+
+async def test_the_models_page_searches_hides_a_model_and_refreshes_the_lists(chromium, console):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("link", name="Models").click()
+    model = page.get_by_role("switch", name="Enabled: gpt-fake")
+    assert await model.get_attribute("aria-checked") == "true"
+    assert (
+        "acme (gpt-fake)" in await page.get_by_role("row", name=re.compile("gpt-fake")).inner_text()
+    )
+    await model.click()
+    await page.wait_for_function(
+        "() => document.querySelector('[role=switch]').getAttribute('aria-checked') === 'false'"
+    )
+    hidden = await _gql(console["port"], "{ models { totalCount } }")
+    assert hidden["data"]["models"]["totalCount"] == 0, "hidden from the catalog's default view"
+    await page.get_by_label("Search models").fill("nothing-like-this")
+    await page.get_by_text("0 model(s)").wait_for()
+    await page.get_by_role("button", name="Refresh model lists").click()
+    outcomes = page.get_by_role("status", name="Refresh outcomes")
+    await outcomes.get_by_text("acme: 1 model(s)").wait_for()

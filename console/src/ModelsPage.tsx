@@ -1,0 +1,150 @@
+// The merged catalog: every model the connections offer, where each is offered, a switch to
+// hide or show it, and a refresh of the model lists (all, or one connection) with each outcome.
+import { useEffect, useState } from "preact/hooks";
+import { request } from "./api";
+import { graphql, readFragment, type ResultOf } from "./graphql";
+
+const MODEL = graphql(`
+  fragment ModelRow on Model {
+    id modelId enabled
+    offerings { upstreamId source connection { id name } }
+  }
+`);
+
+const MODELS = graphql(
+  `
+  query ConsoleModels($search: String, $after: String) {
+    models(filter: { search: $search, enabled: null }, first: 50, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { ...ModelRow }
+    }
+  }
+`,
+  [MODEL],
+);
+
+const SET_ENABLED = graphql(
+  `
+  mutation ConsoleSetModelEnabled($id: ID!, $enabled: Boolean!) {
+    setModelEnabled(id: $id, enabled: $enabled) { model { ...ModelRow } userErrors { message } }
+  }
+`,
+  [MODEL],
+);
+
+const REFRESH = graphql(`
+  mutation ConsoleRefreshModels {
+    refreshModels {
+      results { ok status message modelCount connection { name } }
+      userErrors { message }
+    }
+  }
+`);
+
+type Row = ResultOf<typeof MODEL>;
+type Outcome = ResultOf<typeof REFRESH>["refreshModels"]["results"][number];
+
+export function Models(props: { admin: boolean }) {
+  const [rows, setRows] = useState<Row[]>([]);
+  const [total, setTotal] = useState(0);
+  const [next, setNext] = useState<string | null>(null);
+  const [search, setSearch] = useState("");
+  const [outcomes, setOutcomes] = useState<Outcome[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+
+  async function load(after: string | null) {
+    const { models } = await request(MODELS, { search: search.trim() || null, after });
+    const fresh = models.nodes.map((node) => readFragment(MODEL, node));
+    setRows((current) => (after ? [...current, ...fresh] : fresh));
+    setTotal(models.totalCount);
+    setNext(models.pageInfo.hasNextPage ? (models.pageInfo.endCursor ?? null) : null);
+  }
+
+  useEffect(() => {
+    const timer = setTimeout(() => load(null).catch((e) => setError(String(e))), search ? 250 : 0);
+    return () => clearTimeout(timer);
+  }, [search]);
+
+  async function flip(row: Row) {
+    const { setModelEnabled: done } = await request(SET_ENABLED, { id: row.id, enabled: !row.enabled });
+    setError(done.userErrors.map((e) => e.message).join("; "));
+    const model = done.model ? readFragment(MODEL, done.model) : null;
+    if (model) setRows((current) => current.map((r) => (r.id === model.id ? model : r)));
+  }
+
+  async function refresh() {
+    setBusy(true);
+    try {
+      const { refreshModels: done } = await request(REFRESH);
+      setOutcomes(done.results);
+      setError(done.userErrors.map((e) => e.message).join("; "));
+      await load(null);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="models-heading">
+      <h1 id="models-heading">Models</h1>
+      <div class="toolbar">
+        <label for="model-search">Search models</label>
+        <input id="model-search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+        <span class="count">{total} model(s)</span>
+        {props.admin && (
+          <button type="button" disabled={busy} onClick={refresh}>
+            {busy ? "Refreshing…" : "Refresh model lists"}
+          </button>
+        )}
+      </div>
+      {error && <p role="alert">{error}</p>}
+      {outcomes && (
+        <ul role="status" aria-label="Refresh outcomes" class="outcomes">
+          {outcomes.map((o) => (
+            <li key={o.connection?.name}>
+              {o.connection?.name}: {o.ok ? `${o.modelCount ?? 0} model(s)` : `${o.status.toLowerCase()} (${o.message ?? ""})`}
+            </li>
+          ))}
+        </ul>
+      )}
+      <table>
+        <caption>Models ({total})</caption>
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Offered by</th>
+            <th scope="col">Enabled</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.id}>
+              <th scope="row">{row.modelId}</th>
+              <td>{row.offerings.map((o) => `${o.connection.name} (${o.upstreamId})`).join(", ")}</td>
+              <td>
+                <button
+                  type="button"
+                  role="switch"
+                  aria-checked={row.enabled}
+                  aria-label={`Enabled: ${row.modelId}`}
+                  class={row.enabled ? "switch on" : "switch"}
+                  disabled={!props.admin}
+                  onClick={() => flip(row)}
+                >
+                  <span aria-hidden="true">{row.enabled ? "On" : "Off"}</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {next && (
+        <button type="button" onClick={() => load(next)}>
+          Load more models
+        </button>
+      )}
+    </section>
+  );
+}
