@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { RequestFailed, request, session } from "./api";
 import { Connections } from "./ConnectionsPage";
 import { graphql, type ResultOf } from "./graphql";
+import { Endpoints } from "./EndpointsPage";
 import { Models } from "./ModelsPage";
 import { Settings } from "./SettingsPage";
 import { Tokens } from "./TokensPage";
@@ -15,6 +16,7 @@ type Viewer = ResultOf<typeof VIEWER>["viewer"];
 const PAGES = [
   ["#/connections", "Connections"],
   ["#/models", "Models"],
+  ["#/endpoints", "Endpoints"],
   ["#/tokens", "Tokens"],
   ["#/settings", "Settings"],
 ] as const;
@@ -73,7 +75,9 @@ export function App() {
         </button>
       </header>
       <main>
-        {page === "#/models" ? (
+        {page === "#/endpoints" ? (
+          <Endpoints admin={viewer.role === "ADMIN"} />
+        ) : page === "#/models" ? (
           <Models admin={viewer.role === "ADMIN"} />
         ) : page === "#/tokens" ? (
           <Tokens admin={viewer.role === "ADMIN"} />

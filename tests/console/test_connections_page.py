@@ -310,6 +310,9 @@ async def test_axe_finds_no_serious_violation_on_the_pages_and_dialogs(chromium,
         await page.get_by_role("link", name="Models").click()
         await page.get_by_role("table", name=re.compile("Models")).wait_for()
         assert await _serious_violations(page) == [], "models"
+        await page.get_by_role("link", name="Endpoints").click()
+        await page.get_by_role("button", name="Add endpoint").wait_for()
+        assert await _serious_violations(page) == [], "endpoints"
         await page.get_by_role("link", name="Settings").click()
         await page.get_by_role("table", name="Encryption keys").wait_for()
         assert await _serious_violations(page) == [], "settings"
@@ -386,3 +389,35 @@ async def test_the_models_page_searches_hides_a_model_and_refreshes_the_lists(ch
     await page.get_by_role("button", name="Refresh model lists").click()
     outcomes = page.get_by_role("status", name="Refresh outcomes")
     await outcomes.get_by_text("acme: 1 model(s)").wait_for()
+
+
+async def test_an_endpoint_is_added_used_from_its_snippet_and_deleted(chromium, console):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("link", name="Endpoints").click()
+    await page.get_by_label("Name").fill("chat")
+    await page.get_by_label("Model").fill("not-served")
+    await page.get_by_role("button", name="Add endpoint").click()
+    await page.locator("#endpoint-model-error").wait_for()  # beside the field it names
+    await page.get_by_label("Model").fill("gpt-fake")
+    await page.get_by_role("button", name="Add endpoint").click()
+    row = page.get_by_role("row", name=re.compile("chat"))
+    await row.wait_for()
+    assert "acme" in await row.inner_text()
+
+    await page.get_by_role("button", name="Use it: chat").click()
+    snippet = await page.get_by_role("region", name="Use chat").locator("pre").last.inner_text()
+    assert snippet.startswith(f"curl -s {console['url']}/v1/chat/completions")
+    caller = await _gql(console["port"], TOKEN, {"input": {"name": "app", "role": "CALLER"}})
+    token = caller["data"]["createApiToken"]["token"]
+    proc = await asyncio.create_subprocess_shell(
+        snippet,
+        env={"SWITCHBOARD_TOKEN": token, "PATH": "/usr/bin:/bin"},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    assert json.loads(out)["choices"][0]["message"]["content"] == "echo: hello", "the snippet runs"
+
+    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
+    await page.get_by_role("button", name="Delete: chat").click()
+    await page.get_by_text("Endpoints (0)").wait_for()
