@@ -72,6 +72,7 @@ bench: install
 	$(BIN)/python -m bench.usage_recording
 	$(BIN)/python -m bench.usage_query
 	$(BIN)/python -m bench.config_apply
+	$(BIN)/python -m bench.console_load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache console/node_modules
