@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { RequestFailed, request, session } from "./api";
 import { Connections } from "./ConnectionsPage";
 import { graphql, type ResultOf } from "./graphql";
+import { Audit } from "./AuditPage";
 import { Endpoints } from "./EndpointsPage";
 import { Models } from "./ModelsPage";
 import { Settings } from "./SettingsPage";
@@ -14,11 +15,12 @@ const VIEWER = graphql(`
 type Viewer = ResultOf<typeof VIEWER>["viewer"];
 
 const PAGES = [
-  ["#/connections", "Connections"],
-  ["#/models", "Models"],
-  ["#/endpoints", "Endpoints"],
-  ["#/tokens", "Tokens"],
-  ["#/settings", "Settings"],
+  ["#/connections", "Connections", false],
+  ["#/models", "Models", false],
+  ["#/endpoints", "Endpoints", false],
+  ["#/tokens", "Tokens", false],
+  ["#/audit", "Audit log", true], // admins only
+  ["#/settings", "Settings", true],
 ] as const;
 
 /** The page is the URL's fragment (#/tokens): links work, and so do back and reload. */
@@ -61,7 +63,7 @@ export function App() {
       <header class="top">
         <span class="brand">Switchboard</span>
         <nav aria-label="Console">
-          {PAGES.filter(([path]) => path !== "#/settings" || viewer.role === "ADMIN").map(([path, name]) => (
+          {PAGES.filter(([, , adminOnly]) => !adminOnly || viewer.role === "ADMIN").map(([path, name]) => (
             <a key={path} href={path} aria-current={page === path ? "page" : undefined}>
               {name}
             </a>
@@ -75,7 +77,9 @@ export function App() {
         </button>
       </header>
       <main>
-        {page === "#/endpoints" ? (
+        {page === "#/audit" && viewer.role === "ADMIN" ? (
+          <Audit />
+        ) : page === "#/endpoints" ? (
           <Endpoints admin={viewer.role === "ADMIN"} />
         ) : page === "#/models" ? (
           <Models admin={viewer.role === "ADMIN"} />

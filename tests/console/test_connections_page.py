@@ -313,6 +313,9 @@ async def test_axe_finds_no_serious_violation_on_the_pages_and_dialogs(chromium,
         await page.get_by_role("link", name="Endpoints").click()
         await page.get_by_role("button", name="Add endpoint").wait_for()
         assert await _serious_violations(page) == [], "endpoints"
+        await page.get_by_role("link", name="Audit log").click()
+        await page.get_by_role("table", name=re.compile("Audit events")).wait_for()
+        assert await _serious_violations(page) == [], "audit log"
         await page.get_by_role("link", name="Settings").click()
         await page.get_by_role("table", name="Encryption keys").wait_for()
         assert await _serious_violations(page) == [], "settings"
@@ -421,3 +424,20 @@ async def test_an_endpoint_is_added_used_from_its_snippet_and_deleted(chromium, 
     page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.get_by_role("button", name="Delete: chat").click()
     await page.get_by_text("Endpoints (0)").wait_for()
+
+
+async def test_the_audit_log_shows_changes_and_filters_by_action(chromium, console):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("switch", name="Enabled: acme").click()  # connection.update
+    await page.wait_for_function(SWITCH_IS, arg="false")
+    await page.get_by_role("link", name="Audit log").click()
+    events = page.get_by_role("table", name=re.compile("Audit events"))
+    change = events.get_by_role("row", name=re.compile("connection.set_enabled|connection.update"))
+    await change.first.wait_for()
+    assert "enabled: true → false" in await change.first.inner_text()
+    created = events.get_by_role("row", name=re.compile("connection.create"))
+    assert "changed (secret, not recorded)" in await created.inner_text()
+    await page.get_by_label("Action").fill("token.")
+    await page.get_by_text("Audit events (0)").wait_for()
+    assert KEY not in await page.content()
