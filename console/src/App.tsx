@@ -7,6 +7,7 @@ import { Endpoints } from "./EndpointsPage";
 import { Models } from "./ModelsPage";
 import { Settings } from "./SettingsPage";
 import { Tokens } from "./TokensPage";
+import { Usage } from "./UsagePage";
 
 const VIEWER = graphql(`
   query ConsoleViewer { viewer { name role } }
@@ -18,6 +19,7 @@ const PAGES = [
   ["#/connections", "Connections", false],
   ["#/models", "Models", false],
   ["#/endpoints", "Endpoints", false],
+  ["#/usage", "Usage", false],
   ["#/tokens", "Tokens", false],
   ["#/audit", "Audit log", true], // admins only
   ["#/settings", "Settings", true],
@@ -77,7 +79,9 @@ export function App() {
         </button>
       </header>
       <main>
-        {page === "#/audit" && viewer.role === "ADMIN" ? (
+        {page === "#/usage" ? (
+          <Usage />
+        ) : page === "#/audit" && viewer.role === "ADMIN" ? (
           <Audit />
         ) : page === "#/endpoints" ? (
           <Endpoints admin={viewer.role === "ADMIN"} />

@@ -313,6 +313,9 @@ async def test_axe_finds_no_serious_violation_on_the_pages_and_dialogs(chromium,
         await page.get_by_role("link", name="Endpoints").click()
         await page.get_by_role("button", name="Add endpoint").wait_for()
         assert await _serious_violations(page) == [], "endpoints"
+        await page.get_by_role("link", name="Usage").click()
+        await page.get_by_role("table", name="Latest gateway calls").wait_for()
+        assert await _serious_violations(page) == [], "usage"
         await page.get_by_role("link", name="Audit log").click()
         await page.get_by_role("table", name=re.compile("Audit events")).wait_for()
         assert await _serious_violations(page) == [], "audit log"
@@ -441,3 +444,31 @@ async def test_the_audit_log_shows_changes_and_filters_by_action(chromium, conso
     await page.get_by_label("Action").fill("token.")
     await page.get_by_text("Audit events (0)").wait_for()
     assert KEY not in await page.content()
+
+
+async def test_the_usage_page_charts_and_totals_what_went_through_the_gateway(chromium, console):
+    call = {"model": "gpt-fake", "messages": [{"role": "user", "content": "one two"}]}
+    async with httpx.AsyncClient(base_url=console["url"]) as http:
+        for _ in range(3):
+            answer = await http.post(
+                "/v1/chat/completions", json=call, headers={"Authorization": f"Bearer {ADMIN}"}
+            )
+            assert answer.status_code == 200
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("link", name="Usage").click()
+    totals = page.get_by_role("table", name="Totals by connection")
+    acme = totals.get_by_role("row", name=re.compile("acme"))
+    await acme.wait_for()
+    assert (await acme.inner_text()).split("\t")[1:5] == ["3", "0", "6", "9"]
+    for chart in ("Requests", "Tokens", "Errors", "Latency (ms)"):
+        await page.get_by_role("img", name=re.compile(f"^{re.escape(chart)} over time")).wait_for()
+    assert await page.locator("canvas").count() >= 4
+    calls = page.get_by_role("table", name="Latest gateway calls")
+    assert await calls.get_by_role("row", name=re.compile("gpt-fake")).count() == 3
+    await page.get_by_label("Group by").select_option("MODEL")
+    await (
+        page.get_by_role("table", name="Totals by model")
+        .get_by_role("row", name=re.compile("gpt-fake"))
+        .wait_for()
+    )
