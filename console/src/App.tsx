@@ -8,6 +8,7 @@ import { Models } from "./ModelsPage";
 import { Settings } from "./SettingsPage";
 import { Tokens } from "./TokensPage";
 import { Usage } from "./UsagePage";
+import { Workspaces } from "./WorkspacesPage";
 
 const VIEWER = graphql(`
   query ConsoleViewer { viewer { name role } }
@@ -19,6 +20,7 @@ const PAGES = [
   ["#/connections", "Connections", false],
   ["#/models", "Models", false],
   ["#/endpoints", "Endpoints", false],
+  ["#/workspaces", "Workspaces", false],
   ["#/usage", "Usage", false],
   ["#/tokens", "Tokens", false],
   ["#/audit", "Audit log", true], // admins only
@@ -79,7 +81,9 @@ export function App() {
         </button>
       </header>
       <main>
-        {page === "#/usage" ? (
+        {page === "#/workspaces" ? (
+          <Workspaces admin={viewer.role === "ADMIN"} />
+        ) : page === "#/usage" ? (
           <Usage />
         ) : page === "#/audit" && viewer.role === "ADMIN" ? (
           <Audit />

@@ -313,6 +313,9 @@ async def test_axe_finds_no_serious_violation_on_the_pages_and_dialogs(chromium,
         await page.get_by_role("link", name="Endpoints").click()
         await page.get_by_role("button", name="Add endpoint").wait_for()
         assert await _serious_violations(page) == [], "endpoints"
+        await page.get_by_role("link", name="Workspaces").click()
+        await page.get_by_role("button", name="Add workspace").wait_for()
+        assert await _serious_violations(page) == [], "workspaces"
         await page.get_by_role("link", name="Usage").click()
         await page.get_by_role("table", name="Latest gateway calls").wait_for()
         assert await _serious_violations(page) == [], "usage"
@@ -472,3 +475,25 @@ async def test_the_usage_page_charts_and_totals_what_went_through_the_gateway(ch
         .get_by_role("row", name=re.compile("gpt-fake"))
         .wait_for()
     )
+
+
+async def test_a_workspace_is_added_given_a_default_connection_and_deleted(chromium, console):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("link", name="Workspaces").click()
+    await page.get_by_label("Name").fill("research")
+    await page.get_by_role("button", name="Add workspace").click()
+    row = page.get_by_role("row", name=re.compile("research"))
+    await row.wait_for()
+    assert "none" in await row.inner_text(), "no global default yet"
+    await page.get_by_label("Default connection: research").select_option(label="acme")
+    await row.get_by_role("cell", name="acme", exact=True).wait_for()
+    read = await _gql(
+        console["port"], "{ workspaces { nodes { name effectiveConnection { name } } } }"
+    )
+    assert read["data"]["workspaces"]["nodes"] == [
+        {"name": "research", "effectiveConnection": {"name": "acme"}}
+    ]
+    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
+    await page.get_by_role("button", name="Delete: research").click()
+    await page.get_by_text("Workspaces (0)").wait_for()
