@@ -34,14 +34,19 @@ type Provider = ResultOf<typeof PROVIDERS>["providers"][number];
 type Input = VariablesOf<typeof CREATE>["input"];
 const SECRET_METHODS = new Set(["API_KEY", "AZURE_API_KEY", "AZURE_AD_TOKEN"]);
 
-export function AddConnection(props: { onSaved: () => void }) {
+/** `personalOnly`: a member's own connection, which may only be OpenAI-compatible. */
+export function AddConnection(props: { personalOnly: boolean; onSaved: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [providers, setProviders] = useState<Provider[]>([]);
   const [open, setOpen] = useState(false);
 
   useEffect(() => {
     if (open && providers.length === 0) {
-      request(PROVIDERS).then((data) => setProviders(data.providers));
+      request(PROVIDERS).then((data) =>
+        setProviders(
+          data.providers.filter((p) => !props.personalOnly || p.provider === "OPENAI_COMPATIBLE"),
+        ),
+      );
     }
     if (open) dialog.current?.showModal();
     else dialog.current?.close();

@@ -96,7 +96,7 @@ export function App() {
         ) : page === "#/settings" && viewer.role === "ADMIN" ? (
           <Settings />
         ) : (
-          <Connections canAdd={viewer.role === "ADMIN"} />
+          <Connections viewer={viewer} />
         )}
       </main>
     </div>

@@ -11,11 +11,14 @@ const PAGE_SIZE = 50;
 type Row = FragmentOf<typeof ROW>;
 type Fields = ResultOf<typeof ROW>;
 
-export function Connections(props: { canAdd: boolean }) {
+export function Connections(props: { viewer: { name: string; role: string } }) {
+  const admin = props.viewer.role === "ADMIN";
+  const mine = (row: Fields) => row.owner?.name === props.viewer.name;
   const [rows, setRows] = useState<Fields[]>([]);
   const [page, setPage] = useState<Page["connections"] | null>(null);
   const [names, setNames] = useState<Record<string, string>>({});
   const [revealable, setRevealable] = useState(false);
+  const [personalAllowed, setPersonalAllowed] = useState(false);
   const [search, setSearch] = useState("");
   const [error, setError] = useState("");
   const [rowMessages, setRowMessages] = useState<Record<string, string>>({});
@@ -27,6 +30,7 @@ export function Connections(props: { canAdd: boolean }) {
       setPage(data.connections);
       setNames(Object.fromEntries(data.providers.map((p) => [p.provider, p.displayName])));
       setRevealable(data.settings.allowSecretReveal);
+      setPersonalAllowed(data.settings.allowDirectConnections);
       setRows((current) => (replace ? fresh : [...current, ...fresh]));
       setError("");
     } catch (failure) {
@@ -59,9 +63,14 @@ export function Connections(props: { canAdd: boolean }) {
     }
   }
 
+  // A member's own connections come first, under "My connections"; the shared ones are theirs
+  // to read, grouped by provider as an admin sees everything.
   const groups = new Map<string, Fields[]>();
-  for (const row of rows) groups.set(row.provider, [...(groups.get(row.provider) ?? []), row]);
   const providerName = (provider: string) => names[provider] ?? provider;
+  for (const row of rows) {
+    const group = !admin && mine(row) ? "My connections" : providerName(row.provider);
+    groups.set(group, [...(groups.get(group) ?? []), row]);
+  }
 
   return (
     <section aria-labelledby="connections-heading">
@@ -70,18 +79,22 @@ export function Connections(props: { canAdd: boolean }) {
         <label for="search">Search connections</label>
         <input id="search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
         {page && <span class="count">{page.totalCount} connection(s)</span>}
-        {props.canAdd && <AddConnection onSaved={() => load(null, true)} />}
+        {(admin || personalAllowed) && (
+          <AddConnection personalOnly={!admin} onSaved={() => load(null, true)} />
+        )}
       </div>
       {error && <p role="alert">{error}</p>}
-      {[...groups].map(([provider, members]) => (
-        <section key={provider} aria-label={`${providerName(provider)} connections`}>
-          <h2>{providerName(provider)}</h2>
+      {[...groups].map(([group, members]) => (
+        <section key={group} aria-label={group === "My connections" ? group : `${group} connections`}>
+          <h2>{group}</h2>
           <ul class="rows">
             {members.map((row) => (
               <ConnectionItem
                 key={row.id}
                 row={row}
                 message={rowMessages[row.id] ?? ""}
+                manage={admin || mine(row)}
+                admin={admin}
                 onEnable={(enabled) =>
                   act(row, async () =>
                     (await request(SET_ENABLED, { id: row.id, enabled })).setConnectionEnabled,
@@ -91,9 +104,9 @@ export function Connections(props: { canAdd: boolean }) {
                   act(row, async () => (await request(SET_DEFAULT, { id: row.id })).setDefaultConnection)
                 }
                 onTest={() => act(row, async () => (await request(VERIFY, { id: row.id })).verifyConnection)}
-                reveal={props.canAdd && revealable && !row.owner && <RevealKey id={row.id} name={row.name} />}
+                reveal={admin && revealable && !row.owner && <RevealKey id={row.id} name={row.name} />}
                 edit={
-                  props.canAdd && (
+                  (admin || mine(row)) && (
                     <EditConnection
                       row={row}
                       onChanged={(changed) => setRows((current) => current.map((r) => (r.id === changed.id ? changed : r)))}
@@ -101,7 +114,7 @@ export function Connections(props: { canAdd: boolean }) {
                   )
                 }
                 remove={
-                  props.canAdd && (
+                  (admin || mine(row)) && (
                     <DeleteConnection
                       id={row.id}
                       name={row.name}
@@ -127,6 +140,8 @@ export function Connections(props: { canAdd: boolean }) {
 function ConnectionItem(props: {
   row: Fields;
   message: string;
+  manage: boolean; // may change it: an admin, or the member it belongs to
+  admin: boolean; // the default is the organisation's: admins set it
   onEnable: (enabled: boolean) => void;
   onDefault: () => void;
   onTest: () => void;
@@ -166,32 +181,39 @@ function ConnectionItem(props: {
           aria-checked={row.enabled}
           aria-label={`Enabled: ${row.name}`}
           class={row.enabled ? "switch on" : "switch"}
+          disabled={!props.manage}
           onClick={() => props.onEnable(!row.enabled)}
         >
           <span aria-hidden="true">{row.enabled ? "On" : "Off"}</span>
         </button>
-        <button
-          type="button"
-          aria-label={`Set as default: ${row.name}`}
-          aria-pressed={row.isDefault}
-          class={row.isDefault ? "star on" : "star"}
-          onClick={props.onDefault}
-          disabled={row.isDefault}
-        >
-          <span aria-hidden="true">★</span>
-        </button>
-        <button
-          type="button"
-          aria-label={`Test: ${row.name}`}
-          disabled={testing}
-          onClick={async () => {
-            setTesting(true);
-            await props.onTest();
-            setTesting(false);
-          }}
-        >
-          {testing ? "Testing…" : "Test"}
-        </button>
+        {props.admin && (
+          <button
+            type="button"
+            aria-label={`Set as default: ${row.name}`}
+            aria-pressed={row.isDefault}
+            class={row.isDefault ? "star on" : "star"}
+            onClick={props.onDefault}
+            disabled={row.isDefault}
+          >
+            <span aria-hidden="true">★</span>
+          </button>
+        )}
+        {props.manage ? (
+          <button
+            type="button"
+            aria-label={`Test: ${row.name}`}
+            disabled={testing}
+            onClick={async () => {
+              setTesting(true);
+              await props.onTest();
+              setTesting(false);
+            }}
+          >
+            {testing ? "Testing…" : "Test"}
+          </button>
+        ) : (
+          <span class="muted">read-only</span>
+        )}
         {props.edit}
         {props.remove}
       </div>

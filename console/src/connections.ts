@@ -15,7 +15,7 @@ export const PAGE = graphql(
   `
   query ConsoleConnections($first: Int!, $after: String, $search: String) {
     providers { provider displayName }
-    settings { allowSecretReveal }
+    settings { allowSecretReveal allowDirectConnections }
     connections(first: $first, after: $after, filter: { search: $search }, orderBy: null) {
       totalCount
       pageInfo { hasNextPage endCursor }

@@ -497,3 +497,36 @@ async def test_a_workspace_is_added_given_a_default_connection_and_deleted(chrom
     page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.get_by_role("button", name="Delete: research").click()
     await page.get_by_text("Workspaces (0)").wait_for()
+
+
+async def test_a_member_reads_shared_connections_and_may_add_only_a_personal_one(chromium, console):
+    made = await _gql(
+        console["port"], TOKEN, {"input": {"name": "mia", "role": "MEMBER", "user": "mia"}}
+    )
+    token = made["data"]["createApiToken"]["token"]
+    await _gql(console["port"], SETTINGS, {"input": {"allowDirectConnections": False}})
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], token)
+    switch = page.get_by_role("switch", name="Enabled: acme")
+    await switch.wait_for()
+    assert await switch.is_disabled()
+    row = page.get_by_role("listitem", name="acme")
+    assert "read-only" in await row.inner_text()
+    for absent in (
+        "Set as default: acme",
+        "Test: acme",
+        "Edit: acme",
+        "Delete: acme",
+        "Add connection",
+    ):
+        assert await page.get_by_role("button", name=absent).count() == 0, absent
+    for admin_only in ("Settings", "Audit log"):
+        assert await page.get_by_role("link", name=admin_only).count() == 0, admin_only
+
+    await _gql(console["port"], SETTINGS, {"input": {"allowDirectConnections": True}})
+    await page.reload()
+    await page.get_by_role("button", name="Add connection").click()
+    dialog = page.get_by_role("dialog", name="Add connection")
+    await dialog.get_by_label("Name").wait_for()  # the form is built once the catalog is in
+    options = await dialog.get_by_label("Provider").locator("option").all_inner_texts()
+    assert options == ["OpenAI-compatible server"]
