@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint schema lock bench clean browser console console-check
+.PHONY: run test install lint schema lock bench clean browser console console-check screenshots
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Switchboard needs Python 3.11 or newer")'
@@ -46,6 +46,10 @@ console-check: console/node_modules/.installed
 	@diff -r /tmp/switchboard-console-check app/web/console \
 		|| { echo "app/web/console is not what console/ builds to: run 'make console' and commit it"; exit 1; }
 	@echo "console: the shipped build matches its source"
+
+# The README's pictures of the console, taken by its tests (SQLite only).
+screenshots: install browser console-check
+	SWITCHBOARD_SCREENSHOTS=docs $(BIN)/pytest -q tests/console -k "sqlite and (manages or usage_page)"
 
 test: lint browser console-check
 	$(BIN)/python -m app.cli export-schema --check

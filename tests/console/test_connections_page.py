@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import tempfile
 from collections.abc import AsyncIterator
@@ -78,6 +79,14 @@ async def _no_secret_anywhere(page) -> None:
 SWITCH_IS = "v => document.querySelector('[role=switch]').getAttribute('aria-checked') === v"
 
 
+async def _screenshot(page, name: str) -> None:
+    """The README's pictures: `make screenshots` runs the tests with this folder set."""
+    folder = os.environ.get("SWITCHBOARD_SCREENSHOTS")
+    if folder:
+        await page.set_viewport_size({"width": 1280, "height": 800})
+        await page.screenshot(path=str(Path(folder) / f"console-{name}.png"), full_page=True)
+
+
 async def test_an_admin_signs_in_and_manages_a_connection_from_its_row(chromium, console):
     page = await chromium.new_page()
     requests: list[str] = []
@@ -103,6 +112,7 @@ async def test_an_admin_signs_in_and_manages_a_connection_from_its_row(chromium,
     await page.get_by_text("default", exact=True).wait_for()
     await page.get_by_role("button", name="Test: acme").click()
     await row.get_by_text("OK (checked just now)").wait_for()
+    await _screenshot(page, "connections")
 
     await _no_secret_anywhere(page)
     assert not [r for r in requests if KEY in r], "the key never travels in the console's requests"
@@ -467,6 +477,7 @@ async def test_the_usage_page_charts_and_totals_what_went_through_the_gateway(ch
     for chart in ("Requests", "Tokens", "Errors", "Latency (ms)"):
         await page.get_by_role("img", name=re.compile(f"^{re.escape(chart)} over time")).wait_for()
     assert await page.locator("canvas").count() >= 4
+    await _screenshot(page, "usage")
     calls = page.get_by_role("table", name="Latest gateway calls")
     assert await calls.get_by_role("row", name=re.compile("gpt-fake")).count() == 3
     await page.get_by_label("Group by").select_option("MODEL")
