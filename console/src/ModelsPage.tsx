@@ -34,8 +34,8 @@ const SET_ENABLED = graphql(
 );
 
 const REFRESH = graphql(`
-  mutation ConsoleRefreshModels {
-    refreshModels {
+  mutation ConsoleRefreshModels($connectionId: ID) {
+    refreshModels(connectionId: $connectionId) {
       results { ok status message modelCount connection { name } }
       userErrors { message }
     }
@@ -43,6 +43,12 @@ const REFRESH = graphql(`
 `);
 
 type Row = ResultOf<typeof MODEL>;
+
+/** The connections offering the listed models, once each, by name. */
+function offeredBy(rows: Row[]): { id: string; name: string }[] {
+  const found = new Map(rows.flatMap((r) => r.offerings.map((o) => [o.connection.id, o.connection] as const)));
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
 type Outcome = ResultOf<typeof REFRESH>["refreshModels"]["results"][number];
 
 export function Models(props: { admin: boolean }) {
@@ -74,10 +80,10 @@ export function Models(props: { admin: boolean }) {
     if (model) setRows((current) => current.map((r) => (r.id === model.id ? model : r)));
   }
 
-  async function refresh() {
+  async function refresh(connectionId: string | null) {
     setBusy(true);
     try {
-      const { refreshModels: done } = await request(REFRESH);
+      const { refreshModels: done } = await request(REFRESH, { connectionId });
       setOutcomes(done.results);
       setError(done.userErrors.map((e) => e.message).join("; "));
       await load(null);
@@ -94,9 +100,20 @@ export function Models(props: { admin: boolean }) {
         <input id="model-search" type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
         <span class="count">{total} model(s)</span>
         {props.admin && (
-          <button type="button" disabled={busy} onClick={refresh}>
-            {busy ? "Refreshing…" : "Refresh model lists"}
-          </button>
+          <>
+            <button type="button" disabled={busy} onClick={() => refresh(null)}>
+              {busy ? "Refreshing…" : "Refresh model lists"}
+            </button>
+            <label for="refresh-one">One connection</label>
+            <select id="refresh-one" value="" disabled={busy} onChange={(e) => e.currentTarget.value && refresh(e.currentTarget.value)}>
+              <option value="">refresh…</option>
+              {offeredBy(rows).map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </>
         )}
       </div>
       {error && <p role="alert">{error}</p>}

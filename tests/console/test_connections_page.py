@@ -408,6 +408,14 @@ async def test_the_models_page_searches_hides_a_model_and_refreshes_the_lists(ch
     await page.get_by_role("button", name="Refresh model lists").click()
     outcomes = page.get_by_role("status", name="Refresh outcomes")
     await outcomes.get_by_text("acme: 1 model(s)").wait_for()
+    await page.get_by_label("Search models").fill("")
+    await page.get_by_role("switch", name="Enabled: gpt-fake").wait_for()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.post_data or ""))
+    await page.get_by_label("One connection").select_option(label="acme")  # just that one
+    await page.wait_for_function("() => !document.querySelector('#refresh-one').disabled")
+    await outcomes.get_by_text("acme: 1 model(s)").wait_for()
+    assert any("refreshModels" in a and '"connectionId":"' in a for a in asked), asked
 
 
 async def test_an_endpoint_is_added_used_from_its_snippet_and_deleted(chromium, console):
