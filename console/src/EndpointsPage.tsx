@@ -1,13 +1,13 @@
 // Endpoints: the named routes applications call. A list, a form to add one (a connection and a
 // model it serves), Delete, and a "Use it" panel with snippets for this server's /v1.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { request, type UserError } from "./api";
 import { Field } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
 const ENDPOINT = graphql(`
   fragment EndpointRow on Endpoint {
-    id name model description lastUsedAt callsLast24Hours connection { id name }
+    id name model description version lastUsedAt callsLast24Hours connection { id name }
   }
 `);
 
@@ -24,6 +24,12 @@ const PAGE = graphql(
 const CREATE = graphql(`
   mutation ConsoleCreateEndpoint($input: CreateEndpointInput!) {
     createEndpoint(input: $input) { endpoint { id } userErrors { field code message } }
+  }
+`);
+
+const UPDATE = graphql(`
+  mutation ConsoleUpdateEndpoint($id: ID!, $input: UpdateEndpointInput!) {
+    updateEndpoint(id: $id, input: $input) { endpoint { id } userErrors { field code message } }
   }
 `);
 
@@ -85,6 +91,7 @@ export function Endpoints(props: { admin: boolean }) {
                 <button type="button" aria-label={`Use it: ${row.name}`} aria-expanded={using === row.id} onClick={() => setUsing(using === row.id ? null : row.id)}>
                   Use it
                 </button>{" "}
+                {props.admin && <EditEndpoint row={row} connections={connections} onSaved={load} />}{" "}
                 {props.admin && (
                   <button type="button" aria-label={`Delete: ${row.name}`} onClick={() => remove(row)}>
                     Delete
@@ -147,6 +154,83 @@ function AddEndpoint(props: { connections: { id: string; name: string }[]; onAdd
         <button type="submit">Add endpoint</button>
       </div>
     </form>
+  );
+}
+
+/** Change an endpoint's connection, model or description: its callers follow at once. */
+function EditEndpoint(props: { row: Row; connections: { id: string; name: string }[]; onSaved: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [open, setOpen] = useState(false);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const { row } = props;
+
+  useEffect(() => {
+    if (!open) {
+      dialog.current?.close();
+      return;
+    }
+    setValues({ connectionId: row.connection?.id ?? "", model: row.model, description: row.description ?? "" });
+    setErrors([]);
+    dialog.current?.showModal();
+  }, [open]);
+
+  const set = (name: string) => (event: Event) =>
+    setValues({ ...values, [name]: (event.currentTarget as HTMLInputElement).value });
+  const errorOf = (name: string) => errors.find((e) => e.field?.[e.field.length - 1] === name)?.message;
+
+  async function save(event: Event) {
+    event.preventDefault();
+    const input = {
+      connectionId: values.connectionId || null,
+      model: values.model?.trim() ?? row.model,
+      description: values.description?.trim() || null,
+      expectedVersion: row.version,
+    };
+    const { updateEndpoint: done } = await request(UPDATE, { id: row.id, input });
+    setErrors(done.userErrors);
+    if (done.endpoint && done.userErrors.length === 0) {
+      setOpen(false);
+      props.onSaved();
+    }
+  }
+
+  const heading = `edit-endpoint-${row.id}`;
+  return (
+    <>
+      <button type="button" aria-label={`Edit: ${row.name}`} onClick={() => setOpen(true)}>
+        Edit
+      </button>
+      <dialog ref={dialog} aria-labelledby={heading} onClose={() => setOpen(false)}>
+        <form class="dialog-form" onSubmit={save}>
+          <h2 id={heading}>Edit {row.name}</h2>
+          <label for={`${heading}-connection`}>Connection</label>
+          <select id={`${heading}-connection`} value={values.connectionId} onChange={set("connectionId")}>
+            {props.connections.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+          {errorOf("connectionId") && <span class="field-error">{errorOf("connectionId")}</span>}
+          <Field id={`${heading}-model`} label="Model" value={values.model} onInput={set("model")} error={errorOf("model")} required />
+          <Field id={`${heading}-description`} label="Description" value={values.description} onInput={set("description")} error={errorOf("description")} />
+          {errors
+            .filter((e) => !e.field || e.field.length < 2 || e.code === "VERSION_CONFLICT")
+            .map((e) => (
+              <p role="alert" key={e.message}>
+                {e.message}
+              </p>
+            ))}
+          <div class="dialog-buttons">
+            <button type="submit">Save</button>
+            <button type="button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
   );
 }
 

@@ -432,6 +432,20 @@ async def test_an_endpoint_is_added_used_from_its_snippet_and_deleted(chromium, 
     await row.wait_for()
     assert "acme" in await row.inner_text()
 
+    await page.get_by_role("button", name="Edit: chat").click()
+    edit = page.get_by_role("dialog", name="Edit chat")
+    await edit.get_by_label("Model").fill("not-served-either")
+    await edit.get_by_role("button", name="Save").click()
+    await edit.locator(".field-error").wait_for()  # refused beside the model field
+    await edit.get_by_label("Description").fill("the team's chat")
+    await edit.get_by_label("Model").fill("gpt-fake")
+    await edit.get_by_role("button", name="Save").click()
+    await page.wait_for_function("() => !document.querySelector('dialog[open]')")
+    read = await _gql(console["port"], "{ endpoints { nodes { description model } } }")
+    assert read["data"]["endpoints"]["nodes"] == [
+        {"description": "the team's chat", "model": "gpt-fake"}
+    ]
+
     await page.get_by_role("button", name="Use it: chat").click()
     snippet = await page.get_by_role("region", name="Use chat").locator("pre").last.inner_text()
     assert snippet.startswith(f"curl -s {console['url']}/v1/chat/completions")
