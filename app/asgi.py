@@ -24,6 +24,7 @@ from app.gateway.routes import GATEWAY_ROUTES, gateway_failure
 from app.graphql.http import graphiql, graphql_endpoint
 from app.graphql.limits import rate_limit_middleware
 from app.graphql.schema import build_schema
+from app.graphql.websocket import graphql_socket
 from app.http.failures import http_error, unexpected_error
 from app.http.health import HEALTH_ROUTES
 from app.http.request_ids import RequestIdMiddleware
@@ -89,7 +90,15 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
 
 
 def _routes() -> list[Any]:
-    return [graphql_endpoint, graphiql, *HEALTH_ROUTES, metrics, *GATEWAY_ROUTES, *WEB_ROUTES]
+    return [
+        graphql_endpoint,
+        graphiql,
+        graphql_socket,
+        *HEALTH_ROUTES,
+        metrics,
+        *GATEWAY_ROUTES,
+        *WEB_ROUTES,
+    ]
 
 
 @asynccontextmanager

@@ -12,6 +12,7 @@ from app.dependents.endpoints import EndpointService
 from app.dependents.kinds import Links
 from app.dependents.workspaces import WorkspaceService
 from app.gateway.forwarding import Forwarder
+from app.live.watch import ChangeWatch
 from app.providers.gateway import ProviderGateway
 from app.providers.http import Outbound
 from app.security.keyring import Keyring
@@ -31,6 +32,7 @@ class Services:
     workspaces: WorkspaceService
     gateway: Forwarder
     usage: UsageLog
+    live: ChangeWatch
 
 
 def build_services(
@@ -47,6 +49,7 @@ def build_services(
             keyring, *outbound, settings.gateway_timeout, settings.gateway_max_event_bytes
         ),
         usage=UsageLog(_recorder(settings), GatewayMetrics(), settings.usage_recording),
+        live=ChangeWatch(),
     )
 
 

@@ -110,6 +110,9 @@ def _run_server(settings: Settings, keyring: Keyring) -> None:
         "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout)),
         # uvicorn's records go through app.logs: one format, the request id on each line.
         "log_config": None,
+        # Subscriptions (/graphql over WebSocket) on wsproto, which never logs frames: the
+        # first one carries the token.
+        "ws": "wsproto",
     }
     if settings.workers == 1:
         uvicorn.run(create_app(settings, keyring), **options)

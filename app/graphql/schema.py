@@ -27,6 +27,7 @@ from app.graphql.execution import PlannedExecution
 from app.graphql.gate import CostGate
 from app.graphql.node import NodeQuery
 from app.http.failures import UNEXPECTED, masked_extensions
+from app.live.graphql import LiveSubscriptions
 from app.model_catalog.graphql import Model, ModelMutations, ModelQueries
 from app.org.graphql import SettingsMutations, SettingsQueries
 from app.providers.graphql import ProviderQueries
@@ -89,12 +90,18 @@ class MaskUnexpectedErrors(MaskErrors):
         return masked
 
 
+@strawberry.type
+class Subscription(LiveSubscriptions):
+    pass
+
+
 def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> strawberry.Schema:
     hardening: list[Any] = [] if introspection else [DisableIntrospection]
     gate = budgets or Budgets()
     return SwitchboardSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType],
         execution_context_class=PlannedExecution,
         extensions=[

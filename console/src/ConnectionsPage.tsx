@@ -4,7 +4,8 @@ import { AddConnection } from "./AddConnection";
 import { DeleteConnection } from "./DeleteConnection";
 import { EditConnection } from "./EditConnection";
 import { RequestFailed, request } from "./api";
-import { PAGE, PAYLOAD, REVEAL, ROW, SET_DEFAULT, SET_ENABLED, VERIFY, type Page } from "./connections";
+import { onChange } from "./live";
+import { CONNECTIONS_CHANGED, PAGE, PAYLOAD, REVEAL, ROW, SET_DEFAULT, SET_ENABLED, VERIFY, type Page } from "./connections";
 import { readFragment, type FragmentOf, type ResultOf } from "./graphql";
 
 const PAGE_SIZE = 50;
@@ -38,10 +39,13 @@ export function Connections(props: { viewer: { name: string; role: string } }) {
     }
   }
 
+  const [changes, setChanges] = useState(0); // another admin's edit, seen live
+  useEffect(() => onChange(CONNECTIONS_CHANGED, () => setChanges((n) => n + 1)), []);
+
   useEffect(() => {
     const timer = setTimeout(() => load(null, true), search ? 250 : 0);
     return () => clearTimeout(timer);
-  }, [search]);
+  }, [search, changes]);
 
   async function act(row: Fields, run: () => Promise<FragmentOf<typeof PAYLOAD>>) {
     try {

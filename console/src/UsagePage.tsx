@@ -4,7 +4,12 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { request } from "./api";
+import { onChange } from "./live";
 import { graphql, type ResultOf } from "./graphql";
+
+const USAGE_CHANGED = graphql(`
+  subscription ConsoleUsageChanged { usageChanged }
+`);
 
 const USAGE = graphql(`
   query ConsoleUsage($series: [UsageDimension!]!, $totals: [UsageDimension!]!, $filter: UsageFilter!) {
@@ -51,13 +56,16 @@ export function Usage() {
   const [data, setData] = useState<Data | null>(null);
   const [error, setError] = useState("");
 
+  const [changes, setChanges] = useState(0); // a gateway call recorded, seen live
+  useEffect(() => onChange(USAGE_CHANGED, () => setChanges((n) => n + 1)), []);
+
   useEffect(() => {
     const filter = { from: new Date(from).toISOString(), to: to ? new Date(to).toISOString() : null };
     request(USAGE, { series: ["HOUR", by], totals: [by], filter }).then(
       (answer) => (setData(answer), setError("")),
       (failure) => setError(String(failure)),
     );
-  }, [from, to, by]);
+  }, [from, to, by, changes]);
 
   const hours = data ? [...new Set(data.series.map((b) => b.hour ?? ""))].filter(Boolean).sort() : [];
   const groups = data ? [...new Set(data.series.map((b) => keyOf(b, by)))].sort() : [];

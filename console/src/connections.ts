@@ -71,3 +71,7 @@ export const REVEAL = graphql(`
     revealConnectionSecret(id: $id) { apiKey userErrors { message } }
   }
 `);
+
+export const CONNECTIONS_CHANGED = graphql(`
+  subscription ConsoleConnectionsChanged { connectionsChanged }
+`);

@@ -563,3 +563,55 @@ async def test_a_member_reads_shared_connections_and_may_add_only_a_personal_one
     await dialog.get_by_label("Name").wait_for()  # the form is built once the catalog is in
     options = await dialog.get_by_label("Provider").locator("option").all_inner_texts()
     assert options == ["OpenAI-compatible server"]
+
+
+async def test_the_lists_update_live_when_another_admin_or_a_gateway_call_changes_them(
+    chromium, console
+):
+    page = await chromium.new_page()
+    await _sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("switch", name="Enabled: acme").wait_for()
+    fields = {"name": "beta", "provider": "OLLAMA", "baseUrl": "http://127.0.0.1:9"}
+    await _gql(console["port"], CREATE, {"input": fields})  # another admin, another tab
+    await page.get_by_role("switch", name="Enabled: beta").wait_for(timeout=10_000)
+
+    await page.get_by_role("link", name="Usage").click()
+    totals = page.get_by_role("table", name="Totals by connection")
+    await totals.wait_for()
+    assert await totals.get_by_role("row", name=re.compile("acme")).count() == 0
+    call = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}
+    async with httpx.AsyncClient(base_url=console["url"]) as http:
+        answer = await http.post(
+            "/v1/chat/completions", json=call, headers={"Authorization": f"Bearer {ADMIN}"}
+        )
+        assert answer.status_code == 200
+    await totals.get_by_role("row", name=re.compile("acme")).wait_for(timeout=10_000)
+
+
+SOCKET = """async ([url, token]) => new Promise((done) => {
+  const socket = new WebSocket(url, "graphql-transport-ws");
+  socket.onopen = () => socket.send(JSON.stringify(
+    {type: "connection_init", payload: {Authorization: "Bearer " + token}}));
+  socket.onmessage = (e) => { const m = JSON.parse(e.data);
+    if (m.type === "connection_ack") socket.send(JSON.stringify(
+      {type: "subscribe", id: "1", payload: {query: "subscription { connectionsChanged }"}}));
+    else done({type: m.type, payload: m.payload}); };
+  socket.onclose = (e) => done({closed: e.code, reason: e.reason});
+})"""
+
+
+async def test_subscriptions_need_a_valid_token_that_may_do_more_than_call_models(
+    chromium, console
+):
+    page = await chromium.new_page()
+    await page.goto(console["url"] + "/")
+    ws = console["url"].replace("http://", "ws://") + "/graphql"
+    refused = await page.evaluate(SOCKET, [ws, "swb_not-a-real-token-0000000000000"])
+    assert refused["closed"] == 4401
+    made = await _gql(console["port"], TOKEN, {"input": {"name": "app", "role": "CALLER"}})
+    caller = await page.evaluate(SOCKET, [ws, made["data"]["createApiToken"]["token"]])
+    assert caller["closed"] == 4401
+    admitted = await page.evaluate(SOCKET, [ws, ADMIN])
+    assert admitted["type"] == "next" and isinstance(
+        admitted["payload"]["data"]["connectionsChanged"], int
+    )

@@ -1,0 +1,1 @@
+"""What changed, told as it happens: the console's live views."""
