@@ -59,7 +59,11 @@ export function App() {
 
   if (checking) return <p class="loading">Loading…</p>;
   if (viewer === null) {
-    return <SignIn notice={notice} onSignedIn={(signedIn) => (setNotice(""), setViewer(signedIn))} />;
+    const signedIn = (who: Viewer) => {
+      setNotice("");
+      setViewer(who);
+    };
+    return <SignIn notice={notice} onSignedIn={signedIn} />;
   }
   if (viewer.role === "CALLER") return <CallerOnly viewer={viewer} />;
   return (

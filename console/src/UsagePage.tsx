@@ -62,7 +62,10 @@ export function Usage() {
   useEffect(() => {
     const filter = { from: new Date(from).toISOString(), to: to ? new Date(to).toISOString() : null };
     request(USAGE, { series: ["HOUR", by], totals: [by], filter }).then(
-      (answer) => (setData(answer), setError("")),
+      (answer) => {
+        setData(answer);
+        setError("");
+      },
       (failure) => setError(String(failure)),
     );
   }, [from, to, by, changes]);
