@@ -7,7 +7,6 @@ import { Endpoints } from "./EndpointsPage";
 import { Models } from "./ModelsPage";
 import { Settings } from "./SettingsPage";
 import { Tokens } from "./TokensPage";
-import { Usage } from "./UsagePage";
 import { Workspaces } from "./WorkspacesPage";
 
 const VIEWER = graphql(`
@@ -85,10 +84,10 @@ export function App() {
         </button>
       </header>
       <main>
-        {page === "#/workspaces" ? (
+        {page === "#/usage" ? (
+          <UsageLoaded />
+        ) : page === "#/workspaces" ? (
           <Workspaces admin={viewer.role === "ADMIN"} />
-        ) : page === "#/usage" ? (
-          <Usage />
         ) : page === "#/audit" && viewer.role === "ADMIN" ? (
           <Audit />
         ) : page === "#/endpoints" ? (
@@ -105,6 +104,15 @@ export function App() {
       </main>
     </div>
   );
+}
+
+/** The usage page and its chart library load when first opened, not with the console. */
+function UsageLoaded() {
+  const [Page, setPage] = useState<(() => preact.JSX.Element) | null>(null);
+  useEffect(() => {
+    import("./UsagePage").then((module) => setPage(() => module.Usage));
+  }, []);
+  return Page ? <Page /> : <p class="loading">Loading…</p>;
 }
 
 function SignIn(props: { notice: string; onSignedIn: (viewer: Viewer) => void }) {
