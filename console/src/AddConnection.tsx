@@ -1,8 +1,8 @@
 // "+ Add connection": a form built from the providers catalog (its auth methods, config fields
 // and default base URL), tested before it is saved; every userError shows beside its field.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { request, type UserError } from "./api";
-import { Field } from "./Field";
+import { request } from "./api";
+import { Field, FormErrors, useForm } from "./Field";
 import { graphql, type ResultOf, type VariablesOf } from "./graphql";
 
 const PROVIDERS = graphql(`
@@ -76,9 +76,8 @@ export function AddConnection(props: { personalOnly: boolean; onSaved: () => voi
 function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; onSaved: () => void }) {
   const [provider, setProvider] = useState(props.providers[0].provider);
   const spec = props.providers.find((p) => p.provider === provider) ?? props.providers[0];
-  const [values, setValues] = useState<Record<string, string>>({});
+  const { values, set, errors, setErrors, errorOf } = useForm();
   const [authMethod, setAuthMethod] = useState(spec.authMethods[0]);
-  const [errors, setErrors] = useState<UserError[]>([]);
   const [outcome, setOutcome] = useState("");
   const [busy, setBusy] = useState(false);
 
@@ -87,9 +86,6 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
     setErrors([]);
     setOutcome("");
   }, [provider]);
-
-  const set = (name: string) => (event: Event) =>
-    setValues({ ...values, [name]: (event.currentTarget as HTMLInputElement).value });
 
   function input(): Input {
     const config: Record<string, string> = {};
@@ -151,8 +147,6 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
     }
   }
 
-  const errorOf = (name: string) => errors.find((e) => e.field?.[e.field.length - 1] === name)?.message;
-  const loose = errors.filter((e) => !e.field || e.field.length < 2);
 
   return (
     <form onSubmit={save} class="dialog-form">
@@ -214,11 +208,7 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
       ))}
       <Field id="add-prefixId" label="Prefix ID" hint="Models are exposed as {prefix}.{model}." error={errorOf("prefixId")} value={values.prefixId} onInput={set("prefixId")} />
       <Field id="add-modelIds" label="Model IDs" hint="Comma-separated; when set, the provider's listing is not asked." error={errorOf("modelIds")} value={values.modelIds} onInput={set("modelIds")} />
-      {loose.map((e) => (
-        <p role="alert" key={e.message}>
-          {e.message}
-        </p>
-      ))}
+      <FormErrors errors={errors} />
       {outcome && <p role="status">{outcome}</p>}
       <div class="dialog-buttons">
         <button type="button" onClick={test} disabled={busy}>

@@ -1,9 +1,9 @@
 // The gear: edit a connection's plain fields (never its key: the dialog neither shows nor resends
 // it) and, apart, rotate its key with a test first. A stale version says so and offers a reload.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { request, type UserError } from "./api";
+import { request } from "./api";
 import { ROW } from "./connections";
-import { Field } from "./Field";
+import { Field, FormErrors, useForm } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
 const UPDATE = graphql(
@@ -48,7 +48,7 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
   const [open, setOpen] = useState(false);
   const [values, setValues] = useState<Editable | null>(null);
   const [version, setVersion] = useState(props.row.version);
-  const [errors, setErrors] = useState<UserError[]>([]);
+  const { errors, setErrors, errorOf } = useForm();
   const [newKey, setNewKey] = useState("");
   const [said, setSaid] = useState("");
   const [busy, setBusy] = useState(false);
@@ -127,7 +127,6 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
 
   const set = (name: keyof Editable) => (event: Event) =>
     values && setValues({ ...values, [name]: (event.currentTarget as HTMLInputElement).value });
-  const errorOf = (name: string) => errors.find((e) => e.field?.[e.field.length - 1] === name)?.message;
   const conflict = errors.some((e) => e.code === "VERSION_CONFLICT");
   const heading = `edit-heading-${id}`;
   const field = (name: string) => `edit-${id}-${name}`;
@@ -164,13 +163,7 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
                   </button>
                 </p>
               ) : (
-                errors
-                  .filter((e) => !e.field || e.field.length < 2)
-                  .map((e) => (
-                    <p role="alert" key={e.message}>
-                      {e.message}
-                    </p>
-                  ))
+                <FormErrors errors={errors} />
               )}
               <div class="dialog-buttons">
                 <button type="submit" disabled={busy}>

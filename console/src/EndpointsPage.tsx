@@ -1,8 +1,8 @@
 // Endpoints: the named routes applications call. A list, a form to add one (a connection and a
 // model it serves), Delete, and a "Use it" panel with snippets for this server's /v1.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { request, type UserError } from "./api";
-import { Field } from "./Field";
+import { request } from "./api";
+import { Field, FormErrors, useForm } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
 const ENDPOINT = graphql(`
@@ -112,11 +112,7 @@ export function Endpoints(props: { admin: boolean }) {
 }
 
 function AddEndpoint(props: { connections: { id: string; name: string }[]; onAdded: () => void }) {
-  const [values, setValues] = useState<Record<string, string>>({});
-  const [errors, setErrors] = useState<UserError[]>([]);
-  const set = (name: string) => (event: Event) =>
-    setValues({ ...values, [name]: (event.currentTarget as HTMLInputElement).value });
-  const errorOf = (name: string) => errors.find((e) => e.field?.[e.field.length - 1] === name)?.message;
+  const { values, setValues, set, errors, setErrors, errorOf } = useForm();
 
   async function add(event: Event) {
     event.preventDefault();
@@ -150,6 +146,7 @@ function AddEndpoint(props: { connections: { id: string; name: string }[]; onAdd
       {errorOf("connectionId") && <span class="field-error">{errorOf("connectionId")}</span>}
       <Field id="endpoint-model" label="Model" hint="A model the connection serves." value={values.model} onInput={set("model")} error={errorOf("model")} required />
       <Field id="endpoint-description" label="Description" value={values.description} onInput={set("description")} error={errorOf("description")} />
+      <FormErrors errors={errors} />
       <div class="dialog-buttons">
         <button type="submit">Add endpoint</button>
       </div>
@@ -161,8 +158,7 @@ function AddEndpoint(props: { connections: { id: string; name: string }[]; onAdd
 function EditEndpoint(props: { row: Row; connections: { id: string; name: string }[]; onSaved: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
-  const [values, setValues] = useState<Record<string, string>>({});
-  const [errors, setErrors] = useState<UserError[]>([]);
+  const { values, setValues, set, errors, setErrors, errorOf } = useForm();
   const { row } = props;
 
   useEffect(() => {
@@ -175,9 +171,6 @@ function EditEndpoint(props: { row: Row; connections: { id: string; name: string
     dialog.current?.showModal();
   }, [open]);
 
-  const set = (name: string) => (event: Event) =>
-    setValues({ ...values, [name]: (event.currentTarget as HTMLInputElement).value });
-  const errorOf = (name: string) => errors.find((e) => e.field?.[e.field.length - 1] === name)?.message;
 
   async function save(event: Event) {
     event.preventDefault();
@@ -215,13 +208,7 @@ function EditEndpoint(props: { row: Row; connections: { id: string; name: string
           {errorOf("connectionId") && <span class="field-error">{errorOf("connectionId")}</span>}
           <Field id={`${heading}-model`} label="Model" value={values.model} onInput={set("model")} error={errorOf("model")} required />
           <Field id={`${heading}-description`} label="Description" value={values.description} onInput={set("description")} error={errorOf("description")} />
-          {errors
-            .filter((e) => !e.field || e.field.length < 2 || e.code === "VERSION_CONFLICT")
-            .map((e) => (
-              <p role="alert" key={e.message}>
-                {e.message}
-              </p>
-            ))}
+          <FormErrors errors={errors} />
           <div class="dialog-buttons">
             <button type="submit">Save</button>
             <button type="button" onClick={() => setOpen(false)}>

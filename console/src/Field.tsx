@@ -1,4 +1,6 @@
 // A labelled input with its hint and its userError, tied to it for screen readers.
+import { useState } from "preact/hooks";
+import type { UserError } from "./api";
 export function Field(props: {
   id: string; // unique in the page: the input's id, and its hint's and error's
   label: string;
@@ -36,6 +38,33 @@ export function Field(props: {
           {props.error}
         </span>
       )}
+    </>
+  );
+}
+
+/** A form's values by name, its userErrors, and each field's own error (the last element of
+ * the error's path names the field: ["input", "baseUrl"] is baseUrl's). */
+export function useForm(initial: Record<string, string> = {}) {
+  const [values, setValues] = useState<Record<string, string>>(initial);
+  const [errors, setErrors] = useState<UserError[]>([]);
+  const set = (name: string) => (event: Event) => {
+    const value = (event.currentTarget as HTMLInputElement).value;
+    setValues((current) => ({ ...current, [name]: value }));
+  };
+  const errorOf = (name: string) => errors.find((e) => e.field?.[e.field.length - 1] === name)?.message;
+  return { values, setValues, set, errors, setErrors, errorOf };
+}
+
+/** The userErrors that name no field of the form (or a conflict): shown above its buttons. */
+export function FormErrors(props: { errors: UserError[] }) {
+  const loose = props.errors.filter((e) => !e.field || e.field.length < 2 || e.code === "VERSION_CONFLICT");
+  return (
+    <>
+      {loose.map((e) => (
+        <p role="alert" key={e.code + e.message}>
+          {e.message}
+        </p>
+      ))}
     </>
   );
 }

@@ -1,8 +1,8 @@
 // Tokens: create one (role, owner, allowed models, per-minute limits, expiry) and see its value
 // once, with a copy button; list them; revoke one.
 import { useEffect, useState } from "preact/hooks";
-import { request, type UserError } from "./api";
-import { Field } from "./Field";
+import { request } from "./api";
+import { Field, FormErrors, useForm } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
 const TOKEN = graphql(`
@@ -120,15 +120,11 @@ function limits(row: Row): string {
 }
 
 function CreateToken(props: { admin: boolean; onCreated: () => void }) {
-  const [values, setValues] = useState<Record<string, string>>({ role: "CALLER" });
-  const [errors, setErrors] = useState<UserError[]>([]);
+  const { values, setValues, set, errors, setErrors, errorOf } = useForm({ role: "CALLER" });
   const [made, setMade] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
 
-  const set = (name: string) => (event: Event) =>
-    setValues({ ...values, [name]: (event.currentTarget as HTMLInputElement).value });
   const number = (name: string) => (values[name]?.trim() ? Number(values[name]) : null);
-  const errorOf = (name: string) => errors.find((e) => e.field?.[e.field.length - 1] === name)?.message;
 
   async function create(event: Event) {
     event.preventDefault();
@@ -178,13 +174,7 @@ function CreateToken(props: { admin: boolean; onCreated: () => void }) {
       <Field id="token-rpm" label="Requests a minute" type="number" value={values.requestsPerMinute} onInput={set("requestsPerMinute")} error={errorOf("requestsPerMinute")} />
       <Field id="token-tpm" label="Tokens a minute" type="number" value={values.tokensPerMinute} onInput={set("tokensPerMinute")} error={errorOf("tokensPerMinute")} />
       <Field id="token-expires" label="Expires" type="datetime-local" value={values.expiresAt} onInput={set("expiresAt")} error={errorOf("expiresAt")} />
-      {errors
-        .filter((e) => !e.field || e.field.length < 2)
-        .map((e) => (
-          <p role="alert" key={e.message}>
-            {e.message}
-          </p>
-        ))}
+      <FormErrors errors={errors} />
       <div class="dialog-buttons">
         <button type="submit">Create token</button>
       </div>

@@ -1,8 +1,8 @@
 // Workspaces: each uses its own default connection, else the global default. A list with the
 // connection each one uses, a form to add one, a select to change its default, and Delete.
 import { useEffect, useState } from "preact/hooks";
-import { request, type UserError } from "./api";
-import { Field } from "./Field";
+import { request } from "./api";
+import { Field, useForm } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
 const WORKSPACE = graphql(`
@@ -47,7 +47,7 @@ export function Workspaces(props: { admin: boolean }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [connections, setConnections] = useState<{ id: string; name: string }[]>([]);
   const [name, setName] = useState("");
-  const [errors, setErrors] = useState<UserError[]>([]);
+  const { setErrors, errorOf } = useForm();
   const [said, setSaid] = useState("");
 
   async function load() {
@@ -95,7 +95,7 @@ export function Workspaces(props: { admin: boolean }) {
             label="Name"
             value={name}
             onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
-            error={errors.find((e) => e.field?.includes("name"))?.message}
+            error={errorOf("name")}
             required
           />
           <div class="dialog-buttons">
