@@ -2,6 +2,7 @@
 // model it serves), Delete, and a "Use it" panel with snippets for this server's /v1.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { request } from "./api";
+import { ConfirmDelete } from "./ConfirmDelete";
 import { Field, FormErrors, useForm } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
@@ -58,7 +59,6 @@ export function Endpoints(props: { admin: boolean }) {
   }, []);
 
   async function remove(row: Row) {
-    if (!confirm(`Delete endpoint ${row.name}? Applications calling it will get 404.`)) return;
     const { deleteEndpoint: done } = await request(DELETE, { id: row.id });
     setError(done.userErrors.map((e) => e.message).join("; "));
     await load();
@@ -93,9 +93,9 @@ export function Endpoints(props: { admin: boolean }) {
                 </button>{" "}
                 {props.admin && <EditEndpoint row={row} connections={connections} onSaved={load} />}{" "}
                 {props.admin && (
-                  <button type="button" aria-label={`Delete: ${row.name}`} onClick={() => remove(row)}>
-                    Delete
-                  </button>
+                  <ConfirmDelete name={row.name} onConfirm={() => remove(row)}>
+                    Applications that call the endpoint {row.name} will get 404 (model not found).
+                  </ConfirmDelete>
                 )}
               </td>
             </tr>

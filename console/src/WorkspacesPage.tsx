@@ -2,6 +2,7 @@
 // connection each one uses, a form to add one, a select to change its default, and Delete.
 import { useEffect, useState } from "preact/hooks";
 import { request } from "./api";
+import { ConfirmDelete } from "./ConfirmDelete";
 import { Field, useForm } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
@@ -78,7 +79,6 @@ export function Workspaces(props: { admin: boolean }) {
   }
 
   async function remove(row: Row) {
-    if (!confirm(`Delete workspace ${row.name}?`)) return;
     const { deleteWorkspace: done } = await request(DELETE, { id: row.id });
     setSaid(done.userErrors.map((e) => e.message).join("; "));
     await load();
@@ -138,9 +138,9 @@ export function Workspaces(props: { admin: boolean }) {
               <td>{row.callsLast24Hours}</td>
               <td>
                 {props.admin && (
-                  <button type="button" aria-label={`Delete: ${row.name}`} onClick={() => remove(row)}>
-                    Delete
-                  </button>
+                  <ConfirmDelete name={row.name} onConfirm={() => remove(row)}>
+                    Callers that name the workspace {row.name} (X-Switchboard-Workspace) will get 404.
+                  </ConfirmDelete>
                 )}
               </td>
             </tr>

@@ -459,8 +459,10 @@ async def test_an_endpoint_is_added_used_from_its_snippet_and_deleted(chromium, 
     out, _ = await proc.communicate()
     assert json.loads(out)["choices"][0]["message"]["content"] == "echo: hello", "the snippet runs"
 
-    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.get_by_role("button", name="Delete: chat").click()
+    confirm = page.get_by_role("dialog", name="Delete chat")
+    assert "404" in await confirm.inner_text()
+    await confirm.get_by_role("button", name="Delete").click()
     await page.get_by_text("Endpoints (0)").wait_for()
 
 
@@ -527,8 +529,14 @@ async def test_a_workspace_is_added_given_a_default_connection_and_deleted(chrom
     assert read["data"]["workspaces"]["nodes"] == [
         {"name": "research", "effectiveConnection": {"name": "acme"}}
     ]
-    page.on("dialog", lambda d: asyncio.ensure_future(d.accept()))
     await page.get_by_role("button", name="Delete: research").click()
+    confirm = page.get_by_role("dialog", name="Delete research")
+    await confirm.get_by_role("button", name="Cancel").click()
+    assert (await _gql(console["port"], "{ workspaces { totalCount } }"))["data"]["workspaces"][
+        "totalCount"
+    ] == 1, "cancel deletes nothing"
+    await page.get_by_role("button", name="Delete: research").click()
+    await confirm.get_by_role("button", name="Delete").click()
     await page.get_by_text("Workspaces (0)").wait_for()
 
 
