@@ -21,7 +21,16 @@ from tests.serving import ADMIN
 
 CREATE = """mutation($n: String!) { createConnection(input: {name: $n, provider: OLLAMA,
   baseUrl: "http://127.0.0.1:9"}) { userErrors { message } } }"""
-PAGES = ("Models", "Endpoints", "Workspaces", "Usage", "Tokens", "Audit log", "Settings", "Connections")
+PAGES = (
+    "Models",
+    "Endpoints",
+    "Workspaces",
+    "Usage",
+    "Tokens",
+    "Audit log",
+    "Settings",
+    "Connections",
+)
 
 
 async def measure(base: str, rounds: int) -> None:
