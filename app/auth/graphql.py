@@ -8,17 +8,18 @@ from typing import Any
 
 import strawberry
 
-from app.auth.service import GatewayLimits, UserRecord
+from app.auth.service import GatewayLimits, UserRecord, load_users
 from app.auth.service import Role as DomainRole
 from app.auth.token_admin import create_token, revoke_token, token_scope
 from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, count_rows, keyset_page
-from app.db.tables import ApiToken
+from app.db.tables import ApiToken, AppUser
 from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node, register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.graphql.permissions import IsAdmin
 from app.ids import uuid_of
 
 Role = strawberry.enum(DomainRole, name="Role")
@@ -49,6 +50,23 @@ class AuthQuery:
     def viewer(self, info: Info) -> User:
         viewer = info.context.viewer
         return User.of(UserRecord(viewer.user_id, viewer.name, viewer.role))
+
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="Admins only: everyone who holds tokens, by name, each with their highest "
+        "active role (for filters by user: usage, gatewayCalls, auditEvents).",
+    )
+    async def users(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[User]:
+        keys = [OrderKey(AppUser.name_key), OrderKey(AppUser.id)]
+        request = page_request(first, after)
+        page = await load_page(lambda: keyset_page(AppUser, [], keys, request))
+        records = await load_users([row["id"] for row in page.rows])  # two statements a page
+        by_id = {record.id: record for record in records if record is not None}
+        return build_connection(
+            page, lambda row: User.of(by_id[row["id"]]), lambda: count_rows(AppUser, [])
+        )
 
 
 @strawberry.type(

@@ -13,7 +13,8 @@ const EVENT = graphql(`
 
 const EVENTS = graphql(
   `
-  query ConsoleAudit($filter: AuditFilter, $after: String) {
+  query ConsoleAudit($filter: AuditFilter, $after: String, $withUsers: Boolean!) {
+    users(first: 500) @include(if: $withUsers) { nodes { id name } }
     auditEvents(filter: $filter, first: 50, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -33,6 +34,8 @@ export function Audit() {
   const [action, setAction] = useState("");
   const [since, setSince] = useState("");
   const [until, setUntil] = useState("");
+  const [actor, setActor] = useState("");
+  const [users, setUsers] = useState<{ id: string; name: string }[] | null>(null);
   const [error, setError] = useState("");
 
   async function load(after: string | null) {
@@ -40,8 +43,11 @@ export function Audit() {
       action: action.trim() || null,
       since: since ? new Date(since).toISOString() : null,
       until: until ? new Date(until).toISOString() : null,
+      actorId: actor || null,
     };
-    const { auditEvents } = await request(EVENTS, { filter, after });
+    const data = await request(EVENTS, { filter, after, withUsers: users === null });
+    if (data.users) setUsers(data.users.nodes);
+    const { auditEvents } = data;
     const fresh = auditEvents.nodes.map((node) => readFragment(EVENT, node));
     setRows((current) => (after ? [...current, ...fresh] : fresh));
     setTotal(auditEvents.totalCount);
@@ -51,7 +57,7 @@ export function Audit() {
   useEffect(() => {
     const timer = setTimeout(() => load(null).catch((e) => setError(String(e))), 250);
     return () => clearTimeout(timer);
-  }, [action, since, until]);
+  }, [action, since, until, actor]);
 
   return (
     <section aria-labelledby="audit-heading">
@@ -70,6 +76,15 @@ export function Audit() {
             <option key={a} value={a} />
           ))}
         </datalist>
+        <label for="audit-actor">Who</label>
+        <select id="audit-actor" value={actor} onChange={(e) => setActor(e.currentTarget.value)}>
+          <option value="">anyone</option>
+          {(users ?? []).map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.name}
+            </option>
+          ))}
+        </select>
         <label for="audit-since">From</label>
         <input id="audit-since" type="datetime-local" value={since} onInput={(e) => setSince(e.currentTarget.value)} />
         <label for="audit-until">To</label>

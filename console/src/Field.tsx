@@ -11,6 +11,7 @@ export function Field(props: {
   type?: string;
   placeholder?: string;
   required?: boolean;
+  list?: string; // a datalist's id: suggestions
 }) {
   const id = props.id;
   const described = [props.hint ? `${id}-hint` : "", props.error ? `${id}-error` : ""].filter(Boolean).join(" ");
@@ -25,6 +26,7 @@ export function Field(props: {
         onInput={props.onInput}
         placeholder={props.placeholder}
         required={props.required}
+        list={props.list}
         aria-invalid={props.error ? true : undefined}
         aria-describedby={described || undefined}
       />

@@ -14,7 +14,8 @@ const TOKEN = graphql(`
 
 const LIST = graphql(
   `
-  query ConsoleTokens($after: String) {
+  query ConsoleTokens($after: String, $admin: Boolean!) {
+    users(first: 500) @include(if: $admin) { nodes { name } }
     apiTokens(first: 100, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -42,12 +43,14 @@ type Role = "ADMIN" | "MEMBER" | "CALLER";
 
 export function Tokens(props: { admin: boolean }) {
   const [rows, setRows] = useState<Row[]>([]);
+  const [users, setUsers] = useState<string[]>([]);
   const [error, setError] = useState("");
 
   async function load() {
     try {
-      const data = await request(LIST, { after: null });
+      const data = await request(LIST, { after: null, admin: props.admin });
       setRows(data.apiTokens.nodes.map((node) => readFragment(TOKEN, node)));
+      setUsers(data.users?.nodes.map((user) => user.name) ?? []);
     } catch (failure) {
       setError(String(failure));
     }
@@ -66,7 +69,7 @@ export function Tokens(props: { admin: boolean }) {
   return (
     <section aria-labelledby="tokens-heading">
       <h1 id="tokens-heading">Tokens</h1>
-      <CreateToken admin={props.admin} onCreated={load} />
+      <CreateToken admin={props.admin} users={users} onCreated={load} />
       {error && <p role="alert">{error}</p>}
       <table>
         <caption>Tokens ({rows.length})</caption>
@@ -119,7 +122,7 @@ function limits(row: Row): string {
   return parts.join("; ") || "none";
 }
 
-function CreateToken(props: { admin: boolean; onCreated: () => void }) {
+function CreateToken(props: { admin: boolean; users: string[]; onCreated: () => void }) {
   const { values, setValues, set, errors, setErrors, errorOf } = useForm({ role: "CALLER" });
   const [made, setMade] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
@@ -161,7 +164,22 @@ function CreateToken(props: { admin: boolean; onCreated: () => void }) {
         {props.admin && <option value="ADMIN">ADMIN</option>}
       </select>
       {props.admin && (
-        <Field id="token-user" label="Owner" hint="A user name; empty: you." value={values.user} onInput={set("user")} error={errorOf("user")} />
+        <>
+          <Field
+            id="token-user"
+            label="Owner"
+            hint="A user's name (a new name makes a new user); empty: you."
+            list="token-users"
+            value={values.user}
+            onInput={set("user")}
+            error={errorOf("user")}
+          />
+          <datalist id="token-users">
+            {props.users.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </>
       )}
       <Field
         id="token-models"

@@ -342,6 +342,9 @@ async def test_a_token_is_created_shown_once_and_revoked(chromium, console):
     await _sign_in(page, console["url"], ADMIN)
     await page.get_by_role("link", name="Tokens").click()
     await page.get_by_role("heading", name="Tokens", exact=True).wait_for()
+    await page.get_by_role("row", name=re.compile("bootstrap admin token")).wait_for()
+    suggested = await page.locator("#token-users option").evaluate_all("o => o.map(x => x.value)")
+    assert "admin" in suggested, suggested
     await page.get_by_label("Name").fill("ci-app")
     await page.get_by_label("Role").select_option("CALLER")
     await page.get_by_label("Requests a minute").fill("60")
@@ -478,6 +481,8 @@ async def test_the_audit_log_shows_changes_and_filters_by_action(chromium, conso
     assert "enabled: true → false" in await change.first.inner_text()
     created = events.get_by_role("row", name=re.compile("connection.create"))
     assert "changed (secret, not recorded)" in await created.inner_text()
+    await page.get_by_label("Who").select_option(label="admin")
+    await created.wait_for()  # the admin did it
     await page.get_by_label("Action").fill("token.")
     await page.get_by_text("Audit events (0)").wait_for()
     assert KEY not in await page.content()
