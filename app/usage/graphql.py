@@ -8,10 +8,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from app.auth.graphql import User
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AppUser, Endpoint, GatewayCall, LLMConnection
 from app.graphql.context import Info
@@ -75,6 +76,12 @@ class UsageSummary:
     latency_p95_ms: float | None
 
 
+if TYPE_CHECKING:
+    from app.connections.graphql.types import LLMConnectionType
+
+CONNECTION_TYPES = "app.connections.graphql.types"
+
+
 @strawberry.type(name="GatewayCall", description="One call through the gateway.")
 class GatewayCallType(Node):
     at: datetime
@@ -92,6 +99,26 @@ class GatewayCallType(Node):
     connection_id: strawberry.ID | None
     endpoint_id: strawberry.ID | None
     workspace_id: strawberry.ID | None
+    connection_key: strawberry.Private[str]
+    user_key: strawberry.Private[str]
+
+    @strawberry.field(description="The connection that served it; null once it is deleted.")
+    async def connection(
+        self, info: Info
+    ) -> Annotated[LLMConnectionType, strawberry.lazy(CONNECTION_TYPES)] | None:
+        from app.connections.graphql.types import LLMConnectionType  # it shows usage too
+
+        if not self.connection_key:
+            return None
+        record = await info.context.loaders["connections"].load(uuid.UUID(self.connection_key))
+        return LLMConnectionType.of(record) if record else None
+
+    @strawberry.field(description="Whose token made it.")
+    async def user(self, info: Info) -> User | None:
+        if not self.user_key:
+            return None
+        record = await info.context.loaders["users"].load(uuid.UUID(self.user_key))
+        return User.of(record) if record else None
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> GatewayCallType:
@@ -115,6 +142,8 @@ class GatewayCallType(Node):
             connection_id=ref("LLMConnection", "connection_key"),
             endpoint_id=ref("Endpoint", "endpoint_key"),
             workspace_id=ref("Workspace", "workspace_key"),
+            connection_key=row["connection_key"],
+            user_key=row["user_key"],
         )
 
 
