@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from datetime import datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors
+from strawberry.schema.types.base_scalars import DateTimeDefinition
 
 from app.audit.graphql import AuditQueries
 from app.auth.graphql import AuthQuery, TokenMutations, TokenQueries, User
@@ -95,6 +98,15 @@ class Subscription(LiveSubscriptions):
     pass
 
 
+# Strawberry's DateTime, documented for typed clients: the wire format and its specification.
+DATE_TIME = dataclasses.replace(
+    DateTimeDefinition,
+    description="A moment as an ISO 8601 string with its UTC offset, e.g. "
+    '"2026-12-07T10:15:00+00:00" (a JSON string; codegen maps it to string).',
+    specified_by_url="https://datatracker.ietf.org/doc/html/rfc3339",
+)
+
+
 def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> strawberry.Schema:
     hardening: list[Any] = [] if introspection else [DisableIntrospection]
     gate = budgets or Budgets()
@@ -102,6 +114,7 @@ def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> 
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        scalar_overrides={datetime: DATE_TIME},
         types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType],
         execution_context_class=PlannedExecution,
         extensions=[
