@@ -89,7 +89,13 @@ def _add_keys(commands: Any) -> None:
 def _add_tokens(commands: Any) -> None:
     create = commands.add_parser("create-token", help="create an API token and print it once")
     create.add_argument("--user", required=True, help="user name (created if new)")
-    create.add_argument("--role", choices=["ADMIN", "MEMBER", "CALLER"], default="MEMBER")
+    create.add_argument(
+        "--role",
+        choices=["ADMIN", "MEMBER", "CALLER"],
+        default="MEMBER",
+        help="ADMIN manages everything, MEMBER reads and keeps personal connections, "
+        "CALLER only calls models",
+    )
     create.add_argument("--name", default="cli token", help="what the token is for")
     create.set_defaults(run=lambda a: asyncio.run(tokens.create_token(a.user, a.role, a.name)))
     group = commands.add_parser("tokens", help="list tokens, or revoke one")
@@ -152,7 +158,19 @@ def parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("export-schema", help="write schema.graphql from the code")
     schema.add_argument("--check", action="store_true", help="fail if schema.graphql is stale")
     schema.set_defaults(run=lambda a: export_schema(a.check))
+    _describe(top)
     return top
+
+
+def _describe(command: argparse.ArgumentParser) -> None:
+    """Each subcommand's --help opens with what it does and shows every option's default."""
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                sub = action.choices[choice.dest]
+                sub.description = sub.description or choice.help
+                sub.formatter_class = argparse.ArgumentDefaultsHelpFormatter
+                _describe(sub)
 
 
 def main(argv: list[str] | None = None) -> None:
