@@ -132,10 +132,34 @@ def _connection(entry: Any, at: str, environ: Mapping[str, str]) -> ConnectionSp
     return spec
 
 
+def _check_variables(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """Name every variable the file's secrets need and the environment lacks, at once."""
+    missing: list[str] = []
+    for index, entry in enumerate(data.get("connections") or []):
+        if not isinstance(entry, dict):
+            continue
+        headers = entry.get("customHeaders")
+        secrets = {
+            "apiKey": entry.get("apiKey"),
+            "serviceAccountJson": entry.get("serviceAccountJson"),
+            **{
+                f"customHeaders.{k}": v
+                for k, v in (headers if isinstance(headers, dict) else {}).items()
+            },
+        }
+        for where, value in secrets.items():
+            found = _REFERENCE.match(value.strip()) if isinstance(value, str) else None
+            if found is not None and found.group(1) not in environ:
+                missing.append(f"{found.group(1)} (connections[{index}].{where})")
+    if missing:
+        raise DocumentError(f"set these environment variables first: {', '.join(missing)}")
+
+
 def read_document(data: Any, environ: Mapping[str, str]) -> Wanted:
     """The file's contents, secrets resolved; DocumentError on the first problem."""
     if not isinstance(data, dict) or data.get("version") != VERSION:
         raise DocumentError(f"not a Switchboard file: it needs `version: {VERSION}` at the top")
+    _check_variables(data, environ)
     wanted = Wanted()
     for index, entry in enumerate(data.get("connections") or []):
         wanted.connections.append(_connection(entry, f"connections[{index}]", environ))

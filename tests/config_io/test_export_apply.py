@@ -63,7 +63,10 @@ async def test_export_then_apply_to_an_empty_database(admin, fake, database_url,
         migrate(empty)
         secrets = {"PROD_API_KEY": KEY, "PROD_HEADER_X_TEAM": HEADER}
         missing = run_cli("apply", str(exported), env=_env(empty))
-        assert missing.returncode == 2 and "PROD_API_KEY is not set" in missing.stderr
+        assert missing.returncode == 2
+        # Every missing variable at once, each with where the file needs it.
+        assert "PROD_API_KEY (connections[1].apiKey)" in missing.stderr
+        assert "PROD_HEADER_X_TEAM (connections[1].customHeaders.X-Team)" in missing.stderr
         applied = run_cli("apply", str(exported), env=_env(empty, **secrets))
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert "create prod" in applied.stdout and "create endpoint chat" in applied.stdout
