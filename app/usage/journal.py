@@ -35,6 +35,7 @@ log = logging.getLogger("switchboard.usage")
 
 SUFFIX = ".usage.jsonl"
 REPLAY_BATCH = 1000
+MAX_SEALED = 64  # segments (open files) waiting for the database at most; then one grows
 _ENCODE = msgspec.json.Encoder()
 _DECODE = msgspec.json.Decoder(dict[str, Any])
 
@@ -61,6 +62,7 @@ class Journal:
         self.folder = folder
         self.current: Segment | None = None
         self.sealed: list[Segment] = []
+        self.appended = False  # the current segment holds records
 
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -75,12 +77,16 @@ class Journal:
     def append(self, row: dict[str, Any]) -> None:
         if self.current is not None:
             os.write(self.current.fd, _ENCODE.encode(row) + b"\n")
+            self.appended = True
 
     def seal(self) -> list[Segment]:
-        """Start a new segment; the sealed ones hold every record appended so far."""
-        if self.current is not None:
+        """Start a new segment and return the sealed ones: every record appended before this
+        call is in them or (while the database refuses writes and MAX_SEALED are waiting) in
+        the current one, which is then kept until a later seal. An empty segment is kept."""
+        if self.current is not None and self.appended and len(self.sealed) < MAX_SEALED:
             self.sealed.append(self.current)
             self.current = self._new_segment()
+            self.appended = False
         return list(self.sealed)
 
     def written(self, segments: Sequence[Segment]) -> None:

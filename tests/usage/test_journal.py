@@ -98,3 +98,33 @@ async def test_a_live_processs_journal_is_not_replayed(database_url, clean_db, t
     journal.append({"id": "never-read"})
     assert await replay(tmp_path) == 0  # its segment is locked by its (live) owner
     journal.close()
+
+
+async def test_a_long_outage_keeps_a_bounded_number_of_journal_files_and_loses_nothing(tmp_path):
+    from app.usage.journal import MAX_SEALED
+    from app.usage.recorder import Recorder
+
+    written: list[dict] = []
+    up = False
+
+    async def write(rows):
+        if not up:
+            raise ConnectionError("the database is away")
+        written.extend(rows)
+
+    async def reachable() -> bool:
+        return up
+
+    journal = Journal(tmp_path)
+    recorder = Recorder(write=write, reachable=reachable, journal=journal)
+    journal.open()
+    for tick in range(MAX_SEALED * 2):  # a record and a failed flush a second, for two minutes
+        recorder.add({"id": f"call-{tick}"})
+        await recorder.flush()
+    assert len(list(tmp_path.glob("*.usage.jsonl"))) <= MAX_SEALED + 1, "open files are bounded"
+    up = True
+    await recorder.flush()  # everything queued so far, from the sealed segments and the rest
+    await recorder.flush()  # the current segment, sealed at this flush
+    assert sorted(r["id"] for r in written) == sorted(f"call-{t}" for t in range(MAX_SEALED * 2))
+    journal.close()
+    assert list(tmp_path.glob("*.usage.jsonl")) == []
