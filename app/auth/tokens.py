@@ -21,3 +21,10 @@ def hash_token(token: str) -> str:
 
 def display_prefix(token: str) -> str:
     return token[:DISPLAY_CHARS]
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token in an `Authorization: Bearer <token>` value, or None: the one reading of that
+    header for GraphQL, the gateway, /metrics, the rate limits and subscriptions."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None

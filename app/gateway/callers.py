@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.auth.service import Viewer, authenticate
-from app.auth.tokens import hash_token
+from app.auth.tokens import bearer_token, hash_token
 from app.connections.access import can_see
 from app.connections.records import ConnectionRecord
 from app.gateway.cache import Recent
@@ -39,9 +39,9 @@ class GatewayCaller:
 
 
 def presented_token(headers: Any) -> str | None:
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return str(token.strip())
+    token = bearer_token(headers.get("authorization"))
+    if token:
+        return token
     api_key = headers.get("x-api-key", "").strip()
     return api_key or None
 

@@ -15,6 +15,7 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from app.auth.service import authenticate
+from app.auth.tokens import bearer_token
 from app.budgets import BudgetExceeded, Budgets, check_json_depth
 from app.db.deadlines import DatabaseUnavailable
 from app.db.engine import request_statement_limit
@@ -37,11 +38,6 @@ def _error(status: int, message: str, code: str, **extensions: Any) -> Response[
     body = graphql_error_body(message, {"code": code, **extensions})
     headers = CHALLENGE if status == 401 else None
     return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
-
-
-def _bearer(request: Request[Any, Any, Any]) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _parse(body: Any, budgets: Budgets) -> dict[str, Any] | str:
@@ -114,7 +110,7 @@ async def graphql_endpoint(request: Request[Any, Any, Any], state: State) -> Res
 async def _answer(
     request: Request[Any, Any, Any], state: State, body: dict[str, Any], request_id: str
 ) -> Response[Any]:
-    token = _bearer(request)
+    token = bearer_token(request.headers.get("authorization"))
     versions = await read_versions()  # one statement: may what this instance cached serve?
     viewer = await authenticate(token, versions.auth) if token else None
     if viewer is None:

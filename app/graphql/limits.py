@@ -15,7 +15,7 @@ from litestar import Request
 from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.auth.tokens import hash_token
+from app.auth.tokens import bearer_token, hash_token
 from app.budgets import BudgetExceeded, Budgets
 from app.graphql.body import decoded_body
 from app.graphql.cost import parse_document
@@ -57,9 +57,9 @@ async def _classify(request: Request[Any, Any, Any]) -> tuple[bool, bool]:
 
 def _identity(request: Request[Any, Any, Any]) -> str:
     """Per token (by hash, never the token itself); anonymous callers per address."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "token:" + hash_token(token.strip())
+    token = bearer_token(request.headers.get("authorization"))
+    if token:
+        return "token:" + hash_token(token)
     return "address:" + (request.client.host if request.client else "unknown")
 
 

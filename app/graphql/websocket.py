@@ -18,6 +18,7 @@ from litestar.datastructures import State
 from litestar.exceptions import WebSocketDisconnect
 
 from app.auth.service import Viewer, authenticate
+from app.auth.tokens import bearer_token
 from app.db.versions import read_versions
 from app.graphql.context import Context
 from app.http.request_ids import request_id_from
@@ -66,8 +67,7 @@ async def _initialised(socket: WebSocket[Any, Any, Any]) -> Viewer:
         raise Closed(4400, "The first message must be connection_init")
     given = message.get("payload")
     payload: dict[str, Any] = given if isinstance(given, dict) else {}
-    scheme, _, token = str(payload.get("Authorization") or "").partition(" ")
-    token = token.strip() if scheme.lower() == "bearer" else str(payload.get("token") or "")
+    token = bearer_token(str(payload.get("Authorization") or "")) or str(payload.get("token") or "")
     viewer = await authenticate(token) if token else None
     if viewer is None or viewer.is_caller:
         raise Closed(4401, "Unauthorized: send an ADMIN or MEMBER token in connection_init")

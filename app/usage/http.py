@@ -7,14 +7,15 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 
 from app.auth.service import Role, authenticate
+from app.auth.tokens import bearer_token
 from app.http.failures import CHALLENGE
 
 
 @get("/metrics")
 async def metrics(request: Request[object, object, State], state: State) -> Response[bytes]:
     if not state.settings.metrics_public:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        viewer = await authenticate(token.strip()) if scheme.lower() == "bearer" else None
+        token = bearer_token(request.headers.get("authorization"))
+        viewer = await authenticate(token) if token else None
         if viewer is None or viewer.role is not Role.ADMIN:
             status = 401 if viewer is None else 403
             message = b"/metrics needs an ADMIN token (Authorization: Bearer ...)\n"

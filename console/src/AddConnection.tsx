@@ -1,7 +1,8 @@
 // "+ Add connection": a form built from the providers catalog (its auth methods, config fields
 // and default base URL), tested before it is saved; every userError shows beside its field.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { request } from "./api";
+import { useModal } from "./controls";
 import { Field, FormErrors, useForm } from "./Field";
 import { graphql, type ResultOf, type VariablesOf } from "./graphql";
 
@@ -36,21 +37,14 @@ const SECRET_METHODS = new Set(["API_KEY", "AZURE_API_KEY", "AZURE_AD_TOKEN"]);
 
 /** `personalOnly`: a member's own connection, which may only be OpenAI-compatible. */
 export function AddConnection(props: { personalOnly: boolean; onSaved: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [providers, setProviders] = useState<Provider[]>([]);
   const [open, setOpen] = useState(false);
-
-  useEffect(() => {
-    if (open && providers.length === 0) {
-      request(PROVIDERS).then((data) =>
-        setProviders(
-          data.providers.filter((p) => !props.personalOnly || p.provider === "OPENAI_COMPATIBLE"),
-        ),
-      );
-    }
-    if (open) dialog.current?.showModal();
-    else dialog.current?.close();
-  }, [open]);
+  const dialog = useModal(open, () => {
+    if (providers.length > 0) return;
+    request(PROVIDERS).then((data) =>
+      setProviders(data.providers.filter((p) => !props.personalOnly || p.provider === "OPENAI_COMPATIBLE")),
+    );
+  });
 
   return (
     <>

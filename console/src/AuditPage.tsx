@@ -1,6 +1,7 @@
 // The audit log: who did what to which, when, with each change's before and after (a changed
 // secret is marked, never shown). Filtered by action and time on the server.
 import { useEffect, useState } from "preact/hooks";
+import { Options } from "./controls";
 import { request } from "./api";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
@@ -79,11 +80,7 @@ export function Audit() {
         <label for="audit-actor">Who</label>
         <select id="audit-actor" value={actor} onChange={(e) => setActor(e.currentTarget.value)}>
           <option value="">anyone</option>
-          {(users ?? []).map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.name}
-            </option>
-          ))}
+          <Options items={users ?? []} />
         </select>
         <label for="audit-since">From</label>
         <input id="audit-since" type="datetime-local" value={since} onInput={(e) => setSince(e.currentTarget.value)} />

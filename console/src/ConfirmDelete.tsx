@@ -1,17 +1,13 @@
 // A Delete button that asks first, in a dialog with a heading (not the browser's confirm()).
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { useModal } from "./controls";
 
 export function ConfirmDelete(props: { name: string; children: ComponentChildren; onConfirm: () => Promise<void> }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
+  const dialog = useModal(open);
   const heading = `confirm-${props.name.replace(/\W+/g, "-")}`;
-
-  useEffect(() => {
-    if (open) dialog.current?.showModal();
-    else dialog.current?.close();
-  }, [open]);
 
   return (
     <>

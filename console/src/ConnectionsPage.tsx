@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { AddConnection } from "./AddConnection";
+import { Switch } from "./controls";
 import { DeleteConnection } from "./DeleteConnection";
 import { EditConnection } from "./EditConnection";
 import { RequestFailed, request } from "./api";
@@ -179,17 +180,12 @@ function ConnectionItem(props: {
         </dd>
       </dl>
       <div class="controls">
-        <button
-          type="button"
-          role="switch"
-          aria-checked={row.enabled}
-          aria-label={`Enabled: ${row.name}`}
-          class={row.enabled ? "switch on" : "switch"}
+        <Switch
+          on={row.enabled}
+          label={`Enabled: ${row.name}`}
           disabled={!props.manage}
-          onClick={() => props.onEnable(!row.enabled)}
-        >
-          <span aria-hidden="true">{row.enabled ? "On" : "Off"}</span>
-        </button>
+          onFlip={() => props.onEnable(!row.enabled)}
+        />
         {props.admin && (
           <button
             type="button"

@@ -1,6 +1,7 @@
 // Deleting a connection says first what depends on it (endpoints, workspaces, recent gateway
 // traffic) and offers to move those to another connection, unlink them, or cancel.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { Options, useModal } from "./controls";
 import { request, type UserError } from "./api";
 import { graphql, type ResultOf } from "./graphql";
 
@@ -30,23 +31,17 @@ export function DeleteConnection(props: {
   others: { id: string; name: string }[];
   onDeleted: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
   const [plan, setPlan] = useState<Plan | null>(null);
   const [target, setTarget] = useState("");
   const [errors, setErrors] = useState<UserError[]>([]);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (!open) {
-      dialog.current?.close();
-      return;
-    }
+  const dialog = useModal(open, () => {
     setErrors([]);
     setPlan(null);
-    dialog.current?.showModal();
     request(PLAN, { id: props.id }).then((data) => setPlan(data.connection));
-  }, [open]);
+  });
 
   async function remove(force: boolean, reassignTo: string | null) {
     setBusy(true);
@@ -104,11 +99,7 @@ export function DeleteConnection(props: {
                     <label for={`move-${props.id}`}>Move them to</label>
                     <select id={`move-${props.id}`} value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
                       <option value="">choose a connection</option>
-                      {props.others.map((o) => (
-                        <option key={o.id} value={o.id}>
-                          {o.name}
-                        </option>
-                      ))}
+                      <Options items={props.others} />
                     </select>
                     <button type="button" disabled={busy || !target} onClick={() => remove(false, target)}>
                       Move and delete

@@ -1,6 +1,7 @@
 // The gear: edit a connection's plain fields (never its key: the dialog neither shows nor resends
 // it) and, apart, rotate its key with a test first. A stale version says so and offers a reload.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { useModal } from "./controls";
 import { request } from "./api";
 import { ROW } from "./connections";
 import { Field, FormErrors, useForm } from "./Field";
@@ -44,7 +45,6 @@ type Row = ResultOf<typeof ROW>;
 type Editable = { name: string; baseUrl: string; description: string; prefixId: string; modelIds: string };
 
 export function EditConnection(props: { row: Row; onChanged: (row: Row) => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
   const [values, setValues] = useState<Editable | null>(null);
   const [version, setVersion] = useState(props.row.version);
@@ -70,16 +70,11 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
     props.onChanged(row);
   }
 
-  useEffect(() => {
-    if (!open) {
-      dialog.current?.close();
-      return;
-    }
+  const dialog = useModal(open, () => {
     setSaid("");
     setNewKey("");
-    dialog.current?.showModal();
     reload();
-  }, [open]);
+  });
 
   async function save(event: Event) {
     event.preventDefault();

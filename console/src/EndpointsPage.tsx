@@ -1,6 +1,7 @@
 // Endpoints: the named routes applications call. A list, a form to add one (a connection and a
 // model it serves), Delete, and a "Use it" panel with snippets for this server's /v1.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { Options, useModal } from "./controls";
 import { request } from "./api";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { Field, FormErrors, useForm } from "./Field";
@@ -137,11 +138,7 @@ function AddEndpoint(props: { connections: { id: string; name: string }[]; onAdd
       <Field id="endpoint-name" label="Name" value={values.name} onInput={set("name")} error={errorOf("name")} required />
       <label for="endpoint-connection">Connection</label>
       <select id="endpoint-connection" value={values.connectionId} onChange={set("connectionId")}>
-        {props.connections.map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.name}
-          </option>
-        ))}
+        <Options items={props.connections} />
       </select>
       {errorOf("connectionId") && <span class="field-error">{errorOf("connectionId")}</span>}
       <Field id="endpoint-model" label="Model" hint="A model the connection serves." value={values.model} onInput={set("model")} error={errorOf("model")} required />
@@ -156,20 +153,14 @@ function AddEndpoint(props: { connections: { id: string; name: string }[]; onAdd
 
 /** Change an endpoint's connection, model or description: its callers follow at once. */
 function EditEndpoint(props: { row: Row; connections: { id: string; name: string }[]; onSaved: () => void }) {
-  const dialog = useRef<HTMLDialogElement>(null);
   const [open, setOpen] = useState(false);
   const { values, setValues, set, errors, setErrors, errorOf } = useForm();
   const { row } = props;
 
-  useEffect(() => {
-    if (!open) {
-      dialog.current?.close();
-      return;
-    }
+  const dialog = useModal(open, () => {
     setValues({ connectionId: row.connection?.id ?? "", model: row.model, description: row.description ?? "" });
     setErrors([]);
-    dialog.current?.showModal();
-  }, [open]);
+  });
 
 
   async function save(event: Event) {
@@ -199,11 +190,7 @@ function EditEndpoint(props: { row: Row; connections: { id: string; name: string
           <h2 id={heading}>Edit {row.name}</h2>
           <label for={`${heading}-connection`}>Connection</label>
           <select id={`${heading}-connection`} value={values.connectionId} onChange={set("connectionId")}>
-            {props.connections.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
+            <Options items={props.connections} />
           </select>
           {errorOf("connectionId") && <span class="field-error">{errorOf("connectionId")}</span>}
           <Field id={`${heading}-model`} label="Model" value={values.model} onInput={set("model")} error={errorOf("model")} required />

@@ -1,6 +1,7 @@
 // The merged catalog: every model the connections offer, where each is offered, a switch to
 // hide or show it, and a refresh of the model lists (all, or one connection) with each outcome.
 import { useEffect, useState } from "preact/hooks";
+import { Switch } from "./controls";
 import { request } from "./api";
 import { graphql, readFragment, type ResultOf } from "./graphql";
 
@@ -141,17 +142,7 @@ export function Models(props: { admin: boolean }) {
               <th scope="row">{row.modelId}</th>
               <td>{row.offerings.map((o) => `${o.connection.name} (${o.upstreamId})`).join(", ")}</td>
               <td>
-                <button
-                  type="button"
-                  role="switch"
-                  aria-checked={row.enabled}
-                  aria-label={`Enabled: ${row.modelId}`}
-                  class={row.enabled ? "switch on" : "switch"}
-                  disabled={!props.admin}
-                  onClick={() => flip(row)}
-                >
-                  <span aria-hidden="true">{row.enabled ? "On" : "Off"}</span>
-                </button>
+                <Switch on={row.enabled} label={`Enabled: ${row.modelId}`} disabled={!props.admin} onFlip={() => flip(row)} />
               </td>
             </tr>
           ))}

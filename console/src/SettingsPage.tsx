@@ -1,6 +1,7 @@
 // The organisation's switches, and which encryption keys protect how many secrets (read-only:
 // keys are managed with `python -m app.cli keys`).
 import { useEffect, useState } from "preact/hooks";
+import { Switch } from "./controls";
 import { request } from "./api";
 import { graphql, type ResultOf } from "./graphql";
 
@@ -21,9 +22,9 @@ const UPDATE = graphql(`
 `);
 
 type Data = ResultOf<typeof SETTINGS>;
-type Switch = keyof Data["settings"];
+type Setting = keyof Data["settings"];
 
-const SWITCHES: [Switch, string, string][] = [
+const SWITCHES: [Setting, string, string][] = [
   [
     "allowDirectConnections",
     "Members may add personal connections",
@@ -40,7 +41,7 @@ export function Settings() {
     request(SETTINGS).then(setData, (failure) => setError(String(failure)));
   }, []);
 
-  async function flip(name: Switch) {
+  async function flip(name: Setting) {
     if (!data) return;
     const { updateSettings: done } = await request(UPDATE, { input: { [name]: !data.settings[name] } });
     setError(done.userErrors.map((e) => e.message).join("; "));
@@ -61,16 +62,7 @@ export function Settings() {
                   <p class="hint">{hint}</p>
                 </div>
                 <div class="controls">
-                  <button
-                    type="button"
-                    role="switch"
-                    aria-checked={data.settings[name]}
-                    aria-labelledby={`${name}-label`}
-                    class={data.settings[name] ? "switch on" : "switch"}
-                    onClick={() => flip(name)}
-                  >
-                    <span aria-hidden="true">{data.settings[name] ? "On" : "Off"}</span>
-                  </button>
+                  <Switch on={data.settings[name]} labelledBy={`${name}-label`} onFlip={() => flip(name)} />
                 </div>
               </li>
             ))}

@@ -1,6 +1,7 @@
 // Workspaces: each uses its own default connection, else the global default. A list with the
 // connection each one uses, a form to add one, a select to change its default, and Delete.
 import { useEffect, useState } from "preact/hooks";
+import { Options } from "./controls";
 import { request } from "./api";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { Field, useForm } from "./Field";
@@ -127,11 +128,7 @@ export function Workspaces(props: { admin: boolean }) {
                   onChange={(e) => choose(row, e.currentTarget.value)}
                 >
                   <option value="">the global default</option>
-                  {connections.map((c) => (
-                    <option key={c.id} value={c.id}>
-                      {c.name}
-                    </option>
-                  ))}
+                  <Options items={connections} />
                 </select>
               </td>
               <td>{row.effectiveConnection?.name ?? "none"}</td>
