@@ -36,7 +36,7 @@ from app.security.keyring import Keyring, load_keyring
 from app.security.outbound import OutboundPolicy, Resolver, system_resolver
 from app.settings import Settings, get_settings
 from app.usage.http import metrics
-from app.usage.journal import journal_folder, replay
+from app.usage.journal import replay
 from app.usage.retention import prune_forever, prune_now
 from app.web.assets import WEB_ROUTES
 
@@ -46,9 +46,9 @@ async def start(app: Litestar) -> None:
     bind_tables(app.state.engine)
     await open_engine(app.state.engine)
     await check_keyring(app.state.keyring)
-    settings = app.state.settings
-    if settings.usage_recording:  # answered calls a crashed process had not written
-        await replay(journal_folder(settings.usage_journal_dir, settings.database_url))
+    journal = app.state.services.usage.recorder.journal
+    if journal is not None:  # answered calls a crashed process had not written
+        await replay(journal.folder)
     app.state.services.usage.recorder.start()
     retention = app.state.settings.usage_retention_days
     await prune_now(retention)  # done before serving, not in the middle of the first requests

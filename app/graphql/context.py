@@ -15,6 +15,7 @@ from app.auth.service import Viewer, load_users
 from app.composition import Services
 from app.connections.access import Caller
 from app.connections.records import load_connections
+from app.db.versions import Versions
 from app.dependents.kinds import Links
 from app.model_catalog.listing import model_switches, models_of_connections
 from app.org.settings import OrgSettings, load_org_settings
@@ -44,6 +45,19 @@ class Context:
     cache_version: int | None = None  # read at the start of the request (app.db.versions)
     catalog_version: int | None = None  # likewise, for the merged model catalog
     _org: OrgSettings | None = None
+
+    @classmethod
+    def read_at(
+        cls, viewer: Viewer, services: Services, request_id: str, versions: Versions
+    ) -> Context:
+        """The context of one operation, its caches valid at the versions read at its start."""
+        return cls(
+            viewer=viewer,
+            services=services,
+            request_id=request_id,
+            cache_version=versions.auth,
+            catalog_version=versions.catalog,
+        )
 
     async def org_settings(self) -> OrgSettings:
         """The organisation's switches, read once per request."""

@@ -115,13 +115,7 @@ async def _answer(
     viewer = await authenticate(token, versions.auth) if token else None
     if viewer is None:
         return _error(401, unauthenticated().message, "UNAUTHENTICATED")
-    context = Context(
-        viewer=viewer,
-        services=state.services,
-        request_id=request_id,
-        cache_version=versions.auth,
-        catalog_version=versions.catalog,
-    )
+    context = Context.read_at(viewer, state.services, request_id, versions)
     return await _execute(state.schema, body, context, state.settings.budgets)
 
 

@@ -19,6 +19,7 @@ from app.auth.tokens import bearer_token, hash_token
 from app.budgets import BudgetExceeded, Budgets
 from app.graphql.body import decoded_body
 from app.graphql.cost import parse_document
+from app.http.failures import graphql_error_body
 from app.http.stores import WINDOW, add_to_counter, minute_window
 from app.settings import Settings
 
@@ -111,7 +112,7 @@ async def _too_many(send: Send, limit: int, retry_after: int) -> None:
     """A GraphQL-shaped 429 that says when to come back."""
     message = f"Rate limit exceeded for this token; retry in {retry_after} s."
     extensions = {"code": "RATE_LIMITED", "retryAfter": retry_after}
-    body = json.dumps({"errors": [{"message": message, "extensions": extensions}]}).encode()
+    body = json.dumps(graphql_error_body(message, extensions)).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", b"%d" % len(body)),

@@ -116,13 +116,7 @@ async def _stream(
 ) -> None:
     """Run one subscription, sending each result, until it ends or is cancelled."""
     versions = await read_versions()
-    context = Context(
-        viewer=viewer,
-        services=state.services,
-        request_id=request_id_from(None),
-        cache_version=versions.auth,
-        catalog_version=versions.catalog,
-    )
+    context = Context.read_at(viewer, state.services, request_id_from(None), versions)
     variables = payload.get("variables")
     results = await state.schema.subscribe(
         payload.get("query"),

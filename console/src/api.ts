@@ -4,6 +4,7 @@ import { print } from "@0no-co/graphql.web";
 import type { TadaDocumentNode } from "gql.tada";
 
 const TOKEN_KEY = "switchboard.token";
+export const SESSION_ENDED = "Your session ended: the token is no longer valid. Sign in again.";
 
 export interface UserError {
   field: string[] | null;
@@ -54,7 +55,7 @@ export async function request<Result, Variables>(
   const body = await response.json().catch(() => ({}));
   const first = body?.errors?.[0];
   if (response.status === 401) {
-    session.signOut("Your session ended: the token is no longer valid. Sign in again.");
+    session.signOut(SESSION_ENDED);
     throw new RequestFailed(first?.message ?? "Not signed in.", "UNAUTHENTICATED", 401);
   }
   if (first) {

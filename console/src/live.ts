@@ -3,7 +3,7 @@
 // with backoff; a refused token signs the console out.
 import { print } from "@0no-co/graphql.web";
 import type { TadaDocumentNode } from "gql.tada";
-import { session } from "./api";
+import { SESSION_ENDED, session } from "./api";
 
 export function onChange<Result>(document: TadaDocumentNode<Result, Record<string, never>>, changed: () => void): () => void {
   let socket: WebSocket | null = null;
@@ -32,7 +32,7 @@ export function onChange<Result>(document: TadaDocumentNode<Result, Record<strin
     socket.onclose = (event) => {
       if (stopped) return;
       if (event.code === 4401) {
-        session.signOut("Your session ended: the token is no longer valid. Sign in again.");
+        session.signOut(SESSION_ENDED);
         return;
       }
       setTimeout(open, delay);
