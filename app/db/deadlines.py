@@ -21,7 +21,6 @@ from app.errors import Unavailable
 
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = 5.0  # seconds; never more than half the request deadline (settings)
 
 _override: ContextVar[float | None] = ContextVar("database_deadline", default=None)
 _abandoned: set[asyncio.Future[Any]] = set()  # kept referenced until their clean-up ends

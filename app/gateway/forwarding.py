@@ -38,6 +38,7 @@ from app.providers.target import ProviderTarget
 from app.security.envelope import SecretUnavailable
 from app.security.keyring import Keyring
 from app.security.outbound import BlockedByPolicy
+from app.settings import Settings
 from app.usage.trace import CALLER_LEFT, CallTrace
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_TARGETS = 4096
 TOKEN_FAILURES = (GoogleAuthError, httpx.HTTPError, BlockedByPolicy, TimeoutError, ValueError)
 RETRYABLE = frozenset({429, 500, 502, 503, 504, 529})
-DEFAULT_CALL_TIMEOUT = 600.0  # seconds for a whole call, streams included
+DEFAULT_CALL_TIMEOUT = Settings.gateway_timeout  # seconds for a whole call, streams included
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a non-streamed answer is read whole before it is passed on
 PASSED_HEADERS = (
     "content-type",

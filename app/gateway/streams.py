@@ -20,9 +20,10 @@ import msgspec
 
 from app.gateway.errors import Dialect, GatewayError, error_body
 from app.gateway.upstream import Operation
+from app.settings import Settings
 
 EVENT_END = re.compile(rb"\r?\n\r?\n")
-DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_EVENT_BYTES = Settings.gateway_max_event_bytes  # SWITCHBOARD_GATEWAY_MAX_EVENT_BYTES
 MAX_TOKENS = 1_000_000_000  # more than any call uses: a larger count is not a count
 
 
