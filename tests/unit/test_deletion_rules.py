@@ -23,7 +23,9 @@ def _endpoints(count: int) -> list[EndpointRecord]:
     ]
 
 
-async def test_a_connection_in_use_is_refused_unless_forced():
+@pytest.mark.db
+async def test_a_connection_in_use_is_refused_unless_forced(clean_db):
+    """The rule also reads the connection's recent gateway traffic: a database is needed."""
     moving = _endpoints(7)
     with pytest.raises(ProblemsFound) as refused:
         await check_deletion(Links(), CURRENT, moving, force=False, reassign_to=None)
