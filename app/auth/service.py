@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from app.auth.tokens import display_prefix, generate_token, hash_token
 from app.db.json_columns import load_json
@@ -201,3 +202,12 @@ async def load_users(ids: list[uuid.UUID]) -> list[UserRecord | None]:
         for row in users
     }
     return [by_id.get(user_id) for user_id in ids]
+
+
+async def load_tokens(ids: list[uuid.UUID]) -> list[dict[str, Any] | None]:
+    """DataLoader batch: token rows by id (one query for any number; never the hash)."""
+    rows = await ApiToken.select(
+        *(column for column in ApiToken._meta.columns if column is not ApiToken.token_hash)
+    ).where(ApiToken.id.is_in(ids))
+    by_id = {row["id"]: row for row in rows}
+    return [by_id.get(token_id) for token_id in ids]

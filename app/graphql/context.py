@@ -11,7 +11,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from app.audit.service import Actor
-from app.auth.service import Viewer, load_users
+from app.auth.service import Viewer, load_tokens, load_users
 from app.composition import Services
 from app.connections.access import Caller
 from app.connections.records import load_connections
@@ -26,6 +26,7 @@ def _loaders() -> dict[str, DataLoader[Any, Any]]:
     """Per-request batches: whatever a response mentions, each kind costs one query."""
     return {
         "users": DataLoader(load_fn=load_users),
+        "tokens": DataLoader(load_fn=load_tokens),
         "connections": DataLoader(load_fn=load_connections),
         "connection_models": DataLoader(load_fn=models_of_connections),
         "model_switches": DataLoader(load_fn=model_switches),

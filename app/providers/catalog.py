@@ -228,6 +228,15 @@ def auth_header(spec: ProviderSpec, method: AuthMethod) -> str | None:
     return "authorization"
 
 
+AUTH_METHOD_LABELS = {
+    AuthMethod.API_KEY: "API key",
+    AuthMethod.AZURE_API_KEY: "Azure API key",
+    AuthMethod.AZURE_AD_TOKEN: "Microsoft Entra ID token",
+    AuthMethod.SERVICE_ACCOUNT: "Service account JSON",
+    AuthMethod.NONE: "No key",
+}
+
+
 def secret_kind(method: AuthMethod) -> str | None:
     """Which secret input an auth method needs: "apiKey", "serviceAccountJson" or None."""
     if method is AuthMethod.NONE:

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import strawberry
 
-from app.providers.catalog import CATALOG, ConfigFieldSpec, ProviderSpec
+from app.providers.catalog import (
+    AUTH_METHOD_LABELS,
+    CATALOG,
+    ConfigFieldSpec,
+    ProviderSpec,
+    secret_kind,
+)
 from app.providers.catalog import AuthMethod as DomainAuthMethod
 from app.providers.catalog import Provider as DomainProvider
 from app.providers.verification import VerificationStatus as DomainVerificationStatus
@@ -38,12 +44,31 @@ class ConfigField:
         )
 
 
+@strawberry.type(description="One way to authenticate to a provider, and the secret it needs.")
+class AuthOption:
+    method: AuthMethod  # type: ignore[valid-type]
+    label: str
+    secret_input: str | None = strawberry.field(
+        description='The input field that carries its secret ("apiKey" or "serviceAccountJson");'
+        " null when it needs none."
+    )
+
+    @classmethod
+    def of(cls, method: DomainAuthMethod) -> AuthOption:
+        return cls(
+            method=method, label=AUTH_METHOD_LABELS[method], secret_input=secret_kind(method)
+        )
+
+
 @strawberry.type
 class ProviderInfo:
     provider: Provider  # type: ignore[valid-type]
     display_name: str
     default_base_url: str | None
     auth_methods: list[AuthMethod]  # type: ignore[valid-type]
+    auth_options: list[AuthOption] = strawberry.field(
+        description="authMethods, each with a label and the secret input it needs; default first."
+    )
     config_fields: list[ConfigField]
     supports_model_listing: bool
     requires_base_url: bool = strawberry.field(
@@ -57,6 +82,7 @@ class ProviderInfo:
             display_name=spec.display_name,
             default_base_url=spec.default_base_url,
             auth_methods=list(spec.auth_methods),
+            auth_options=[AuthOption.of(method) for method in spec.auth_methods],
             config_fields=[ConfigField.of(f) for f in spec.config_fields],
             supports_model_listing=spec.supports_model_listing,
             requires_base_url=spec.default_base_url is None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from app.auth.graphql import User
+from app.auth.graphql import ApiTokenType, User
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AppUser, Endpoint, GatewayCall, LLMConnection
 from app.graphql.context import Info
@@ -101,6 +101,7 @@ class GatewayCallType(Node):
     workspace_id: strawberry.ID | None
     connection_key: strawberry.Private[str]
     user_key: strawberry.Private[str]
+    token_key: strawberry.Private[str]
 
     @strawberry.field(description="The connection that served it; null once it is deleted.")
     async def connection(
@@ -119,6 +120,13 @@ class GatewayCallType(Node):
             return None
         record = await info.context.loaders["users"].load(uuid.UUID(self.user_key))
         return User.of(record) if record else None
+
+    @strawberry.field(description="The token that made it (revoked tokens included).")
+    async def token(self, info: Info) -> ApiTokenType | None:
+        if not self.token_key:
+            return None
+        row = await info.context.loaders["tokens"].load(uuid.UUID(self.token_key))
+        return ApiTokenType.of(row) if row else None
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> GatewayCallType:
@@ -144,6 +152,7 @@ class GatewayCallType(Node):
             workspace_id=ref("Workspace", "workspace_key"),
             connection_key=row["connection_key"],
             user_key=row["user_key"],
+            token_key=row["token_key"],
         )
 
 

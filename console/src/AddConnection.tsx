@@ -1,15 +1,18 @@
-// "+ Add connection": a form built from the providers catalog (its auth methods, config fields
-// and default base URL), tested before it is saved; every userError shows beside its field.
+// "+ Add connection": a form built from the providers catalog (its auth options, config fields
+// and default base URL), with custom headers, tested before it is saved; every userError shows
+// beside its field.
 import { useEffect, useState } from "preact/hooks";
 import { request } from "./api";
 import { useModal } from "./controls";
-import { Field, FormErrors, useForm } from "./Field";
+import { Field, FormErrors, HeadersField, useForm } from "./Field";
+import { configInput, describeVerification, type HeaderRow, headersInput, splitList } from "./forms";
 import { graphql, type ResultOf, type VariablesOf } from "./graphql";
 
 const PROVIDERS = graphql(`
   query ConsoleProviders {
     providers {
-      provider displayName defaultBaseUrl authMethods requiresBaseUrl
+      provider displayName defaultBaseUrl requiresBaseUrl
+      authOptions { method label secretInput }
       configFields { name label required description example defaultValue }
     }
   }
@@ -33,7 +36,6 @@ const CREATE = graphql(`
 
 type Provider = ResultOf<typeof PROVIDERS>["providers"][number];
 type Input = VariablesOf<typeof CREATE>["input"];
-const SECRET_METHODS = new Set(["API_KEY", "AZURE_API_KEY", "AZURE_AD_TOKEN"]);
 
 /** `personalOnly`: a member's own connection, which may only be OpenAI-compatible. */
 export function AddConnection(props: { personalOnly: boolean; onSaved: () => void }) {
@@ -70,32 +72,32 @@ export function AddConnection(props: { personalOnly: boolean; onSaved: () => voi
 function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; onSaved: () => void }) {
   const [provider, setProvider] = useState(props.providers[0].provider);
   const spec = props.providers.find((p) => p.provider === provider) ?? props.providers[0];
-  const { values, set, errors, setErrors, errorOf } = useForm();
-  const [authMethod, setAuthMethod] = useState(spec.authMethods[0]);
+  const { values, set, setErrors, errorOf, loose } = useForm();
+  const [auth, setAuth] = useState(spec.authOptions[0]);
+  const [headers, setHeaders] = useState<HeaderRow[]>([]);
   const [outcome, setOutcome] = useState("");
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    setAuthMethod(spec.authMethods[0]);
+    setAuth(spec.authOptions[0]);
     setErrors([]);
     setOutcome("");
   }, [provider]);
 
   function input(): Input {
-    const config: Record<string, string> = {};
-    for (const field of spec.configFields) {
-      const value = values[`config.${field.name}`]?.trim();
-      if (value) config[field.name] = value;
-    }
-    const listed = (values.modelIds ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const listed = splitList(values.modelIds);
     return {
       name: (values.name ?? "").trim(),
       provider,
-      authMethod,
+      authMethod: auth.method,
       baseUrl: values.baseUrl?.trim() || null,
-      apiKey: SECRET_METHODS.has(authMethod) ? values.apiKey || null : null,
-      serviceAccountJson: authMethod === "SERVICE_ACCOUNT" ? values.serviceAccountJson || null : null,
-      config: Object.keys(config).length ? config : null,
+      apiKey: auth.secretInput === "apiKey" ? values.apiKey || null : null,
+      serviceAccountJson: auth.secretInput === "serviceAccountJson" ? values.serviceAccountJson || null : null,
+      config: configInput(
+        spec.configFields.map((field) => field.name),
+        values,
+      ),
+      customHeaders: headers.length ? headersInput(headers) : null,
       prefixId: values.prefixId?.trim() || null,
       modelIds: listed.length ? listed : null,
       description: values.description?.trim() || null,
@@ -111,11 +113,7 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
     try {
       const { verify: _verify, enabled: _enabled, isDefault: _isDefault, ...fields } = input();
       const { testConnection: result } = await request(TEST, { input: fields });
-      setOutcome(
-        result.ok
-          ? `Connection OK: ${result.modelCount ?? 0} model(s), ${result.latencyMs ?? 0} ms.`
-          : `Test failed (${result.status.replaceAll("_", " ").toLowerCase()}): ${result.message ?? ""}`,
-      );
+      setOutcome(describeVerification(result));
     } catch (failure) {
       setOutcome(String(failure));
     } finally {
@@ -163,22 +161,26 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
         placeholder={spec.defaultBaseUrl ?? "https://…"}
         required={spec.requiresBaseUrl}
       />
-      {spec.authMethods.length > 1 && (
+      {spec.authOptions.length > 1 && (
         <>
           <label for="add-auth">Authentication</label>
-          <select id="add-auth" value={authMethod} onChange={(e) => setAuthMethod(e.currentTarget.value as typeof authMethod)}>
-            {spec.authMethods.map((m) => (
-              <option key={m} value={m}>
-                {m.replaceAll("_", " ").toLowerCase()}
+          <select
+            id="add-auth"
+            value={auth.method}
+            onChange={(e) => setAuth(spec.authOptions.find((o) => o.method === e.currentTarget.value) ?? auth)}
+          >
+            {spec.authOptions.map((option) => (
+              <option key={option.method} value={option.method}>
+                {option.label}
               </option>
             ))}
           </select>
         </>
       )}
-      {SECRET_METHODS.has(authMethod) && (
-        <Field id="add-apiKey" label="API key" type="password" error={errorOf("apiKey")} value={values.apiKey} onInput={set("apiKey")} />
+      {auth.secretInput === "apiKey" && (
+        <Field id="add-apiKey" label={auth.label} type="password" error={errorOf("apiKey")} value={values.apiKey} onInput={set("apiKey")} />
       )}
-      {authMethod === "SERVICE_ACCOUNT" && (
+      {auth.secretInput === "serviceAccountJson" && (
         <Field
           id="add-serviceAccountJson"
           label="Service account JSON"
@@ -193,7 +195,7 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
           id={`add-config.${field.name}`}
           label={field.label}
           hint={field.description}
-          error={errorOf(field.name)}
+          error={errorOf(`config.${field.name}`)}
           value={values[`config.${field.name}`]}
           onInput={set(`config.${field.name}`)}
           placeholder={field.example ?? field.defaultValue ?? ""}
@@ -202,7 +204,8 @@ function ConnectionForm(props: { providers: Provider[]; onCancel: () => void; on
       ))}
       <Field id="add-prefixId" label="Prefix ID" hint="Models are exposed as {prefix}.{model}." error={errorOf("prefixId")} value={values.prefixId} onInput={set("prefixId")} />
       <Field id="add-modelIds" label="Model IDs" hint="Comma-separated; when set, the provider's listing is not asked." error={errorOf("modelIds")} value={values.modelIds} onInput={set("modelIds")} />
-      <FormErrors errors={errors} />
+      <HeadersField id="add-header" rows={headers} onChange={setHeaders} errorOf={errorOf} />
+      <FormErrors errors={loose()} />
       {outcome && <p role="status">{outcome}</p>}
       <div class="dialog-buttons">
         <button type="button" onClick={test} disabled={busy}>

@@ -1,17 +1,27 @@
-// The gear: edit a connection's plain fields (never its key: the dialog neither shows nor resends
-// it) and, apart, rotate its key with a test first. A stale version says so and offers a reload.
+// The gear: edit a connection's fields, its provider's config fields and its custom headers
+// (never its key: the dialog neither shows nor resends it; a base URL on another host asks for it
+// again) and, apart, rotate its key with a test first. A stale version says so and offers a
+// reload.
 import { useState } from "preact/hooks";
 import { useModal } from "./controls";
 import { request } from "./api";
 import { ROW } from "./connections";
-import { Field, FormErrors, useForm } from "./Field";
+import { Field, FormErrors, HeadersField, useForm } from "./Field";
+import { configInput, type HeaderRow, headersInput, movesOrigin, splitList } from "./forms";
 import { graphql, readFragment, type ResultOf } from "./graphql";
+
+const EDITABLE = graphql(`
+  fragment EditableConnection on LLMConnection {
+    description prefixId modelIds provider authMethod config
+    customHeaders { name valueHint }
+  }
+`);
 
 const UPDATE = graphql(
   `
   mutation ConsoleUpdateConnection($id: ID!, $input: UpdateConnectionInput!) {
     updateConnection(id: $id, input: $input) {
-      connection { ...ConnectionRow description prefixId modelIds }
+      connection { ...ConnectionRow }
       userErrors { field code message }
     }
   }
@@ -35,37 +45,52 @@ const ROTATE = graphql(
 const CURRENT = graphql(
   `
   query ConsoleEditConnection($id: ID!) {
-    connection(id: $id) { ...ConnectionRow description prefixId modelIds }
+    connection(id: $id) { ...ConnectionRow ...EditableConnection }
+    providers {
+      provider
+      authOptions { method label secretInput }
+      configFields { name label required description example defaultValue }
+    }
   }
 `,
-  [ROW],
+  [ROW, EDITABLE],
 );
 
 type Row = ResultOf<typeof ROW>;
-type Editable = { name: string; baseUrl: string; description: string; prefixId: string; modelIds: string };
+type Current = ResultOf<typeof CURRENT>;
+type Spec = Current["providers"][number];
 
 export function EditConnection(props: { row: Row; onChanged: (row: Row) => void }) {
   const [open, setOpen] = useState(false);
-  const [values, setValues] = useState<Editable | null>(null);
+  const [loaded, setLoaded] = useState<{ spec: Spec; secret: { label: string; input: string } | null } | null>(null);
   const [version, setVersion] = useState(props.row.version);
-  const { errors, setErrors, errorOf } = useForm();
+  const [headers, setHeaders] = useState<HeaderRow[]>([]);
+  const { values, setValues, set, errors, setErrors, errorOf, loose } = useForm();
   const [newKey, setNewKey] = useState("");
   const [said, setSaid] = useState("");
   const [busy, setBusy] = useState(false);
   const id = props.row.id;
 
   async function reload() {
-    const { connection } = await request(CURRENT, { id });
+    const { connection, providers } = await request(CURRENT, { id });
     if (!connection) return;
     const row = readFragment(ROW, connection);
+    const editable = readFragment(EDITABLE, connection);
+    const spec = providers.find((p) => p.provider === editable.provider);
+    if (!spec) return;
+    const auth = spec.authOptions.find((o) => o.method === editable.authMethod);
+    const config = (editable.config ?? {}) as Record<string, string>;
     setVersion(row.version);
     setValues({
       name: row.name,
       baseUrl: row.baseUrl,
-      description: connection.description ?? "",
-      prefixId: connection.prefixId ?? "",
-      modelIds: connection.modelIds.join(", "),
+      description: editable.description ?? "",
+      prefixId: editable.prefixId ?? "",
+      modelIds: editable.modelIds.join(", "),
+      ...Object.fromEntries(spec.configFields.map((f) => [`config.${f.name}`, config[f.name] ?? ""])),
     });
+    setHeaders(editable.customHeaders.map((h) => ({ name: h.name, value: "", valueHint: h.valueHint })));
+    setLoaded({ spec, secret: auth?.secretInput ? { label: auth.label, input: auth.secretInput } : null });
     setErrors([]);
     props.onChanged(row);
   }
@@ -73,21 +98,26 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
   const dialog = useModal(open, () => {
     setSaid("");
     setNewKey("");
+    setLoaded(null);
     reload();
   });
+  const moved = loaded?.secret && movesOrigin(props.row.baseUrl, values.baseUrl ?? "") ? loaded.secret : null;
 
   async function save(event: Event) {
     event.preventDefault();
-    if (!values) return;
+    if (!loaded) return;
     setBusy(true);
     try {
-      const listed = values.modelIds.split(",").map((s) => s.trim()).filter(Boolean);
+      const configNames = loaded.spec.configFields.map((f) => f.name);
       const input = {
-        name: values.name.trim(),
-        baseUrl: values.baseUrl.trim(),
-        description: values.description.trim() || null,
-        prefixId: values.prefixId.trim() || null,
-        modelIds: listed,
+        name: (values.name ?? "").trim(),
+        baseUrl: (values.baseUrl ?? "").trim(),
+        description: values.description?.trim() || null,
+        prefixId: values.prefixId?.trim() || null,
+        modelIds: splitList(values.modelIds),
+        ...(configNames.length ? { config: configInput(configNames, values) ?? {} } : {}),
+        customHeaders: headersInput(headers),
+        ...(moved && values.secret ? { [moved.input]: values.secret } : {}),
         expectedVersion: version,
       };
       const { updateConnection: done } = await request(UPDATE, { id, input });
@@ -120,8 +150,6 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
     }
   }
 
-  const set = (name: keyof Editable) => (event: Event) =>
-    values && setValues({ ...values, [name]: (event.currentTarget as HTMLInputElement).value });
   const conflict = errors.some((e) => e.code === "VERSION_CONFLICT");
   const heading = `edit-heading-${id}`;
   const field = (name: string) => `edit-${id}-${name}`;
@@ -134,12 +162,36 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
       <dialog ref={dialog} aria-labelledby={heading} onClose={() => setOpen(false)}>
         <form class="dialog-form" onSubmit={save}>
           <h2 id={heading}>Edit {props.row.name}</h2>
-          {values === null ? (
+          {loaded === null ? (
             <p>Loading…</p>
           ) : (
             <>
               <Field id={field("name")} label="Name" value={values.name} onInput={set("name")} error={errorOf("name")} required />
               <Field id={field("baseUrl")} label="Base URL" value={values.baseUrl} onInput={set("baseUrl")} error={errorOf("baseUrl")} />
+              {moved && (
+                <Field
+                  id={field("secret")}
+                  label={`${moved.label} for the new host`}
+                  type="password"
+                  hint="A stored secret never goes to a host it was not entered for: type it again."
+                  value={values.secret}
+                  onInput={set("secret")}
+                  error={errorOf(moved.input)}
+                />
+              )}
+              {loaded.spec.configFields.map((f) => (
+                <Field
+                  key={f.name}
+                  id={field(`config.${f.name}`)}
+                  label={f.label}
+                  hint={f.description}
+                  value={values[`config.${f.name}`]}
+                  onInput={set(`config.${f.name}`)}
+                  placeholder={f.example ?? f.defaultValue ?? ""}
+                  required={f.required}
+                  error={errorOf(`config.${f.name}`)}
+                />
+              ))}
               <Field id={field("description")} label="Description" value={values.description} onInput={set("description")} error={errorOf("description")} />
               <Field id={field("prefixId")} label="Prefix ID" value={values.prefixId} onInput={set("prefixId")} error={errorOf("prefixId")} />
               <Field
@@ -150,6 +202,7 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
                 onInput={set("modelIds")}
                 error={errorOf("modelIds")}
               />
+              <HeadersField id={field("header")} rows={headers} onChange={setHeaders} errorOf={errorOf} />
               {conflict ? (
                 <p role="alert">
                   Changed by someone else since you opened it.{" "}
@@ -158,7 +211,7 @@ export function EditConnection(props: { row: Row; onChanged: (row: Row) => void 
                   </button>
                 </p>
               ) : (
-                <FormErrors errors={errors} />
+                <FormErrors errors={loose()} />
               )}
               <div class="dialog-buttons">
                 <button type="submit" disabled={busy}>

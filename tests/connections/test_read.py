@@ -52,3 +52,21 @@ async def test_provider_catalog(admin):
     assert {"name": "apiVersion", "required": True} in catalog["AZURE_OPENAI"]["configFields"]
     assert {f["name"] for f in catalog["VERTEX_AI"]["configFields"]} == {"projectId", "region"}
     assert catalog["OLLAMA"]["authMethods"][0] == "NONE"
+
+
+async def test_each_auth_method_says_which_secret_it_needs(admin):
+    """A form asks for a key only where the method needs one: the catalog says which input."""
+    data = await admin(
+        "{ providers { provider authMethods authOptions { method label secretInput } } }"
+    )
+    catalog = {p["provider"]: p for p in data["providers"]}
+    for entry in catalog.values():
+        assert [o["method"] for o in entry["authOptions"]] == entry["authMethods"]
+        assert all(o["label"] for o in entry["authOptions"])
+    needs = {
+        (p, o["method"]): o["secretInput"] for p, e in catalog.items() for o in e["authOptions"]
+    }
+    assert needs[("OPENAI", "API_KEY")] == "apiKey"
+    assert needs[("AZURE_OPENAI", "AZURE_AD_TOKEN")] == "apiKey"
+    assert needs[("VERTEX_AI", "SERVICE_ACCOUNT")] == "serviceAccountJson"
+    assert needs[("OLLAMA", "NONE")] is None

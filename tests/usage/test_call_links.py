@@ -1,4 +1,4 @@
-"""A gateway call links its connection and its user as objects, each page loading them in one
+"""A gateway call links its connection, its user and its token as objects, each page loading them in one
 batch (no statement per call)."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from tests.gateway.sdks import caller_token, openai_client, openai_connection
 pytestmark = [pytest.mark.db, pytest.mark.one_execution]
 
 CALLS = """query($first: Int) { gatewayCalls(first: $first) {
-  nodes { model connection { name } user { name } } } }"""
+  nodes { model connection { name } user { name } token { name role active } } } }"""
 HELLO = [{"role": "user", "content": "hi"}]
 
 
-async def test_calls_link_their_connection_and_user_in_one_batch(app, admin, fake):
+async def test_calls_link_their_connection_user_and_token_in_one_batch(app, admin, fake):
     await openai_connection(admin, fake, "main", ["gpt-fake"])
     client = openai_client(app, await caller_token(admin))
     for _ in range(6):
@@ -23,7 +23,15 @@ async def test_calls_link_their_connection_and_user_in_one_batch(app, admin, fak
     calls = (await admin(CALLS, {"first": 6}))["gatewayCalls"]["nodes"]
     assert (
         calls
-        == [{"model": "gpt-fake", "connection": {"name": "main"}, "user": {"name": "root"}}] * 6
+        == [
+            {
+                "model": "gpt-fake",
+                "connection": {"name": "main"},
+                "user": {"name": "root"},
+                "token": {"name": "app", "role": "CALLER", "active": True},
+            }
+        ]
+        * 6
     )
     with tally() as two:
         await admin(CALLS, {"first": 2})
