@@ -32,7 +32,12 @@ async def console(database_url, clean_db, fake) -> AsyncIterator[dict[str, Any]]
             }
             made = await gql(port, CREATE, {"input": fields})
             assert made["data"]["createConnection"]["userErrors"] == [], made
-            yield {"url": f"http://127.0.0.1:{port}", "port": port, "provider": server.url}
+            yield {
+                "url": f"http://127.0.0.1:{port}",
+                "port": port,
+                "provider": server.url,
+                "fake": server,
+            }
         finally:
             process.terminate()
             await asyncio.to_thread(process.wait, 30)
