@@ -58,7 +58,7 @@ class FakeOpenAI(FakeServer):
         if self.key is None:
             return None
         presented = seen.headers.get("authorization", "").removeprefix("Bearer ")
-        return None if presented == self.key else self.refuse(presented)
+        return None if self.accepts(presented) else self.refuse(presented)
 
     def route(self, seen: Seen) -> Answer:
         inference = _inference(seen, OPENAI_INFERENCE, self.base_path)
@@ -101,7 +101,7 @@ class FakeAzure(FakeServer):
         presented = seen.headers.get("api-key") or seen.headers.get(
             "authorization", ""
         ).removeprefix("Bearer ")
-        if presented != self.key:
+        if not self.accepts(presented):
             return Answer(
                 401,
                 {
@@ -150,7 +150,7 @@ class FakeAnthropic(FakeServer):
         if not seen.headers.get("anthropic-version"):
             return Answer(400, self.error_body(400, "anthropic-version header is required"))
         presented = seen.headers.get("x-api-key")
-        if presented != self.key:
+        if not self.accepts(presented):
             return Answer(401, self.error_body(401, "invalid x-api-key"))
         return None
 
@@ -204,12 +204,13 @@ class _GooglePaged(FakeServer):
 class FakeGemini(_GooglePaged):
     def auth_error(self, seen: Seen) -> Answer | None:
         if seen.path.startswith(GEMINI_OPENAI):  # its OpenAI-compatible API takes a Bearer key
-            if seen.headers.get("authorization") != f"Bearer {self.key}":
+            bearer = seen.headers.get("authorization", "")
+            if not (bearer.startswith("Bearer ") and self.accepts(bearer[7:])):
                 return Answer(401, self.error_body(401, "API key not valid."))
             return None
         if "key" in seen.query:
             return Answer(400, self.error_body(400, "the key must not travel in the URL"))
-        if seen.headers.get("x-goog-api-key") != self.key:
+        if not self.accepts(seen.headers.get("x-goog-api-key")):
             return Answer(
                 401, self.error_body(401, "API key not valid. Please pass a valid API key.")
             )

@@ -76,6 +76,7 @@ class FakeServer:
         self, key: str | None = None, models: list[str] | None = None, port: int = 0
     ) -> None:
         self.key = key
+        self.also_accepted: tuple[str, ...] = ()  # keys accepted besides `key` (a rotation)
         self.models = list(models or ["model-a", "model-b", "model-c"])
         self.mode = "ok"
         # Answers inference calls (POSTs) with raw bytes written to the socket, when set.
@@ -89,6 +90,9 @@ class FakeServer:
         self.httpd = _Listening(("127.0.0.1", port), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
+
+    def accepts(self, presented: str | None) -> bool:
+        return presented is not None and (presented == self.key or presented in self.also_accepted)
 
     @property
     def port(self) -> int:
