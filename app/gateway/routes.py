@@ -134,9 +134,6 @@ def gateway_failure(path: str, status: int, message: str) -> Response[Any]:
 
 
 GATEWAY_ROUTES = [
-    _route("/v1/chat/completions", "POST", Dialect.OPENAI, _call(Operation.CHAT)),
-    _route("/v1/embeddings", "POST", Dialect.OPENAI, _call(Operation.EMBEDDINGS)),
-    _route("/v1/messages", "POST", Dialect.ANTHROPIC, _call(Operation.MESSAGES)),
-    _route("/v1/messages/count_tokens", "POST", Dialect.ANTHROPIC, _call(Operation.COUNT_TOKENS)),
+    *(_route(f"/v1/{op.value}", "POST", op.dialect, _call(op)) for op in Operation),
     _route("/v1/models", "GET", Dialect.OPENAI, _models),
 ]

@@ -167,9 +167,8 @@ class UsageFilter:
     ) -> UsageFilter:
         streaming = body.get("stream") is True and op in (Operation.CHAT, Operation.MESSAGES)
         asked = (body.get("stream_options") or {}).get("include_usage") is True
-        dialect = Dialect.ANTHROPIC if op.speaks_anthropic else Dialect.OPENAI
         return cls(
-            dialect,
+            op.dialect,
             streaming=streaming,
             injected=streaming and op is Operation.CHAT and not asked,
             events=Events(max_event_bytes),

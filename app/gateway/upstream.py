@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
-from app.gateway.errors import GatewayError
+from app.gateway.errors import Dialect, GatewayError
 from app.providers.catalog import AuthMethod, Family
 from app.providers.google_tokens import access_token
 from app.providers.http import Outbound
@@ -34,6 +34,11 @@ class Operation(Enum):
     @property
     def speaks_anthropic(self) -> bool:
         return self in (Operation.MESSAGES, Operation.COUNT_TOKENS)
+
+    @property
+    def dialect(self) -> Dialect:
+        """The format its caller reads, answers and errors alike."""
+        return Dialect.ANTHROPIC if self.speaks_anthropic else Dialect.OPENAI
 
 
 @dataclass(frozen=True)
