@@ -196,11 +196,9 @@ class ConnectionService:
         reassign_to: uuid.UUID | None = None,
     ) -> tuple[ConnectionRecord, list[Any]]:
         """Refuse while something depends on it, unless told to move (`reassign_to`) or unlink
-        (`force`) the dependents; either way in one transaction with the delete and its audit
-        event. Returns the deleted connection and what was moved or unlinked."""
-        if force and reassign_to is not None:
-            raise ProblemsFound([invalid(("reassignTo",), "choose force or reassignTo, not both")])
-
+        (`force` alone) the dependents, and while the gateway used it lately, unless `force`;
+        either way in one transaction with the delete and its audit event. Returns the deleted
+        connection and what was moved or unlinked."""
         async def write() -> tuple[ConnectionRecord, list[Any]]:
             current = reach(caller, await fetch_connection(connection_id), Operation.DELETE)
             [moving] = await self.dependents.of([connection_id])

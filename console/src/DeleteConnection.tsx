@@ -101,8 +101,8 @@ export function DeleteConnection(props: {
                       <option value="">choose a connection</option>
                       <Options items={props.others} />
                     </select>
-                    <button type="button" disabled={busy || !target} onClick={() => remove(false, target)}>
-                      Move and delete
+                    <button type="button" disabled={busy || !target} onClick={() => remove(recent, target)}>
+                      {recent ? "Move and delete anyway" : "Move and delete"}
                     </button>
                   </>
                 )}

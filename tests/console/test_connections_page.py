@@ -154,6 +154,39 @@ async def test_a_delete_lists_what_depends_on_the_connection_and_can_unlink_them
     assert left["data"]["endpoints"]["nodes"] == [{"name": "chat", "connection": None}]
 
 
+async def test_a_delete_moves_the_dependents_of_a_recently_used_connection(chromium, console):
+    listed = await gql(console["port"], "{ connections { nodes { id } } }")
+    acme = listed["data"]["connections"]["nodes"][0]["id"]
+    fields = {"name": "beta", "provider": "OPENAI_COMPATIBLE", "apiKey": KEY}
+    made = await gql(console["port"], CREATE, {"input": {**fields, "baseUrl": console["provider"]}})
+    assert made["data"]["createConnection"]["userErrors"] == [], made
+    made = await gql(
+        console["port"],
+        ENDPOINT,
+        {"input": {"name": "chat", "connectionId": acme, "model": "gpt-fake"}},
+    )
+    assert made["data"]["createEndpoint"]["userErrors"] == [], made
+    async with httpx.AsyncClient(base_url=console["url"], timeout=30) as http:
+        called = await http.post(
+            "/v1/chat/completions",
+            json={"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]},
+            headers={"Authorization": f"Bearer {ADMIN}", "X-Switchboard-Connection": "acme"},
+        )
+    assert called.status_code == 200, called.text
+    page = await chromium.new_page()
+    await sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("button", name="Delete: acme").click()
+    dialog = page.get_by_role("dialog", name="Delete acme")
+    await dialog.get_by_text("Endpoint chat").wait_for()
+    await dialog.get_by_label("Move them to").select_option(label="beta")
+    await dialog.get_by_role("button", name="Move and delete").click()
+    await dialog.get_by_role("alert").filter(has_text="gateway call(s)").wait_for()
+    await dialog.get_by_role("button", name="Move and delete anyway").click()
+    await page.get_by_text("1 connection(s)").wait_for()
+    left = await gql(console["port"], "{ endpoints { nodes { name connection { name } } } }")
+    assert left["data"]["endpoints"]["nodes"] == [{"name": "chat", "connection": {"name": "beta"}}]
+
+
 async def test_the_edit_dialog_saves_says_when_someone_else_changed_it_and_rotates_the_key(
     chromium, console
 ):

@@ -75,3 +75,29 @@ async def test_both_reasons_are_told_at_once(app, admin, fake):
     refused = (await admin(DELETE, {"id": conn["id"]}))["deleteConnection"]
     assert [e["code"] for e in refused["userErrors"]] == ["HAS_DEPENDENTS", "RECENTLY_USED"]
     assert [d["name"] for d in refused["dependents"]] == ["ep"]
+
+
+MOVE = """mutation($id: ID!, $force: Boolean, $to: ID) {
+  deleteConnection(id: $id, force: $force, reassignTo: $to) {
+    deletedId userErrors { code } } }"""
+
+
+async def test_a_recently_used_connection_can_move_its_dependents_and_go(app, admin, fake):
+    """force says "despite the traffic"; with reassignTo the dependents still move, not unlink."""
+    conn = await openai_connection(admin, fake, "old", ["m-move"])
+    other = await openai_connection(admin, fake, "new", ["m-move"])
+    made = await admin(
+        ENDPOINT, {"input": {"name": "ep", "connectionId": conn["id"], "model": "m-move"}}
+    )
+    assert made["createEndpoint"]["userErrors"] == []
+    client = openai_client(app, await caller_token(admin))
+    await client.chat.completions.create(
+        model="m-move", messages=HELLO, extra_headers={"X-Switchboard-Connection": "old"}
+    )
+    moved = {"id": conn["id"], "to": other["id"]}
+    refused = (await admin(MOVE, moved))["deleteConnection"]
+    assert [e["code"] for e in refused["userErrors"]] == ["RECENTLY_USED"]
+    done = (await admin(MOVE, {**moved, "force": True}))["deleteConnection"]
+    assert done == {"deletedId": conn["id"], "userErrors": []}
+    endpoints = await admin("{ endpoints { nodes { name connection { name } } } }")
+    assert endpoints["endpoints"]["nodes"] == [{"name": "ep", "connection": {"name": "new"}}]

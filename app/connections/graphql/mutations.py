@@ -115,8 +115,9 @@ class ConnectionMutations:
         return Verification.of(result)
 
     @strawberry.mutation(
-        description="Refused while endpoints or workspaces use it, unless force (unlink them) or "
-        "reassignTo (move them) is given; either happens in one transaction with the delete.",
+        description="Refused while endpoints or workspaces use it, unless reassignTo (move them)"
+        " or force (unlink them) is given, and while the gateway used it in the last 24 hours"
+        " (RECENTLY_USED), unless force is given; with both, they move. All in one transaction.",
     )
     @maps_problems
     async def delete_connection(
