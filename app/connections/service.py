@@ -199,6 +199,7 @@ class ConnectionService:
         (`force` alone) the dependents, and while the gateway used it lately, unless `force`;
         either way in one transaction with the delete and its audit event. Returns the deleted
         connection and what was moved or unlinked."""
+
         async def write() -> tuple[ConnectionRecord, list[Any]]:
             current = reach(caller, await fetch_connection(connection_id), Operation.DELETE)
             [moving] = await self.dependents.of([connection_id])
