@@ -45,7 +45,10 @@ def announce(settings: Settings, token: str | None) -> None:
     token is written to the controlling terminal alone, and the log says only that it was."""
     url = f"http://{settings.host}:{settings.port}"
     say = logging.getLogger("switchboard").info if settings.log_format == "json" else print
-    say(f"\nSwitchboard: GraphiQL at {url}/graphql, health at {url}/health")
+    say(
+        f"\nSwitchboard: the admin console at {url}/ (sign in with an admin token), GraphiQL at "
+        f"{url}/graphql, the gateway at {url}/v1, health at {url}/health"
+    )
     if token is None:
         return
     if settings.admin_token:
@@ -53,11 +56,12 @@ def announce(settings: Settings, token: str | None) -> None:
         return
     message = (
         "\nFirst start: created an admin token. It is shown this once; store it now:\n\n"
-        f"    {token}\n\nTry it:\n\n"
+        f"    {token}\n\nSign in with it at {url}/, or try it:\n\n"
         f"    curl -s {url}/graphql -H 'Authorization: Bearer {token}' \\\n"
         "      -H 'Content-Type: application/json' \\\n"
-        '      -d \'{"query": "{ viewer { name role } }"}\'\n\n'
-        "More tokens: .venv/bin/python -m app.cli create-token --user NAME --role ADMIN|MEMBER\n"
+        '      -d \'{"query": "query Me { viewer { name role } }"}\'\n\n'
+        "More tokens (roles ADMIN, MEMBER or CALLER; --help says more):\n"
+        "    .venv/bin/python -m app.cli create-token --user admin --role CALLER --name my-app\n"
     )
     if settings.log_format != "json":
         print(message)

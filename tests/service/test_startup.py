@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import re
+import shlex
 import stat
 import subprocess
 import sys
@@ -77,6 +79,19 @@ async def test_first_start_prints_an_admin_token_once(database_url, clean_db, tm
     key_file = tmp_path / "keys.json"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert await ApiToken.count() == 1
+    url = re.search(r"admin console at (http://\S+)/ ", output).group(1)
+    assert f"GraphiQL at {url}/graphql" in output and f"gateway at {url}/v1" in output
+    [suggested] = re.findall(r"^    \.venv/bin/python -m app\.cli (create-token .*)$", output, re.M)
+    made = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "app.cli", *shlex.split(suggested)],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0 and made.stdout.startswith("swb_"), "the suggestion runs"
     code, again = _serve(env)
     assert code is None
     assert not re.findall(r"swb_[A-Za-z0-9_-]{20,}", again), "the token must be printed only once"
