@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from typing import Any
 
 
 def global_id(type_name: str, raw_id: uuid.UUID | str) -> str:
@@ -31,3 +32,8 @@ def uuid_of(text: str, type_name: str) -> uuid.UUID | None:
         return uuid.UUID(parsed[1])
     except ValueError:
         return None
+
+
+def as_uuid(value: Any) -> uuid.UUID:
+    """A UUID column as a raw query returns it (SQLite gives its text)."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -14,17 +14,11 @@ from app.dependents.resolution import resolve_connection
 from app.gateway.cache import Recent
 from app.gateway.callers import GatewayCaller
 from app.gateway.errors import GatewayError, model_not_found
-from app.ids import uuid_of
+from app.ids import as_uuid, uuid_of
+from app.model_catalog.listing import usable_offerings
 
 CONNECTION_HEADER = "x-switchboard-connection"
 WORKSPACE_HEADER = "x-switchboard-workspace"
-
-OFFERINGS_SQL = (
-    "SELECT cm.connection AS connection, cm.upstream_id AS upstream_id"
-    " FROM connection_model cm JOIN llm_connection c ON c.id = cm.connection"
-    " LEFT JOIN model_setting ms ON ms.exposed_id = cm.exposed_id"
-    " WHERE cm.exposed_id = {} AND c.enabled = {} AND COALESCE(ms.enabled, {}) = {}"
-)
 
 
 @dataclass(frozen=True)
@@ -95,8 +89,7 @@ async def _endpoint_route(caller: GatewayCaller, name: str) -> Route | None:
 
 
 async def _catalog_route(caller: GatewayCaller, model_id: str) -> Route | None:
-    rows = await ConnectionModel.raw(OFFERINGS_SQL, model_id, True, True, True)
-    upstream = {_uuid(row["connection"]): row["upstream_id"] for row in rows}
+    upstream = {o.connection_id: o.upstream_id for o in await usable_offerings(model_id)}
     connections = await _usable(caller, list(upstream))
     if not connections:
         return None
@@ -157,16 +150,12 @@ async def _workspace_connection(
     resolution = await resolve_connection(None, rows[0]["id"])
     if resolution.connection is None or not caller.may_use(resolution.connection):
         raise model_not_found(f"Workspace '{name_or_id}' has no usable connection.")
-    return _uuid(rows[0]["id"]), resolution.connection
+    return as_uuid(rows[0]["id"]), resolution.connection
 
 
 def _unprefixed(connection: ConnectionRecord, exposed: str) -> str:
     prefix = connection.prefix_id
     return exposed.removeprefix(f"{prefix}.") if prefix else exposed
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _as_uuid(text: str, type_name: str) -> uuid.UUID | None:

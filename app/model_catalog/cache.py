@@ -10,19 +10,26 @@ request; a write by this process (even earlier in the same request) rebuilds it 
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from app.db.engine import write_generation
 from app.db.tables import ConnectionModel
-from app.model_catalog.listing import FROM, CatalogEntry, ModelQuery, Offering, decode_cursor
+from app.ids import as_uuid
+from app.model_catalog.listing import (
+    ENABLED_CONNECTION,
+    FROM,
+    SHARED,
+    CatalogEntry,
+    ModelQuery,
+    Offering,
+    decode_cursor,
+)
 
 EVERY_OFFERING = (
     "SELECT cm.exposed_id AS model_id, cm.upstream_id, cm.source, cm.connection,"
     f" c.provider, ms.enabled AS switch{FROM}"
-    " WHERE c.enabled = {} AND c.owner IS NULL ORDER BY cm.exposed_id, c.name_key, c.id"
+    f" WHERE {ENABLED_CONNECTION} AND {SHARED} ORDER BY cm.exposed_id, c.name_key, c.id"
 )
 
 
@@ -77,10 +84,6 @@ def _first_after(ids: list[str], position: dict[str, int], at: int) -> int:
     return low
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 async def _build() -> Catalog:
     rows = await ConnectionModel.raw(EVERY_OFFERING, True)
     offered: dict[str, list[Offering]] = defaultdict(list)
@@ -89,7 +92,7 @@ async def _build() -> Catalog:
     for row in rows:
         model_id = row["model_id"]
         offered[model_id].append(
-            Offering(_uuid(row["connection"]), row["upstream_id"], row["source"])
+            Offering(as_uuid(row["connection"]), row["upstream_id"], row["source"])
         )
         providers[model_id].add(row["provider"])
         switches[model_id] = True if row["switch"] is None else bool(row["switch"])

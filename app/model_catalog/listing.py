@@ -13,6 +13,7 @@ from typing import Any
 
 from app.db.pagination import PaginationError, like_pattern
 from app.db.tables import ConnectionModel, ModelSetting
+from app.ids import as_uuid
 from app.providers.catalog import Provider
 
 
@@ -38,15 +39,45 @@ class CatalogEntry:
     offerings: tuple[Offering, ...]
 
 
+# Which connections offer which models: the one join that the catalog, the gateway's routing
+# and /v1/models read, with its two conditions of use.
 FROM = (
     " FROM connection_model cm JOIN llm_connection c ON c.id = cm.connection"
     " LEFT JOIN model_setting ms ON ms.exposed_id = cm.exposed_id"
 )
+ENABLED_CONNECTION = "c.enabled = {}"  # with True
+SWITCHED_ON = "COALESCE(ms.enabled, {}) = {}"  # with True, True: no switch row means on
+SHARED = "c.owner IS NULL"  # the merged catalog is organisation-wide: personal ones stay out
+
+
+@dataclass(frozen=True)
+class UsableOffering:
+    model_id: str  # as callers name it (the connection's prefix included)
+    connection_id: uuid.UUID
+    upstream_id: str
+
+
+async def usable_offerings(model_id: str | None = None) -> list[UsableOffering]:
+    """Where a model can be served: each enabled connection offering it, for models switched on
+    (one model's offerings, or every model's). Personal connections are included; a caller
+    keeps the ones it may use."""
+    sql = (
+        "SELECT cm.exposed_id AS model_id, cm.connection AS connection, cm.upstream_id"
+        f"{FROM} WHERE {ENABLED_CONNECTION} AND {SWITCHED_ON}"
+    )
+    args: list[Any] = [True, True, True]
+    if model_id is not None:
+        sql += " AND cm.exposed_id = {}"
+        args.append(model_id)
+    rows = await ConnectionModel.raw(sql, *args)
+    return [
+        UsableOffering(row["model_id"], as_uuid(row["connection"]), row["upstream_id"])
+        for row in rows
+    ]
 
 
 def _where(q: ModelQuery) -> tuple[str, list[Any]]:
-    # The merged catalog is organisation-wide: personal connections stay out of it.
-    clauses: list[str] = ["c.enabled = {}", "c.owner IS NULL"]
+    clauses: list[str] = [ENABLED_CONNECTION, SHARED]
     args: list[Any] = [True]
     if q.connection_id is not None:
         clauses.append("cm.connection = {}")
@@ -55,7 +86,7 @@ def _where(q: ModelQuery) -> tuple[str, list[Any]]:
         clauses.append("c.provider IN (" + ", ".join("{}" for _ in q.providers) + ")")
         args.extend(p.value for p in q.providers)
     if q.enabled is not None:
-        clauses.append("COALESCE(ms.enabled, {}) = {}")
+        clauses.append(SWITCHED_ON)
         args.extend([True, q.enabled])
     if q.search and q.search.strip():
         clauses.append("lower(cm.exposed_id) LIKE {} ESCAPE '\\'")
@@ -103,7 +134,7 @@ async def entries(model_ids: list[str]) -> list[CatalogEntry]:
     marks = ", ".join("{}" for _ in model_ids)
     offerings_sql = (
         "SELECT cm.exposed_id AS model_id, cm.upstream_id, cm.source, cm.connection"
-        f"{FROM} WHERE c.enabled = {{}} AND c.owner IS NULL AND cm.exposed_id IN ({marks})"
+        f"{FROM} WHERE {ENABLED_CONNECTION} AND {SHARED} AND cm.exposed_id IN ({marks})"
         " ORDER BY c.name_key, c.id"
     )
     rows = await ConnectionModel.raw(offerings_sql, True, *model_ids)
@@ -113,11 +144,8 @@ async def entries(model_ids: list[str]) -> list[CatalogEntry]:
     enabled = {row["exposed_id"]: bool(row["enabled"]) for row in settings}
     offered: dict[str, list[Offering]] = defaultdict(list)
     for row in rows:
-        connection = row["connection"]
-        connection_id = (
-            connection if isinstance(connection, uuid.UUID) else uuid.UUID(str(connection))
-        )
-        offered[row["model_id"]].append(Offering(connection_id, row["upstream_id"], row["source"]))
+        offering = Offering(as_uuid(row["connection"]), row["upstream_id"], row["source"])
+        offered[row["model_id"]].append(offering)
     return [
         CatalogEntry(model_id, enabled.get(model_id, True), tuple(offered[model_id]))
         for model_id in model_ids
