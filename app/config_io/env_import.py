@@ -10,8 +10,7 @@ from collections.abc import Mapping
 
 from app.config_io.specs import ConnectionSpec
 from app.providers.catalog import Provider
-
-AZURE_API_VERSION = "2024-10-21"
+from app.providers.families.azure import DEFAULT_API_VERSION
 
 
 def _first(values: Mapping[str, str], *names: str) -> str | None:
@@ -59,7 +58,7 @@ def specs_from_env(values: Mapping[str, str]) -> list[ConnectionSpec]:
                 Provider.AZURE_OPENAI,
                 base_url=azure_url,
                 api_key=azure_key,
-                config={"apiVersion": version or AZURE_API_VERSION},
+                config={"apiVersion": version or DEFAULT_API_VERSION},
             )
         )
     if key := _first(values, "GEMINI_API_KEY", "GOOGLE_API_KEY"):

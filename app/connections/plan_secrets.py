@@ -21,10 +21,10 @@ from app.errors import ErrorCode
 from app.providers.catalog import (
     AuthMethod,
     ProviderSpec,
-    auth_header,
     derived_base_url,
     secret_kind,
 )
+from app.providers.families import family_of
 
 
 def plan_secrets(
@@ -98,7 +98,9 @@ def _plan_headers(
     for index, header in enumerate(items):
         path = ("customHeaders", str(index))
         name = header.name.strip()
-        name_problem = check.check_header_name(name, auth_header(spec, method))
+        name_problem = check.check_header_name(
+            name, family_of(spec.family).credential_headers(method)
+        )
         if name_problem is None and name.lower() in seen:
             name_problem = f"header {name!r} is listed twice"
         if name_problem:

@@ -138,13 +138,13 @@ def check_config(raw: Any, spec: ProviderSpec) -> tuple[dict[str, str], list[tup
     return config, problems
 
 
-def check_header_name(name: str, auth_header: str | None) -> str | None:
+def check_header_name(name: str, credential_headers: frozenset[str]) -> str | None:
     if not HEADER_NAME_PATTERN.match(name):
         return f"header name {name!r} is not a valid HTTP header name"
     lowered = name.lower()
     if lowered in RESERVED_HEADERS:
         return f"header {name!r} is set by Switchboard and cannot be overridden"
-    if lowered == auth_header:
+    if lowered in credential_headers:
         return f"header {name!r} carries this provider's credential; use apiKey instead"
     return None
 

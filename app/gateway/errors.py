@@ -8,11 +8,17 @@ from enum import Enum
 from typing import Any
 
 from app.http.failures import CHALLENGE
+from app.providers.families import Operation
 
 
 class Dialect(Enum):
     OPENAI = "openai"
     ANTHROPIC = "anthropic"
+
+    @classmethod
+    def of(cls, op: Operation) -> Dialect:
+        """The format an operation's caller reads, answers and errors alike."""
+        return cls.ANTHROPIC if op.speaks_anthropic else cls.OPENAI
 
 
 # status -> (OpenAI type, Anthropic type)

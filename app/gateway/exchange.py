@@ -18,7 +18,8 @@ from app.gateway.errors import GatewayError, bad_request
 from app.gateway.messages_to_chat import chat_request, message, message_error
 from app.gateway.stream_translation import ChatToMessagesStream, MessagesToChatStream
 from app.gateway.streams import Events, UsageFilter
-from app.gateway.upstream import Operation, Translation, UpstreamRequest
+from app.gateway.upstream import Translation, UpstreamRequest
+from app.providers.families import Operation
 
 Relay = UsageFilter | MessagesToChatStream | ChatToMessagesStream
 Answer = Callable[[dict[str, Any], str], dict[str, Any]]

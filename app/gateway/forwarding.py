@@ -29,8 +29,9 @@ from app.gateway.streams import (
     error_event,
     usage_of_answer,
 )
-from app.gateway.upstream import Operation, UpstreamRequest, upstream_request
+from app.gateway.upstream import UpstreamRequest, upstream_request
 from app.gateway.upstream_http import Unreachable, UpstreamResponse, send
+from app.providers.families import Operation
 from app.providers.http import Outbound
 from app.providers.http11 import DeadlinePassed
 from app.providers.redact import redact

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.gateway.errors import GatewayError, bad_request
-from app.gateway.upstream import Operation
+from app.providers.families import Operation
 
 Check = Callable[[Any, str], None]
 

@@ -26,8 +26,8 @@ from app.gateway.listing import visible_models
 from app.gateway.request_shape import check_request
 from app.gateway.routing import route_for
 from app.gateway.streams import Usage
-from app.gateway.upstream import Operation
 from app.http.request_ids import current_request_id
+from app.providers.families import Operation
 from app.usage.trace import CALLER_LEFT, CallTrace
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,6 @@ def gateway_failure(path: str, status: int, message: str) -> Response[Any]:
 
 
 GATEWAY_ROUTES = [
-    *(_route(f"/v1/{op.value}", "POST", op.dialect, _call(op)) for op in Operation),
+    *(_route(f"/v1/{op.value}", "POST", Dialect.of(op), _call(op)) for op in Operation),
     _route("/v1/models", "GET", Dialect.OPENAI, _models),
 ]

@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from app.gateway.errors import Dialect, GatewayError, error_body
-from app.gateway.upstream import Operation
+from app.providers.families import Operation
 from app.settings import Settings
 
 EVENT_END = re.compile(rb"\r?\n\r?\n")
@@ -168,7 +168,7 @@ class UsageFilter:
         streaming = body.get("stream") is True and op in (Operation.CHAT, Operation.MESSAGES)
         asked = (body.get("stream_options") or {}).get("include_usage") is True
         return cls(
-            op.dialect,
+            Dialect.of(op),
             streaming=streaming,
             injected=streaming and op is Operation.CHAT and not asked,
             events=Events(max_event_bytes),

@@ -32,7 +32,7 @@ class AuthMethod(Enum):
 
 
 class Family(Enum):
-    """Providers that speak the same wire protocol share one adapter."""
+    """Providers that speak the same wire protocol share one module (providers/families)."""
 
     OPENAI = "openai"
     AZURE = "azure"
@@ -213,19 +213,6 @@ def derived_base_url(spec: ProviderSpec, config: dict[str, str]) -> str | None:
         )
         return f"https://{host}"
     return spec.default_base_url
-
-
-def auth_header(spec: ProviderSpec, method: AuthMethod) -> str | None:
-    """The (lower-case) header that carries the credential, which custom headers may not set."""
-    if method is AuthMethod.NONE:
-        return None
-    if method is AuthMethod.AZURE_API_KEY:
-        return "api-key"
-    if method is AuthMethod.API_KEY and spec.family is Family.ANTHROPIC:
-        return "x-api-key"
-    if method is AuthMethod.API_KEY and spec.family is Family.GEMINI:
-        return "x-goog-api-key"
-    return "authorization"
 
 
 AUTH_METHOD_LABELS = {

@@ -1,5 +1,6 @@
-"""Calls a provider through its adapter and turns every outcome into a Verification a person can
-act on. Nothing a provider says reaches a response or a log before it is scrubbed of secrets."""
+"""Lists a provider's models through its family module and turns every outcome into a
+Verification a person can act on. Nothing a provider says reaches a response or a log before it
+is scrubbed of secrets."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from google.auth.exceptions import GoogleAuthError
 
-from app.providers.adapters import adapter_for
+from app.providers.families import family_of
 from app.providers.http import (
     HttpStatusError,
     InvalidResponse,
@@ -69,7 +70,7 @@ class ProviderGateway:
         models: list[DiscoveredModel] | None = None
         try:
             models = await asyncio.wait_for(
-                adapter_for(target.spec.family).list_models(target, out), limit
+                family_of(target.spec.family).list_models(target, out), limit
             )
             status, message = S.OK, None
         except Exception as exc:  # every failure becomes a status; unknown ones are logged

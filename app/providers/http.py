@@ -184,7 +184,7 @@ class InvalidResponse(Exception):
 
 @dataclass(frozen=True)
 class Outbound:
-    """What adapters use to call providers: the shared client plus its limits and policy."""
+    """What the provider families use to call providers: the shared client, its limits, policy."""
 
     client: httpx.AsyncClient
     limits: HttpLimits

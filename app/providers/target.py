@@ -1,4 +1,4 @@
-"""What an adapter needs to call a provider: the connection with its secrets opened."""
+"""What a provider family needs to call a provider: the connection with its secrets opened."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import anthropic
 import pytest
 
 from tests.documents import create
-from tests.gateway.sdks import anthropic_client, caller_token
+from tests.gateway.sdks import anthropic_client, caller_token, openai_client
 
 pytestmark = pytest.mark.db
 
@@ -65,3 +65,25 @@ async def test_a_bad_token_is_an_anthropic_authentication_error(app, admin, fake
     with pytest.raises(anthropic.AuthenticationError) as refused:
         await client.messages.create(model="claude-fake", max_tokens=5, messages=HELLO)
     assert refused.value.body["error"]["type"] == "authentication_error"
+
+
+async def test_the_connections_anthropic_version_is_every_requests_version(app, admin, fake):
+    """Listing and the gateway read one setting: a connection that pins anthropicVersion sends
+    it on every call, whatever the caller sent, translated calls included."""
+    server = fake("ANTHROPIC", key=KEY, models=["claude-fake"])
+    pinned = "2024-10-22"
+    await create(
+        admin,
+        name="claude",
+        provider="ANTHROPIC",
+        baseUrl=server.url,
+        apiKey=KEY,
+        config={"anthropicVersion": pinned},
+    )
+    token = await caller_token(admin)
+    await anthropic_client(app, token).messages.create(
+        model="claude-fake", max_tokens=50, messages=HELLO
+    )
+    await openai_client(app, token).chat.completions.create(model="claude-fake", messages=HELLO)
+    sent = {(r.path, r.headers["anthropic-version"]) for r in server.requests}
+    assert sent == {("/v1/models", pinned), ("/v1/messages", pinned)}

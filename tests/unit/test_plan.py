@@ -103,3 +103,26 @@ def test_every_problem_is_reported_at_once():
         ("input", "prefixId"),
         ("input", "tags"),
     }
+
+
+def test_a_custom_header_may_not_carry_a_credential_the_family_sends():
+    """Each family names the headers its credentials travel in (providers/families): Gemini's
+    key goes as x-goog-api-key to its listing and as a Bearer token to its calls."""
+
+    def refused(provider: Provider, header: str, **fields) -> bool:
+        made = ConnectionInput(
+            provider=provider,
+            name="c",
+            base_url="https://llm.example.test",
+            api_key="sk-0123456789abcdef",
+            custom_headers=[HeaderInput(header, "x")],
+            **fields,
+        )
+        return ("input", "customHeaders", "0", "name") in _fields(plan_connection(made, None)[1])
+
+    assert refused(Provider.GEMINI, "X-Goog-Api-Key") and refused(Provider.GEMINI, "Authorization")
+    assert refused(Provider.ANTHROPIC, "x-api-key")
+    assert refused(Provider.OPENAI, "Authorization") and not refused(Provider.OPENAI, "api-key")
+    azure = {"config": {"apiVersion": "2024-10-21"}}
+    assert refused(Provider.AZURE_OPENAI, "api-key", **azure)
+    assert not refused(Provider.AZURE_OPENAI, "X-Team", **azure)

@@ -1,14 +1,15 @@
-"""Reading provider responses: lists of models and page cursors, with clear shape errors."""
+"""Reading provider listings: lists of models and page cursors, with clear shape errors."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from app.providers.http import InvalidResponse
+from app.providers.http import InvalidResponse, Outbound
 from app.providers.target import DiscoveredModel
 
 MAX_PAGES = 100
+GOOGLE_PAGE_SIZE = "1000"
 
 
 def field_list(body: Any, key: str) -> list[Any]:
@@ -47,3 +48,18 @@ async def all_pages(fetch: Callable[[str | None], Awaitable[Page]]) -> list[Disc
         if not cursor:
             return models
     raise InvalidResponse(f"the provider kept paging past {MAX_PAGES} pages")
+
+
+async def google_pages(
+    out: Outbound, url: str, headers: dict[str, str], key: str, strip: str
+) -> list[DiscoveredModel]:
+    """Google's listings (Gemini, Vertex AI): `key` holds the page, nextPageToken the cursor."""
+
+    async def page(token: str | None) -> Page:
+        params = {"pageSize": GOOGLE_PAGE_SIZE, **({"pageToken": token} if token else {})}
+        body: Any = await out.get_json(url, headers, params)
+        items = field_list(body, key) if isinstance(body, dict) and key in body else []
+        next_token = body.get("nextPageToken") if isinstance(body, dict) else None
+        return models_from(items, "name", "displayName", strip), next_token or None
+
+    return await all_pages(page)

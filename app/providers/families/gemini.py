@@ -1,0 +1,35 @@
+"""Gemini: its own API lists models (x-goog-api-key, paged by nextPageToken; never ?key=, as
+URLs end up in logs); calls go to its OpenAI-compatible API, which takes the key as Bearer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.providers.catalog import AuthMethod
+from app.providers.families import Address, Operation
+from app.providers.families.shapes import google_pages
+from app.providers.http import Outbound
+from app.providers.target import DiscoveredModel, ProviderTarget
+
+
+def credential_headers(method: AuthMethod) -> frozenset[str]:
+    return frozenset({"x-goog-api-key", "authorization"})
+
+
+async def list_models(target: ProviderTarget, out: Outbound) -> list[DiscoveredModel]:
+    headers = target.base_headers()
+    headers["x-goog-api-key"] = target.api_key or ""
+    url = f"{target.base_url}/v1beta/models"
+    return await google_pages(out, url, headers, "models", "models/")
+
+
+async def address(
+    target: ProviderTarget,
+    op: Operation,
+    model: str,
+    caller_headers: Mapping[str, str],
+    out: Outbound,
+) -> Address:
+    headers = target.base_headers()
+    headers["Authorization"] = f"Bearer {target.api_key}"
+    return Address(f"{target.base_url}/v1beta/openai/{op.value}", headers, model)
