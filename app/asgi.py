@@ -13,6 +13,10 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
+from app.api.endpoint import graphiql, graphql_endpoint
+from app.api.limits import rate_limit_middleware
+from app.api.schema import build_schema
+from app.api.websocket import graphql_socket
 from app.composition import build_services
 from app.db.engine import (
     bind_tables,
@@ -21,10 +25,6 @@ from app.db.engine import (
     open_engine,
 )
 from app.gateway.routes import GATEWAY_ROUTES, gateway_failure
-from app.graphql.http import graphiql, graphql_endpoint
-from app.graphql.limits import rate_limit_middleware
-from app.graphql.schema import build_schema
-from app.graphql.websocket import graphql_socket
 from app.http.failures import http_error, unexpected_error
 from app.http.health import HEALTH_ROUTES
 from app.http.request_ids import RequestIdMiddleware

@@ -28,11 +28,11 @@ from typing import Any
 import graphql
 import httpx
 
+from app.api.context import Context
 from app.asgi import create_app, start, stop
 from app.auth.service import authenticate
 from app.db.tables import ConnectionModel
 from app.db.versions import read_versions
-from app.graphql.context import Context
 from app.ids import uuid_of
 from app.settings import load_settings
 from bench.serving import scratch_postgres, serving

@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 from graphql import get_introspection_query, parse
 
+from app.api.schema import build_schema
 from app.budgets import Budgets
 from app.graphql.cost import measure, parse_document
-from app.graphql.schema import build_schema
 from bench.common import bench_app
 from tests.hostile import BUDGETED, CYCLES, FAN_OUT, VARIABLES
 from tests.support import insert_plain_connections

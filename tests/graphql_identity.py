@@ -14,8 +14,8 @@ from typing import Any
 
 from graphql import OperationDefinitionNode, OperationType, parse
 
+from app.api.schema import SwitchboardSchema
 from app.graphql.execution import generic_only
-from app.graphql.schema import SwitchboardSchema
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """The imports between app/'s packages (a package is a folder or a module directly under app/),
-and the cycles among them. Every import counts: top-level, inside functions and under
-TYPE_CHECKING alike.
+and the cycles among them. Imports count wherever they are, top-level or inside functions, but
+those under `if TYPE_CHECKING:` (never run) and those of the composition roots (asgi, cli,
+composition, which wire everything together) do not.
 
     .venv/bin/python -m tests.import_graph            the drawing, lowest layer first
-    .venv/bin/python -m tests.import_graph --services the same without the GraphQL transport
+    .venv/bin/python -m tests.import_graph --services the same without the GraphQL API
 
-`--services` leaves out what only serves GraphQL (app/graphql/, each package's graphql
-modules) and the entry points (asgi, cli, composition): the layers services are built in.
+`--services` also leaves out the GraphQL API (app/api/) and its toolkit (app/graphql/): the
+layers services are built in.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ APP = Path(__file__).resolve().parents[1] / "app"
 ENTRY_POINTS = {"asgi", "cli", "composition", "__main__"}
 
 
+TRANSPORT = {"api", "graphql"}
+
+
 def _is_transport(path: Path) -> bool:
-    parts = path.relative_to(APP).parts
-    return parts[0] == "graphql" or any(
-        p == "graphql" or p.startswith("graphql") for p in parts[1:]
-    )
+    return path.relative_to(APP).parts[0] in TRANSPORT
 
 
 def _package(path: Path) -> str:
@@ -32,9 +33,29 @@ def _package(path: Path) -> str:
     return first.removesuffix(".py")
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _run_time_nodes(tree: ast.AST) -> Iterable[ast.AST]:
+    """Every node but those under `if TYPE_CHECKING:` (their `else:` still runs)."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        if _is_type_checking(node):
+            assert isinstance(node, ast.If)
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+
+
 def _imported_packages(path: Path) -> set[str]:
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in _run_time_nodes(ast.parse(path.read_text())):
         names: Iterable[str] = ()
         if isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module]
@@ -48,13 +69,12 @@ def package_graph(services_only: bool = False) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for path in sorted(APP.rglob("*.py")):
         package = _package(path)
-        if services_only and (_is_transport(path) or package in ENTRY_POINTS):
+        if package in ENTRY_POINTS or (services_only and _is_transport(path)):
             continue
         targets = graph.setdefault(package, set())
         targets.update(p for p in _imported_packages(path) if p != package)
-    if services_only:
-        for targets in graph.values():
-            targets -= ENTRY_POINTS | {"graphql"}
+    for targets in graph.values():
+        targets -= ENTRY_POINTS | (TRANSPORT if services_only else set())
     return graph
 
 

@@ -29,7 +29,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 def export_schema(check: bool) -> None:
-    from app.graphql.schema import schema
+    from app.api.schema import schema
 
     text = schema.as_str() + "\n"
     if check:

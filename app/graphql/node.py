@@ -1,14 +1,16 @@
-"""The Node interface and `node(id:)`, which resolves any global ID."""
+"""The Node interface, and the registry `node(id:)` (app/api/schema.py) resolves global IDs by."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from app.graphql.context import Info
 from app.ids import parse_global_id
+
+if TYPE_CHECKING:
+    from app.api.context import Info  # the API above; only for types
 
 
 @strawberry.interface(description="An object with a stable, opaque global ID.")
@@ -16,7 +18,7 @@ class Node:
     id: strawberry.ID
 
 
-NodeResolver = Callable[[Info, str], Awaitable[Any]]
+NodeResolver = Callable[["Info", str], Awaitable[Any]]
 _RESOLVERS: dict[str, NodeResolver] = {}
 
 
@@ -28,11 +30,9 @@ def register_node(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
     return register
 
 
-@strawberry.type
-class NodeQuery:
-    @strawberry.field(description="Any object by its global ID; null when it does not exist.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        parsed = parse_global_id(id)
-        if parsed is None or parsed[0] not in _RESOLVERS:
-            return None
-        return await _RESOLVERS[parsed[0]](info, id)
+async def resolve_node(info: Info, id: str) -> Any:
+    """The object behind any global ID, or None."""
+    parsed = parse_global_id(id)
+    if parsed is None or parsed[0] not in _RESOLVERS:
+        return None
+    return await _RESOLVERS[parsed[0]](info, id)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strawberry.permission import BasePermission
 
-from app.graphql.context import Info
+if TYPE_CHECKING:
+    from app.api.context import Info  # the API above; only for types
 
 
 class IsAdmin(BasePermission):

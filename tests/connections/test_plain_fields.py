@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from app.api.schema import build_schema
 from app.connections.inputs import ConnectionInput
 from app.connections.plain_fields import PLAIN_FIELDS, plain_columns, plain_from_row, plain_snapshot
 from app.connections.plan import plan_connection
 from app.db.tables import LLMConnection
-from app.graphql.schema import build_schema
 from app.providers.catalog import Provider
 
 # Per field: a valid value as the API shows it, another one, and one its check refuses.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 
+from app.api.schema import schema
 from app.cli.commands import SCHEMA_FILE
 from app.db.piccolo_app import APP_CONFIG
 from app.db.tables import ALL_TABLES, LLMConnection
-from app.graphql.schema import schema
 
 
 def test_schema_graphql_is_current():

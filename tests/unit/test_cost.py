@@ -11,9 +11,9 @@ from graphql import GraphQLError, get_introspection_query, validate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.api.schema import build_schema
 from app.budgets import BudgetExceeded, Budgets
 from app.graphql.cost import CAP, FragmentCycle, Measured, measure, parse_document
-from app.graphql.schema import build_schema
 from tests.hostile import BUDGETED, CYCLES, FAN_OUT, IN_A_LIST, VARIABLES, fan_out
 
 SCHEMA = build_schema()._schema

@@ -48,9 +48,18 @@ def test_the_foundation_imports_no_domain_package():
 
 
 def test_domain_packages_form_no_import_cycle():
-    """Services import downward only (the GraphQL transport, one layer on top, is drawn by
-    `python -m tests.import_graph`)."""
+    """Services import downward only."""
     assert cycles(package_graph(services_only=True)) == []
+
+
+def test_no_package_of_app_is_in_an_import_cycle_the_graphql_api_included():
+    """The GraphQL API (app/api) sits above every domain and its toolkit (app/graphql) below
+    them: counting every module, only the composition roots and `if TYPE_CHECKING:` imports
+    left out, app/'s packages form no cycle (`python -m tests.import_graph` draws them)."""
+    graph = package_graph()
+    assert cycles(graph) == []
+    assert "api" not in set().union(*(graph[p] for p in graph if p != "api")), "nothing imports it"
+    assert graph["graphql"] <= FOUNDATION, "the toolkit imports no domain"
 
 
 def test_connections_know_no_dependent_kind():

@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry.permission import BasePermission
 
-from app.connections.graphql.types import LLMConnectionType
+from app.api.connections.types import LLMConnectionType
+from app.api.context import Info
+from app.api.model_catalog_types import ModelSource
+from app.api.providers import Provider
 from app.db.pagination import Page, PaginationError
-from app.graphql.context import Info
 from app.graphql.errors import UserError, bad_argument, maps_problems
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node, register_node
@@ -16,9 +18,7 @@ from app.graphql.permissions import IsAdmin
 from app.ids import uuid_of
 from app.model_catalog import listing
 from app.model_catalog.cache import Catalog, catalog
-from app.model_catalog.graphql_types import ModelSource
 from app.model_catalog.store import set_model_enabled
-from app.providers.graphql import Provider
 
 
 @strawberry.type

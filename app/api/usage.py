@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from app.auth.graphql import ApiTokenType, User
+from app.api.auth import ApiTokenType, User
+from app.api.context import Info
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AppUser, Endpoint, GatewayCall, LLMConnection
-from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
@@ -77,9 +77,9 @@ class UsageSummary:
 
 
 if TYPE_CHECKING:
-    from app.connections.graphql.types import LLMConnectionType
+    from app.api.connections.types import LLMConnectionType
 
-CONNECTION_TYPES = "app.connections.graphql.types"
+CONNECTION_TYPES = "app.api.connections.types"
 
 
 @strawberry.type(name="GatewayCall", description="One call through the gateway.")
@@ -107,7 +107,7 @@ class GatewayCallType(Node):
     async def connection(
         self, info: Info
     ) -> Annotated[LLMConnectionType, strawberry.lazy(CONNECTION_TYPES)] | None:
-        from app.connections.graphql.types import LLMConnectionType  # it shows usage too
+        from app.api.connections.types import LLMConnectionType  # it shows usage too
 
         if not self.connection_key:
             return None

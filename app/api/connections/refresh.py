@@ -8,13 +8,13 @@ from datetime import datetime
 import strawberry
 from strawberry.permission import BasePermission
 
-from app.connections.graphql.types import LLMConnectionType
+from app.api.connections.types import LLMConnectionType
+from app.api.context import Info
+from app.api.providers import VerificationStatus
 from app.connections.model_sync import RefreshResult
-from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.permissions import IsAdmin
 from app.ids import uuid_of
-from app.providers.graphql import VerificationStatus
 
 ADMIN: list[type[BasePermission]] = [IsAdmin]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.permission import BasePermission
 
-from app.connections.graphql.mutations import connection_id
+from app.api.connections.mutations import connection_id
+from app.api.context import Info
 from app.connections.reveal import reveal_secrets
-from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.permissions import IsAdmin
 

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
-from app.connections.graphql.types import LLMConnectionType
+from app.api.connections.types import LLMConnectionType
+from app.api.context import Info
+from app.api.usage_fields import LastUseFields, UsageSummaryField
 from app.dependents.records import Dependent, EndpointRecord, WorkspaceRecord
 from app.dependents.resolution import Resolution, Skip
 from app.dependents.resolution import ResolutionSource as DomainResolutionSource
-from app.graphql.context import Info
 from app.graphql.errors import UserError, user_errors
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node
-from app.usage.graphql_fields import LastUseFields, UsageSummaryField
 
 ResolutionSource = strawberry.enum(DomainResolutionSource, name="ResolutionSource")
 

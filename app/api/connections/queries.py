@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
+from app.api.connections.inputs import ConnectionFilter, ConnectionOrder, OrderDirection
+from app.api.connections.types import LLMConnectionType
+from app.api.context import Info
 from app.connections.access import visible
-from app.connections.graphql.inputs import ConnectionFilter, ConnectionOrder, OrderDirection
-from app.connections.graphql.types import LLMConnectionType
 from app.connections.listing import ConnectionQuery, count_connections, list_connections
 from app.connections.records import ConnectionRecord, fetch_connections
 from app.db.tables import LLMConnection
-from app.graphql.context import Info
 from app.graphql.errors import bad_argument
 from app.graphql.node import register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request

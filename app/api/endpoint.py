@@ -14,6 +14,7 @@ from litestar.serialization import encode_json
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
+from app.api.context import Context
 from app.auth.service import authenticate
 from app.auth.tokens import bearer_token
 from app.budgets import BudgetExceeded, Budgets, check_json_depth
@@ -21,7 +22,6 @@ from app.db.deadlines import DatabaseUnavailable
 from app.db.engine import request_statement_limit
 from app.db.versions import read_versions
 from app.graphql.body import NOT_JSON, decoded_body
-from app.graphql.context import Context
 from app.graphql.errors import unauthenticated, without_values
 from app.http.failures import CHALLENGE, graphql_error_body
 from app.http.request_ids import current_request_id, request_id_from

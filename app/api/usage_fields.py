@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from app.graphql.context import Info
-from app.usage.graphql import UsageSummary, summary, written
+from app.api.context import Info
+from app.api.usage import UsageSummary, summary, written
 
 
 class _Subject:

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from app.graphql.context import Info
+from app.api.context import Info
 
 
 @strawberry.enum(description="Where an offering came from: the provider's listing, or modelIds.")

@@ -8,21 +8,21 @@ from typing import Any
 import strawberry
 from piccolo.columns.combination import WhereRaw
 
-from app.connections.access import can_see
-from app.connections.records import fetch_connection
-from app.db.pagination import OrderKey, PageRequest, count_rows, keyset_page, like_pattern
-from app.db.tables import Endpoint, Workspace
-from app.dependents.graphql.types import (
+from app.api.context import Info
+from app.api.dependents.types import (
     ConnectionResolution,
     DependentType,
     EndpointType,
     WorkspaceType,
     dependent_of,
 )
+from app.connections.access import can_see
+from app.connections.records import fetch_connection
+from app.db.pagination import OrderKey, PageRequest, count_rows, keyset_page, like_pattern
+from app.db.tables import Endpoint, Workspace
 from app.dependents.records import EndpointRecord, WorkspaceRecord
 from app.dependents.resolution import Resolution, resolve_connection
 from app.errors import ErrorCode, Problem
-from app.graphql.context import Info
 from app.graphql.errors import bad_argument
 from app.graphql.node import register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request

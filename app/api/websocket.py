@@ -17,10 +17,10 @@ from litestar import WebSocket, websocket
 from litestar.datastructures import State
 from litestar.exceptions import WebSocketDisconnect
 
+from app.api.context import Context
 from app.auth.service import Viewer, authenticate
 from app.auth.tokens import bearer_token
 from app.db.versions import read_versions
-from app.graphql.context import Context
 from app.http.request_ids import request_id_from
 
 log = logging.getLogger(__name__)

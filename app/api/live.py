@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from app.graphql.context import Info
+from app.api.context import Info
 
 
 @strawberry.type

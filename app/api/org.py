@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.permission import BasePermission
 
-from app.graphql.context import Info
+from app.api.context import Info
 from app.graphql.errors import UserError
 from app.graphql.permissions import IsAdmin
 from app.org.settings import OrgSettings, save_org_settings

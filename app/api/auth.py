@@ -8,13 +8,13 @@ from typing import Any
 
 import strawberry
 
+from app.api.context import Info
 from app.auth.service import GatewayLimits, UserRecord, load_users
 from app.auth.service import Role as DomainRole
 from app.auth.token_admin import create_token, revoke_token, token_scope
 from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import ApiToken, AppUser
-from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node, register_node

@@ -8,20 +8,20 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from app.auth.graphql import User
-from app.connections.graphql.plain_fields import PlainConnectionFields, plain_output
+from app.api.auth import User
+from app.api.connections.plain_fields import PlainConnectionFields, plain_output
+from app.api.context import Info
+from app.api.model_catalog_types import ConnectionModelType
+from app.api.providers import AuthMethod, Provider, VerificationStatus
+from app.api.usage_fields import LastUseFields, UsageSummaryField
 from app.connections.records import ConnectionRecord
-from app.graphql.context import Info
 from app.graphql.ids import to_global_id
 from app.graphql.node import Node
 from app.graphql.pagination import Connection, slice_connection
-from app.model_catalog.graphql_types import ConnectionModelType
-from app.providers.graphql import AuthMethod, Provider, VerificationStatus
 from app.providers.verification import VerificationResult
-from app.usage.graphql_fields import LastUseFields, UsageSummaryField
 
 if TYPE_CHECKING:
-    from app.dependents.graphql.types import DependentType
+    from app.api.dependents.types import DependentType
 
 
 @strawberry.type
@@ -99,8 +99,8 @@ class LLMConnectionType(PlainConnectionFields, LastUseFields, UsageSummaryField,
     @strawberry.field(description="Endpoints and workspaces that use this connection.")
     async def dependents(
         self, info: Info
-    ) -> list[Annotated[DependentType, strawberry.lazy("app.dependents.graphql.types")]]:
-        from app.dependents.graphql.types import dependent_of
+    ) -> list[Annotated[DependentType, strawberry.lazy("app.api.dependents.types")]]:
+        from app.api.dependents.types import dependent_of
 
         return [
             dependent_of(d) for d in await info.context.loaders["dependents"].load(self.record.id)

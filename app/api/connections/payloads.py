@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from app.connections.graphql.inputs import CustomHeaderInput
-from app.connections.graphql.types import LLMConnectionType, Verification
+from app.api.connections.inputs import CustomHeaderInput
+from app.api.connections.types import LLMConnectionType, Verification
+from app.api.dependents.types import DependentType, dependent_of
 from app.connections.write_steps import Written
-from app.dependents.graphql.types import DependentType, dependent_of
 from app.errors import ProblemsFound
 from app.graphql.errors import UserError, user_errors
 from app.providers.verification import VerificationResult

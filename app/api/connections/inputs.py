@@ -8,16 +8,16 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from app.connections.graphql.plain_fields import (
+from app.api.connections.plain_fields import (
     PlainCreateFields,
     PlainUpdateFields,
     plain_given,
     plain_maybe,
 )
+from app.api.providers import AuthMethod, Provider
 from app.connections.inputs import UNSET, ConnectionInput, HeaderInput, Unset
 from app.connections.listing import ConnectionOrderField as DomainOrderField
 from app.connections.listing import OwnerScope as DomainOwnerScope
-from app.providers.graphql import AuthMethod, Provider
 
 OwnerScope = strawberry.enum(DomainOwnerScope, name="OwnerScope")
 ConnectionOrderField = strawberry.enum(DomainOrderField, name="ConnectionOrderField")

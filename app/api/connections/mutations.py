@@ -7,7 +7,7 @@ import uuid
 
 import strawberry
 
-from app.connections.graphql.inputs import (
+from app.api.connections.inputs import (
     CreateConnectionInput,
     TestConnectionInput,
     UpdateConnectionInput,
@@ -16,15 +16,15 @@ from app.connections.graphql.inputs import (
     test_input,
     update_input,
 )
-from app.connections.graphql.payloads import (
+from app.api.connections.payloads import (
     ConnectionPayload,
     DeleteConnectionPayload,
     RotateCredentialsInput,
 )
-from app.connections.graphql.types import Verification
-from app.dependents.graphql.types import dependent_of
+from app.api.connections.types import Verification
+from app.api.context import Info
+from app.api.dependents.types import dependent_of
 from app.errors import ProblemsFound, invalid, not_found
-from app.graphql.context import Info
 from app.graphql.errors import maps_problems
 from app.graphql.ids import to_global_id
 from app.ids import uuid_of

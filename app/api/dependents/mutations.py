@@ -9,10 +9,10 @@ import strawberry
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
+from app.api.context import Info
+from app.api.dependents.types import EndpointType, WorkspaceType
 from app.connections.inputs import UNSET
-from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.dependents.inputs import EndpointInput, WorkspaceInput
-from app.graphql.context import Info
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.ids import to_global_id
 from app.graphql.permissions import IsAdmin

@@ -1,4 +1,5 @@
-"""The schema, assembled from per-domain query and mutation mixins."""
+"""The schema, assembled from each domain's query, mutation and subscription mixins (the
+modules beside this one), with `node(id:)` over every registered type."""
 
 from __future__ import annotations
 
@@ -12,31 +13,40 @@ from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors
 from strawberry.schema.types.base_scalars import DateTimeDefinition
 
-from app.audit.graphql import AuditQueries
-from app.auth.graphql import AuthQuery, TokenMutations, TokenQueries, User
+from app.api.audit import AuditQueries
+from app.api.auth import AuthQuery, TokenMutations, TokenQueries, User
+from app.api.connections.mutations import ConnectionMutations
+from app.api.connections.queries import ConnectionQueries
+from app.api.connections.refresh import RefreshMutations
+from app.api.connections.reveal import RevealMutations
+from app.api.connections.types import LLMConnectionType
+from app.api.context import Info
+from app.api.dependents.mutations import DependentMutations
+from app.api.dependents.queries import DependentQueries
+from app.api.dependents.types import EndpointType, WorkspaceType
+from app.api.live import LiveSubscriptions
+from app.api.model_catalog import Model, ModelMutations, ModelQueries
+from app.api.org import SettingsMutations, SettingsQueries
+from app.api.providers import ProviderQueries
+from app.api.usage import UsageQueries
 from app.budgets import Budgets
-from app.connections.graphql.mutations import ConnectionMutations
-from app.connections.graphql.queries import ConnectionQueries
-from app.connections.graphql.refresh import RefreshMutations
-from app.connections.graphql.reveal import RevealMutations
-from app.connections.graphql.types import LLMConnectionType
-from app.dependents.graphql.mutations import DependentMutations
-from app.dependents.graphql.queries import DependentQueries
-from app.dependents.graphql.types import EndpointType, WorkspaceType
 from app.errors import Unavailable
 from app.graphql.caller_scope import CallerScope
 from app.graphql.errors import should_mask
 from app.graphql.execution import PlannedExecution
 from app.graphql.gate import CostGate
-from app.graphql.node import NodeQuery
+from app.graphql.node import Node, resolve_node
 from app.http.failures import UNEXPECTED, masked_extensions
-from app.live.graphql import LiveSubscriptions
-from app.model_catalog.graphql import Model, ModelMutations, ModelQueries
-from app.org.graphql import SettingsMutations, SettingsQueries
-from app.providers.graphql import ProviderQueries
-from app.usage.graphql import UsageQueries
 
 log = logging.getLogger("switchboard.errors")
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global ID; null when it does not exist.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        found: Node | None = await resolve_node(info, id)
+        return found
 
 
 @strawberry.type
