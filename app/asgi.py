@@ -13,7 +13,7 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
-from app.api.endpoint import graphiql, graphql_endpoint
+from app.api.endpoint import graphql_endpoint, graphql_get
 from app.api.limits import rate_limit_middleware
 from app.api.schema import build_schema
 from app.api.websocket import graphql_socket
@@ -92,7 +92,7 @@ def _outbound(settings: Settings, policy: OutboundPolicy, resolve: Resolver | No
 def _routes() -> list[Any]:
     return [
         graphql_endpoint,
-        graphiql,
+        graphql_get,
         graphql_socket,
         *HEALTH_ROUTES,
         metrics,

@@ -54,11 +54,9 @@ async def test_readiness_reports_a_keyring_that_cannot_open_the_secrets(app, cle
     assert live.status_code == 200
 
 
-async def test_graphql_over_get_or_form_posts_is_refused(admin):
+async def test_form_posts_broken_json_and_huge_bodies_are_refused(admin):
     http = admin.http
     auth = {"Authorization": f"Bearer {admin.token}"}
-    got = await http.get("/graphql", params={"query": "{ viewer { name } }"}, headers=auth)
-    assert got.status_code == 405
     form = await http.post("/graphql", data={"query": "mutation { x }"}, headers=auth)
     assert form.status_code == 415
     broken = await http.post(
@@ -69,6 +67,64 @@ async def test_graphql_over_get_or_form_posts_is_refused(admin):
         "/graphql", json={"query": "{ viewer { name } }" + " " * 300_000}, headers=auth
     )
     assert huge.status_code == 413
+    odd = await http.post("/graphql", json={"query": "{ viewer { name } }", "extensions": []})
+    assert odd.status_code == 400 and "extensions" in odd.json()["errors"][0]["message"]
+
+
+SETTINGS = "mutation Touch { updateSettings(input: {}) { userErrors { message } } }"
+
+
+async def test_queries_may_come_as_get_for_caches_and_mutations_may_not(admin):
+    http = admin.http
+    auth = {"Authorization": f"Bearer {admin.token}"}
+    query = "query Count($first: Int) { connections(first: $first) { totalCount } }"
+    params = {"query": query, "variables": '{"first": 5}', "operationName": "Count"}
+    got = await http.get("/graphql", params=params, headers=auth)
+    assert got.status_code == 200, got.text
+    assert got.json() == {"data": {"connections": {"totalCount": 0}}}
+    assert {"Authorization", "Accept"} <= set(got.headers["vary"].replace(" ", "").split(","))
+    same = await http.get(
+        "/graphql", params=params, headers={**auth, "If-None-Match": got.headers["etag"]}
+    )
+    assert same.status_code == 304 and same.content == b"", "unchanged: revalidated for free"
+
+    before = await admin("{ auditEvents { totalCount } }")
+    mutation = await http.get("/graphql", params={"query": SETTINGS}, headers=auth)
+    assert mutation.status_code == 405 and mutation.headers["allow"] == "POST"
+    assert "POST" in mutation.json()["errors"][0]["message"]
+    assert await admin("{ auditEvents { totalCount } }") == before, "nothing was written"
+
+    bad = await http.get("/graphql", params={"query": query, "variables": "{"}, headers=auth)
+    assert bad.status_code == 400
+    nobody = await http.get("/graphql", params={"query": query})
+    assert nobody.status_code == 401
+    neither = await http.get("/graphql", headers=auth)
+    assert neither.status_code == 405 and "GET" in neither.headers["allow"]
+
+
+async def test_a_request_that_cannot_run_is_a_400_for_clients_of_the_graphql_media_type(admin):
+    """application/graphql-response+json: a document that cannot run (syntax, validation,
+    variables) is a 400 with no `data`; plain application/json clients keep the 200."""
+    http = admin.http
+    auth = {"Authorization": f"Bearer {admin.token}"}
+    spec = {**auth, "Accept": "application/graphql-response+json"}
+    cannot_run = [
+        {"query": "{ viewer { name "},
+        {"query": "{ viewer { nope } }"},
+        {
+            "query": "query($n: Int!) { connections(first: $n) { totalCount } }",
+            "variables": {"n": "x"},
+        },
+    ]
+    for body in cannot_run:
+        strict = await http.post("/graphql", json=body, headers=spec)
+        assert strict.status_code == 400, (body, strict.text)
+        assert strict.headers["content-type"].startswith("application/graphql-response+json")
+        assert "data" not in strict.json() and strict.json()["errors"]
+        legacy = await http.post("/graphql", json=body, headers=auth)
+        assert legacy.status_code == 200 and legacy.json()["data"] is None
+    ran = await http.post("/graphql", json={"query": "{ viewer { name } }"}, headers=spec)
+    assert ran.status_code == 200 and ran.json() == {"data": {"viewer": {"name": "root"}}}
 
 
 async def test_malformed_queries_get_clear_errors(admin):
