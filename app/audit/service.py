@@ -1,19 +1,25 @@
 """The audit trail: who did what to which object, when, and which non-secret values changed.
 
-Services call `record` inside the transaction of the write it describes, so the change and its
-event commit together or not at all.
+Every write goes through `audited_write`: the write and its event run in one transaction and
+commit together or not at all. (`record` appends an event to a transaction already open, for
+the extra events a write implies, such as each dependent a delete moves.)
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from piccolo.table import Table
 
 from app.db.tables import AuditEvent
+from app.db.writes import run_write
 from app.ids import global_id
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,3 +87,26 @@ async def record_change(
 ) -> None:
     """Append one event with the fields that differ between two snapshots."""
     await record(actor, action, target, diff(before, after, secret_fields))
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """What a write answers with, and what its audit event says it did."""
+
+    answer: T
+    target: Target
+    changes: list[dict[str, Any]]
+
+
+async def audited_write(
+    table: type[Table], actor: Actor, action: str, write: Callable[[], Awaitable[Done[T]]]
+) -> T:
+    """The one way a write commits: `write` and its audit event in one transaction, together or
+    not at all. Problems roll back; a race the database catches retries both (run_write)."""
+
+    async def both() -> T:
+        done = await write()
+        await record(actor, action, done.target, done.changes)
+        return done.answer
+
+    return await run_write(table, both)

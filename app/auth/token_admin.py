@@ -1,5 +1,4 @@
-"""Creating and revoking tokens through the API: each write and its audit event in one
-transaction."""
+"""Creating and revoking tokens through the API, each with its audit event (audited_write)."""
 
 from __future__ import annotations
 
@@ -7,11 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from app.audit.service import Actor, Target, record, set_to
+from app.audit.service import Actor, Done, Target, audited_write, set_to
 from app.auth.policy import check_limits, check_new_token
 from app.auth.service import NO_LIMITS, GatewayLimits, Role, Viewer, issue_token
 from app.auth.tokens import hash_token
-from app.db.engine import write_transaction
 from app.db.tables import ApiToken
 from app.errors import ProblemsFound, not_found
 
@@ -35,7 +33,8 @@ async def create_token(
     if problems:
         raise ProblemsFound(problems)
     owner = user.strip() if user else viewer.name
-    async with write_transaction(ApiToken._meta.db):
+
+    async def write() -> Done[tuple[str, dict[str, Any]]]:
         token = await issue_token(owner, role, name.strip(), expires_at=expires_at, limits=limits)
         [row] = await ApiToken.select().where(ApiToken.token_hash == hash_token(token))
         expires = expires_at.isoformat() if expires_at else None
@@ -47,13 +46,15 @@ async def create_token(
             requestsPerMinute=limits.requests_per_minute,
             tokensPerMinute=limits.tokens_per_minute,
         )
-        await record(actor, "token.create", Target("ApiToken", row["id"], row["name"]), changes)
-    return token, row
+        return Done((token, row), Target("ApiToken", row["id"], row["name"]), changes)
+
+    return await audited_write(ApiToken, actor, "token.create", write)
 
 
 async def revoke_token(viewer: Viewer, actor: Actor, token_id: uuid.UUID) -> dict[str, Any]:
     """Takes effect on the next request, on every instance."""
-    async with write_transaction(ApiToken._meta.db):
+
+    async def write() -> Done[dict[str, Any]]:
         query = ApiToken.update({ApiToken.revoked_at: datetime.now(UTC)}).where(
             ApiToken.id == token_id
         )
@@ -63,5 +64,6 @@ async def revoke_token(viewer: Viewer, actor: Actor, token_id: uuid.UUID) -> dic
             raise ProblemsFound([not_found("token")])
         [row] = await ApiToken.select().where(ApiToken.id == token_id)
         target = Target("ApiToken", token_id, row["name"])
-        await record(actor, "token.revoke", target, set_to(revokedAt=row["revoked_at"].isoformat()))
-    return row
+        return Done(row, target, set_to(revokedAt=row["revoked_at"].isoformat()))
+
+    return await audited_write(ApiToken, actor, "token.revoke", write)

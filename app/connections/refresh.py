@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from app.audit.service import Actor, Target, record, set_to
+from app.audit.service import Actor, Done, Target, audited_write, set_to
 from app.connections.model_sync import ModelSync, RefreshResult, store
 from app.connections.records import fetch_connection, fetch_connections
-from app.db.engine import write_transaction
 from app.db.tables import LLMConnection
 from app.errors import ProblemsFound, not_found
 
@@ -28,11 +27,11 @@ class ModelRefresh:
         else:
             records = await fetch_connections(LLMConnection.enabled == True)  # noqa: E712
         fetched = await self.models.fetch_all(records)
-        async with write_transaction(LLMConnection._meta.db):
+
+        async def write() -> Done[list[RefreshResult]]:
             results = await store(fetched)
             failed = sum(not r.ok for r in results)
             target = Target("LLMConnection", connection_id, None)
-            await record(
-                actor, "models.refresh", target, set_to(refreshed=len(results), failed=failed)
-            )
-        return results
+            return Done(results, target, set_to(refreshed=len(results), failed=failed))
+
+        return await audited_write(LLMConnection, actor, "models.refresh", write)

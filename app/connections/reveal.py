@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from app.audit.service import record
+from app.audit.service import Done, audited_write
 from app.connections.access import Caller, Operation, reach
 from app.connections.records import fetch_connection
 from app.connections.snapshot import connection_target
 from app.connections.targets import target_from_record
-from app.db.engine import write_transaction
 from app.db.tables import AuditEvent
 from app.errors import ErrorCode, Problem, ProblemsFound
 from app.providers.target import ProviderTarget
@@ -38,7 +37,9 @@ async def reveal_secrets(
         )
         if value
     ] + ["customHeaderValues"] * bool(opened.headers)
-    async with write_transaction(AuditEvent._meta.db):
-        changes = [{"field": f, "secret": True} for f in fields]
-        await record(caller.actor, "connection.reveal_secret", connection_target(current), changes)
-    return opened
+    changes = [{"field": f, "secret": True} for f in fields]
+
+    async def write() -> Done[ProviderTarget]:  # nothing to write but the event itself
+        return Done(opened, connection_target(current), changes)
+
+    return await audited_write(AuditEvent, caller.actor, "connection.reveal_secret", write)

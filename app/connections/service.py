@@ -8,7 +8,7 @@ import json
 import uuid
 from typing import Any
 
-from app.audit.service import record_change
+from app.audit.service import Done, audited_write, diff
 from app.connections.access import Caller, Operation, check_creation, reach
 from app.connections.columns import plan_columns
 from app.connections.deletion import check_deletion
@@ -34,10 +34,10 @@ from app.connections.write_steps import (
     Apply,
     Prepared,
     Written,
-    audited,
     clear_default,
     edit,
     planned,
+    read_back,
     record_verification,
     strict_version,
 )
@@ -45,7 +45,6 @@ from app.db.tables import LLMConnection
 from app.db.writes import (
     ensure_name_free,
     lock_default_slot,
-    run_write,
     versioned_update,
 )
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid
@@ -73,7 +72,7 @@ class ConnectionService:
         if verification is not None and not verification.ok:
             raise verification_failed(verification, "Nothing was saved.")
 
-        async def write() -> ConnectionRecord:
+        async def write() -> Done[ConnectionRecord]:
             if plan.is_default:
                 await lock_default_slot(LLMConnection)
             await ensure_name_free(LLMConnection, plan.name, None, "a connection")
@@ -87,9 +86,10 @@ class ConnectionService:
             values.update(first_list_columns(fetched))
             await LLMConnection.insert(LLMConnection(**values))
             await store_first(fetched)
-            return await audited(caller, "connection.create", None, connection_id)
+            return await read_back(None, connection_id)
 
-        return Written(await run_write(LLMConnection, write), verification)
+        created = await audited_write(LLMConnection, caller.actor, "connection.create", write)
+        return Written(created, verification)
 
     # -- edits: read and plan, probe, then write if the row is still as planned ----------------
 
@@ -173,7 +173,7 @@ class ConnectionService:
     # -- writes that need no provider: one transaction ------------------------------------------
 
     async def set_default(self, caller: Caller, connection_id: uuid.UUID) -> Written:
-        async def write() -> ConnectionRecord:
+        async def write() -> Done[ConnectionRecord]:
             await lock_default_slot(LLMConnection)
             current = reach(caller, await fetch_connection(connection_id), Operation.MAKE_DEFAULT)
             refused = default_refusal(current.owner_id, current.enabled)
@@ -184,9 +184,10 @@ class ConnectionService:
                 await versioned_update(
                     LLMConnection, current.id, current.version, {"is_default": True}
                 )
-            return await audited(caller, "connection.set_default", current, connection_id)
+            return await read_back(current, connection_id)
 
-        return Written(await run_write(LLMConnection, write))
+        action = "connection.set_default"
+        return Written(await audited_write(LLMConnection, caller.actor, action, write))
 
     async def delete(
         self,
@@ -200,7 +201,7 @@ class ConnectionService:
         either way in one transaction with the delete and its audit event. Returns the deleted
         connection and what was moved or unlinked."""
 
-        async def write() -> tuple[ConnectionRecord, list[Any]]:
+        async def write() -> Done[tuple[ConnectionRecord, list[Any]]]:
             current = reach(caller, await fetch_connection(connection_id), Operation.DELETE)
             [moving] = await self.dependents.of([connection_id])
             await check_deletion(self.dependents, current, moving, force, reassign_to)
@@ -209,17 +210,10 @@ class ConnectionService:
             # Without force or reassignTo nothing is unlinked: a dependent created since the
             # read makes this DELETE fail (ON DELETE RESTRICT), and the retry reports it.
             await LLMConnection.delete().where(LLMConnection.id == connection_id)
-            await record_change(
-                caller.actor,
-                "connection.delete",
-                connection_target(current),
-                connection_snapshot(current),
-                None,
-                CONNECTION_SECRETS,
-            )
-            return current, moving
+            changes = diff(connection_snapshot(current), None, CONNECTION_SECRETS)
+            return Done((current, moving), connection_target(current), changes)
 
-        return await run_write(LLMConnection, write)
+        return await audited_write(LLMConnection, caller.actor, "connection.delete", write)
 
     # -- testing without saving ------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.audit.service import record_change
+from app.audit.service import Done, audited_write, diff
 from app.connections.access import Caller, Operation, reach
 from app.connections.inputs import ConnectionInput
 from app.connections.plan import plan_connection
@@ -18,7 +18,7 @@ from app.connections.plan_types import ConnectionPlan
 from app.connections.records import ConnectionRecord, fetch_connection
 from app.connections.snapshot import CONNECTION_SECRETS, connection_snapshot, connection_target
 from app.db.tables import LLMConnection
-from app.db.writes import RACE_RETRIES, Raced, Stale, check_version, run_write
+from app.db.writes import RACE_RETRIES, Raced, Stale, check_version
 from app.errors import ProblemsFound
 from app.providers.verification import VerificationResult
 
@@ -60,15 +60,16 @@ async def edit(
 
         async def write(
             current: ConnectionRecord = current, p: Prepared = prepared
-        ) -> ConnectionRecord:
+        ) -> Done[ConnectionRecord]:
             try:
                 await p.apply(current)
             except Raced:
                 raise Stale() from None
-            return await audited(caller, action, current, connection_id)
+            return await read_back(current, connection_id)
 
         try:
-            return Written(await run_write(LLMConnection, write), prepared.verification)
+            written = await audited_write(LLMConnection, caller.actor, action, write)
+            return Written(written, prepared.verification)
         except Stale:
             continue
     raise Stale()
@@ -88,21 +89,14 @@ def strict_version(data: ConnectionInput) -> bool:
     return isinstance(data.expected_version, int)
 
 
-async def audited(
-    caller: Caller, action: str, before: ConnectionRecord | None, connection_id: uuid.UUID
-) -> ConnectionRecord:
-    """The one read after a write: it is the audit's "after" and the answer."""
+async def read_back(
+    before: ConnectionRecord | None, connection_id: uuid.UUID
+) -> Done[ConnectionRecord]:
+    """The one read after a write: it is the answer and the audit event's "after"."""
     after = await fetch_connection(connection_id)
     assert after is not None
-    await record_change(
-        caller.actor,
-        action,
-        connection_target(after),
-        connection_snapshot(before),
-        connection_snapshot(after),
-        CONNECTION_SECRETS,
-    )
-    return after
+    changes = diff(connection_snapshot(before), connection_snapshot(after), CONNECTION_SECRETS)
+    return Done(after, connection_target(after), changes)
 
 
 async def clear_default() -> None:

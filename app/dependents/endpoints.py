@@ -15,7 +15,7 @@ from app.dependents.inputs import EndpointInput
 from app.dependents.kinds import ENDPOINT, personal_refusal
 from app.dependents.records import EndpointRecord
 from app.dependents.served import model_refusal
-from app.dependents.writes import audited_delete, audited_write
+from app.dependents.writes import delete_dependent, write_dependent
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
 from app.validation import check_description, check_name
 
@@ -83,7 +83,7 @@ class EndpointService:
                 )
             )
 
-        return await audited_write(ENDPOINT, actor, "create", endpoint_id, change, existing=False)
+        return await write_dependent(ENDPOINT, actor, "create", endpoint_id, change, existing=False)
 
     async def update(
         self, actor: Actor, endpoint_id: uuid.UUID, data: EndpointInput
@@ -107,7 +107,7 @@ class EndpointService:
             strict = isinstance(data.expected_version, int)
             await versioned_update(Endpoint, endpoint_id, current.version, columns, strict)
 
-        return await audited_write(ENDPOINT, actor, "update", endpoint_id, change, existing=True)
+        return await write_dependent(ENDPOINT, actor, "update", endpoint_id, change, existing=True)
 
     async def delete(self, actor: Actor, endpoint_id: uuid.UUID) -> EndpointRecord:
-        return await audited_delete(ENDPOINT, actor, endpoint_id)
+        return await delete_dependent(ENDPOINT, actor, endpoint_id)

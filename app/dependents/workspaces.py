@@ -12,7 +12,7 @@ from app.db.writes import check_version, ensure_name_free, versioned_update
 from app.dependents.inputs import WorkspaceInput
 from app.dependents.kinds import WORKSPACE, personal_refusal
 from app.dependents.records import WorkspaceRecord
-from app.dependents.writes import audited_delete, audited_write
+from app.dependents.writes import delete_dependent, write_dependent
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
 from app.validation import check_name
 
@@ -54,7 +54,9 @@ class WorkspaceService:
                 )
             )
 
-        return await audited_write(WORKSPACE, actor, "create", workspace_id, change, existing=False)
+        return await write_dependent(
+            WORKSPACE, actor, "create", workspace_id, change, existing=False
+        )
 
     async def update(
         self, actor: Actor, workspace_id: uuid.UUID, data: WorkspaceInput
@@ -72,7 +74,9 @@ class WorkspaceService:
             strict = isinstance(data.expected_version, int)
             await versioned_update(Workspace, workspace_id, current.version, columns, strict)
 
-        return await audited_write(WORKSPACE, actor, "update", workspace_id, change, existing=True)
+        return await write_dependent(
+            WORKSPACE, actor, "update", workspace_id, change, existing=True
+        )
 
     async def delete(self, actor: Actor, workspace_id: uuid.UUID) -> WorkspaceRecord:
-        return await audited_delete(WORKSPACE, actor, workspace_id)
+        return await delete_dependent(WORKSPACE, actor, workspace_id)

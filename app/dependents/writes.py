@@ -1,5 +1,5 @@
-"""What endpoint and workspace writes share: one transaction that checks, writes, reads the
-row back and appends the audit event; a delete likewise."""
+"""What endpoint and workspace writes share: checks, the write and the row read back, which is
+both the answer and the audit event's "after" (audited_write commits them together)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from app.audit.service import Actor, Target, record_change
-from app.db.writes import run_write
+from app.audit.service import Actor, Done, Target, audited_write, diff
 from app.dependents.kinds import DependentKind
 from app.errors import ProblemsFound, not_found
 
 
-async def audited_write(
+async def write_dependent(
     kind: DependentKind,
     actor: Actor,
     action: str,
@@ -24,25 +23,23 @@ async def audited_write(
     """Run `change(current)` (current is None for a create), then answer with the row as
     stored; the audit event commits with it. Races retry from the start."""
 
-    async def write() -> Any:
+    async def write() -> Done[Any]:
         before = await _current(kind, row_id) if existing else None
         await change(before)
         after = await kind.fetch(row_id)
         assert after is not None
-        await _audit(kind, actor, action, before, after)
-        return after
+        return _done(kind, before, after, after)
 
-    return await run_write(kind.table, write)
+    return await audited_write(kind.table, actor, f"{kind.noun}.{action}", write)
 
 
-async def audited_delete(kind: DependentKind, actor: Actor, row_id: uuid.UUID) -> Any:
-    async def write() -> Any:
+async def delete_dependent(kind: DependentKind, actor: Actor, row_id: uuid.UUID) -> Any:
+    async def write() -> Done[Any]:
         before = await _current(kind, row_id)
         await kind.table.delete().where(kind.table._meta.primary_key == row_id)
-        await _audit(kind, actor, "delete", before, None)
-        return before
+        return _done(kind, before, None, before)
 
-    return await run_write(kind.table, write)
+    return await audited_write(kind.table, actor, f"{kind.noun}.delete", write)
 
 
 async def _current(kind: DependentKind, row_id: uuid.UUID) -> Any:
@@ -52,9 +49,7 @@ async def _current(kind: DependentKind, row_id: uuid.UUID) -> Any:
     return current
 
 
-async def _audit(kind: DependentKind, actor: Actor, action: str, before: Any, after: Any) -> None:
+def _done(kind: DependentKind, before: Any, after: Any, answer: Any) -> Done[Any]:
     subject = after or before
-    target = Target(kind.type_name, subject.id, subject.name)
-    await record_change(
-        actor, f"{kind.noun}.{action}", target, kind.snapshot(before), kind.snapshot(after)
-    )
+    changes = diff(kind.snapshot(before), kind.snapshot(after))
+    return Done(answer, Target(kind.type_name, subject.id, subject.name), changes)

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.audit.service import Actor, Target, record, set_to
+from app.audit.service import Actor, Done, Target, audited_write, set_to
 from app.db.engine import write_transaction
 from app.db.tables import ConnectionModel, LLMConnection, ModelSetting
 from app.errors import ProblemsFound, not_found
@@ -77,7 +77,8 @@ async def record_failure(connection_id: uuid.UUID, message: str) -> None:
 async def set_model_enabled(actor: Actor, model_id: str, enabled: bool) -> None:
     """Hide or show a model by its exposed id; the switch and its audit event commit together."""
     now = datetime.now(UTC)
-    async with write_transaction(ModelSetting._meta.db):
+
+    async def write() -> Done[None]:
         if not await ConnectionModel.exists().where(ConnectionModel.exposed_id == model_id):
             raise ProblemsFound([not_found("model")])
         updated = (
@@ -87,6 +88,6 @@ async def set_model_enabled(actor: Actor, model_id: str, enabled: bool) -> None:
         )
         if not updated:
             await ModelSetting.insert(ModelSetting(exposed_id=model_id, enabled=enabled))
-        await record(
-            actor, "model.set_enabled", Target("Model", model_id, model_id), set_to(enabled=enabled)
-        )
+        return Done(None, Target("Model", model_id, model_id), set_to(enabled=enabled))
+
+    await audited_write(ModelSetting, actor, "model.set_enabled", write)

@@ -7,8 +7,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from app.audit.service import Actor, Target, record_change
-from app.db.engine import write_transaction
+from app.audit.service import Actor, Done, Target, audited_write, diff
 from app.db.json_columns import load_json
 from app.db.tables import AppSetting
 from app.naming import camel_snapshot
@@ -43,7 +42,8 @@ async def _read_settings() -> OrgSettings:
 
 async def save_org_settings(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
     """Apply `changes` with their audit event in one transaction; return the settings after."""
-    async with write_transaction(AppSetting._meta.db):
+
+    async def write() -> Done[OrgSettings]:
         before = await _read_settings()
         after = replace(before, **changes)
         now = datetime.now(UTC)
@@ -59,8 +59,7 @@ async def save_org_settings(actor: Actor, changes: dict[str, Any]) -> OrgSetting
             )
             if not updated:
                 await AppSetting.insert(AppSetting(key=key, value=json.dumps(value)))
-        target = Target("Settings", None, "settings")
-        await record_change(
-            actor, "settings.update", target, camel_snapshot(before), camel_snapshot(after)
-        )
-    return after
+        changed = diff(camel_snapshot(before), camel_snapshot(after))
+        return Done(after, Target("Settings", None, "settings"), changed)
+
+    return await audited_write(AppSetting, actor, "settings.update", write)
