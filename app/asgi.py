@@ -30,13 +30,13 @@ from app.http.health import HEALTH_ROUTES
 from app.http.request_ids import RequestIdMiddleware
 from app.http.stores import rate_limit_store
 from app.logs import install_log_record_factory
-from app.providers.http import HttpLimits, Outbound, PolicyTransport, build_client
+from app.providers.client import HttpLimits, Outbound, PolicyTransport, build_client
 from app.security.key_check import check_keyring
 from app.security.keyring import Keyring, load_keyring
 from app.security.outbound import OutboundPolicy, Resolver, system_resolver
 from app.settings import Settings, get_settings
-from app.usage.http import metrics
 from app.usage.journal import replay
+from app.usage.metrics import metrics
 from app.usage.retention import prune_forever, prune_now
 from app.web.assets import WEB_ROUTES
 

@@ -13,14 +13,14 @@ from app.dependents.kinds import Links
 from app.dependents.workspaces import WorkspaceService
 from app.gateway.forwarding import Forwarder
 from app.live.watch import ChangeWatch
-from app.providers.gateway import ProviderGateway
-from app.providers.http import Outbound
+from app.providers.client import Outbound
+from app.providers.probing import ProviderProbe
 from app.security.keyring import Keyring
 from app.settings import Settings
 from app.usage.journal import Journal, journal_folder
-from app.usage.log import UsageLog
 from app.usage.metrics import GatewayMetrics
 from app.usage.recorder import Recorder
+from app.usage.sink import UsageSink
 
 
 @dataclass(frozen=True)
@@ -31,14 +31,14 @@ class Services:
     endpoints: EndpointService
     workspaces: WorkspaceService
     gateway: Forwarder
-    usage: UsageLog
+    usage: UsageSink
     live: ChangeWatch
 
 
 def build_services(
     settings: Settings, keyring: Keyring, outbound: tuple[Outbound, Outbound]
 ) -> Services:
-    models = ModelSync(ProviderGateway(*outbound), keyring, settings.refresh_concurrency)
+    models = ModelSync(ProviderProbe(*outbound), keyring, settings.refresh_concurrency)
     return Services(
         keyring=keyring,
         connections=ConnectionService(keyring, models, Links()),
@@ -48,7 +48,7 @@ def build_services(
         gateway=Forwarder(
             keyring, *outbound, settings.gateway_timeout, settings.gateway_max_event_bytes
         ),
-        usage=UsageLog(_recorder(settings), GatewayMetrics(), settings.usage_recording),
+        usage=UsageSink(_recorder(settings), GatewayMetrics(), settings.usage_recording),
         live=ChangeWatch(),
     )
 

@@ -24,7 +24,7 @@ from app.connections.listing import ConnectionQuery, count_connections, list_con
 from app.connections.records import ConnectionRecord
 from app.db.pagination import PageRequest
 from app.db.versions import read_version
-from app.graphql.ids import to_global_id
+from app.graphql.node import to_global_id
 from app.org.settings import load_org_settings
 from app.security.keyring import load_keyring
 from app.settings import get_settings

@@ -19,7 +19,7 @@ from typing import Any
 
 from app.connections.inputs import ConnectionInput
 from app.db.tables import ConnectionModel
-from app.graphql.ids import to_global_id
+from app.graphql.node import to_global_id
 from app.providers.catalog import Provider
 from bench.common import admin_caller, bench_app, graphql
 

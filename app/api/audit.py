@@ -14,8 +14,7 @@ from app.api.context import Info
 from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AuditEvent
-from app.graphql.ids import to_global_id
-from app.graphql.node import Node
+from app.graphql.node import Node, to_global_id
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 from app.graphql.permissions import IsAdmin
 from app.ids import parse_global_id

@@ -16,8 +16,7 @@ from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import ApiToken, AppUser
 from app.graphql.errors import UserError, maps_problems
-from app.graphql.ids import to_global_id
-from app.graphql.node import Node, register_node
+from app.graphql.node import Node, register_node, to_global_id
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 from app.graphql.permissions import IsAdmin
 from app.ids import uuid_of

@@ -11,8 +11,7 @@ from app.api.model_catalog_types import ModelSource
 from app.api.providers import Provider
 from app.db.pagination import Page, PaginationError
 from app.graphql.errors import UserError, bad_argument, maps_problems
-from app.graphql.ids import to_global_id
-from app.graphql.node import Node, register_node
+from app.graphql.node import Node, register_node, to_global_id
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 from app.graphql.permissions import IsAdmin
 from app.ids import uuid_of

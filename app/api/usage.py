@@ -16,8 +16,7 @@ from app.api.auth import ApiTokenType, User
 from app.api.context import Info
 from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AppUser, Endpoint, GatewayCall, LLMConnection
-from app.graphql.ids import to_global_id
-from app.graphql.node import Node
+from app.graphql.node import Node, to_global_id
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
 from app.ids import uuid_of
 from app.usage.queries import HOUR_MS, Bucket, Dimension, UsageQuery, usage_buckets

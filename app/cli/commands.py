@@ -49,7 +49,7 @@ def _version() -> str:
 
 def _keys(action: str) -> Callable[[argparse.Namespace], None]:
     def run(args: argparse.Namespace) -> None:
-        from app.security.keys_command import run_keys_command
+        from app.cli.keys import run_keys_command
 
         asyncio.run(run_keys_command(action, getattr(args, "key_id", None)))
 

@@ -21,7 +21,7 @@ from app.model_catalog.store import (
     record_failure,
     replace_models,
 )
-from app.providers.gateway import Probe, ProviderGateway
+from app.providers.probing import Probe, ProviderProbe
 from app.providers.target import DiscoveredModel, ProviderTarget
 from app.providers.verification import VerificationStatus
 from app.security.envelope import SecretUnavailable
@@ -67,13 +67,13 @@ def from_probe(connection_id: uuid.UUID, prefix_id: str | None, probe: Probe) ->
 
 
 class ModelSync:
-    def __init__(self, gateway: ProviderGateway, keyring: Keyring, concurrency: int) -> None:
-        self.gateway = gateway
+    def __init__(self, provider: ProviderProbe, keyring: Keyring, concurrency: int) -> None:
+        self.provider = provider
         self.keyring = keyring
         self.concurrency = concurrency
 
     async def probe(self, target: ProviderTarget) -> Probe:
-        return await self.gateway.probe(target)
+        return await self.provider.probe(target)
 
     async def fetch_stored(self, record: ConnectionRecord) -> tuple[Fetched, Probe | None]:
         """A stored connection's list (and the probe, when the provider was asked)."""

@@ -99,7 +99,7 @@ class Link:
         self._thread.shutdown(wait=False)
 
 
-class Links:
+class LinkPool:
     """The connections of one process: a writer and up to READERS readers, opened on demand."""
 
     def __init__(self, connect: dict[str, Any]) -> None:
@@ -201,12 +201,12 @@ class KeptSQLiteEngine(SQLiteEngine):
 
     def __init__(self, path: str, timeout: float = 30) -> None:
         super().__init__(path=path, timeout=timeout)
-        self._links: Links | None = None
+        self._links: LinkPool | None = None
 
-    def links(self) -> Links:
+    def links(self) -> LinkPool:
         if self._links is None or self._links.pid != os.getpid():
             # A forked child never touches its parent's connections (nor closes them).
-            self._links = Links(self.connection_kwargs)
+            self._links = LinkPool(self.connection_kwargs)
         return self._links
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:

@@ -31,8 +31,8 @@ from app.gateway.streams import (
 )
 from app.gateway.upstream import UpstreamRequest, upstream_request
 from app.gateway.upstream_http import Unreachable, UpstreamResponse, send
+from app.providers.client import Outbound
 from app.providers.families import Operation
-from app.providers.http import Outbound
 from app.providers.http11 import DeadlinePassed
 from app.providers.redact import redact
 from app.providers.target import ProviderTarget

@@ -11,8 +11,8 @@ from enum import Enum
 
 from app.gateway.errors import GatewayError
 from app.providers.catalog import Family
+from app.providers.client import Outbound
 from app.providers.families import Operation, family_of
-from app.providers.http import Outbound
 from app.providers.target import ProviderTarget
 
 

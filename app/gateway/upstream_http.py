@@ -21,7 +21,7 @@ import httpx
 
 from app.gateway.upstream import UpstreamRequest
 from app.providers import http11
-from app.providers.http import Outbound
+from app.providers.client import Outbound
 from app.security.outbound import BlockedByPolicy
 
 WRITE_TIMEOUT = 10.0

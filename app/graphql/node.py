@@ -1,16 +1,22 @@
-"""The Node interface, and the registry `node(id:)` (app/api/schema.py) resolves global IDs by."""
+"""Global IDs as the API shows them, the Node interface, and the registry `node(id:)`
+(app/api/schema.py) resolves them by."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 
-from app.ids import parse_global_id
+from app.ids import global_id, parse_global_id
 
 if TYPE_CHECKING:
     from app.api.context import Info  # the API above; only for types
+
+
+def to_global_id(type_name: str, raw_id: uuid.UUID | str) -> strawberry.ID:
+    return strawberry.ID(global_id(type_name, raw_id))
 
 
 @strawberry.interface(description="An object with a stable, opaque global ID.")

@@ -15,7 +15,7 @@ from typing import Any
 from google.auth.transport import Request, Response
 from google.oauth2 import service_account
 
-from app.providers.http import Outbound
+from app.providers.client import Outbound
 from app.providers.target import ProviderTarget
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"

@@ -1,12 +1,15 @@
 """Prometheus metrics of gateway calls: requests, errors, latency, tokens (by connection name and
 model as the caller asked for it) and calls in flight. With several worker processes set
 PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode) and every worker's counts are
-summed at scrape time."""
+summed at scrape time. GET /metrics serves them, to an ADMIN token (Bearer) unless
+SWITCHBOARD_METRICS_PUBLIC=true."""
 
 from __future__ import annotations
 
 import os
 
+from litestar import Request, Response, get
+from litestar.datastructures import State
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -17,6 +20,9 @@ from prometheus_client import (
     multiprocess,
 )
 
+from app.auth.service import Role, authenticate
+from app.auth.tokens import bearer_token
+from app.http.failures import CHALLENGE
 from app.usage.buckets import BOUNDS_MS
 from app.usage.trace import CallTrace
 
@@ -80,3 +86,17 @@ class GatewayMetrics:
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+@get("/metrics")
+async def metrics(request: Request[object, object, State], state: State) -> Response[bytes]:
+    if not state.settings.metrics_public:
+        token = bearer_token(request.headers.get("authorization"))
+        viewer = await authenticate(token) if token else None
+        if viewer is None or viewer.role is not Role.ADMIN:
+            status = 401 if viewer is None else 403
+            message = b"/metrics needs an ADMIN token (Authorization: Bearer ...)\n"
+            headers = CHALLENGE if status == 401 else {}
+            return Response(message, status_code=status, media_type="text/plain", headers=headers)
+    body, content_type = state.services.usage.metrics.exposition()
+    return Response(body, media_type=content_type)

@@ -14,7 +14,7 @@ import pytest
 from app.gateway.upstream import UpstreamRequest
 from app.gateway.upstream_http import Unreachable, _head, _parsed
 from app.providers import http11
-from app.providers.http import PolicyTransport
+from app.providers.client import PolicyTransport
 from app.providers.network import PAUSE_ABOVE
 from app.security.outbound import BlockedByPolicy, OutboundPolicy
 

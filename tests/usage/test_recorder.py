@@ -117,12 +117,12 @@ async def test_a_flush_returns_only_once_a_batch_under_way_is_written():
 
 
 def test_recording_can_be_switched_off():
-    from app.usage.log import UsageLog
     from app.usage.metrics import GatewayMetrics
+    from app.usage.sink import UsageSink
     from app.usage.trace import CallTrace
 
     recorder = Recorder()
-    log = UsageLog(recorder, GatewayMetrics(), recording=False)
+    log = UsageSink(recorder, GatewayMetrics(), recording=False)
     log.started()
     log.ended(CallTrace("chat/completions", model="m"))
     assert not recorder.queue

@@ -180,3 +180,15 @@ def rotate_input(data: Any) -> ConnectionInput:
         else data.service_account_json,
         custom_headers=UNSET if data.custom_headers is None else _headers(data.custom_headers),
     )
+
+
+@strawberry.input
+class RotateCredentialsInput:
+    api_key: str | None = None
+    service_account_json: str | None = None
+    custom_headers: list[CustomHeaderInput] | None = strawberry.field(
+        default=None, description="The new header list; a null value keeps that header's value."
+    )
+    verify: bool = strawberry.field(
+        default=True, description="Test the new secrets first; if they fail, the old ones stay."
+    )

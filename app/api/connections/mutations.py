@@ -9,6 +9,7 @@ import strawberry
 
 from app.api.connections.inputs import (
     CreateConnectionInput,
+    RotateCredentialsInput,
     TestConnectionInput,
     UpdateConnectionInput,
     create_input,
@@ -16,17 +17,13 @@ from app.api.connections.inputs import (
     test_input,
     update_input,
 )
-from app.api.connections.payloads import (
-    ConnectionPayload,
-    DeleteConnectionPayload,
-    RotateCredentialsInput,
-)
+from app.api.connections.payloads import ConnectionPayload, DeleteConnectionPayload
 from app.api.connections.types import Verification
 from app.api.context import Info
 from app.api.dependents.types import dependent_of
 from app.errors import ProblemsFound, invalid, not_found
 from app.graphql.errors import maps_problems
-from app.graphql.ids import to_global_id
+from app.graphql.node import to_global_id
 from app.ids import uuid_of
 
 NO_SUCH = uuid.UUID(int=0)  # what an ID of another type names: no connection, for anyone

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from app.api.connections.inputs import CustomHeaderInput
 from app.api.connections.types import LLMConnectionType, Verification
 from app.api.dependents.types import DependentType, dependent_of
 from app.connections.write_steps import Written
@@ -56,15 +55,3 @@ class DeleteConnectionPayload:
         return cls(
             dependents=[dependent_of(d) for d in blocking], user_errors=user_errors(found.problems)
         )
-
-
-@strawberry.input
-class RotateCredentialsInput:
-    api_key: str | None = None
-    service_account_json: str | None = None
-    custom_headers: list[CustomHeaderInput] | None = strawberry.field(
-        default=None, description="The new header list; a null value keeps that header's value."
-    )
-    verify: bool = strawberry.field(
-        default=True, description="Test the new secrets first; if they fail, the old ones stay."
-    )

@@ -15,8 +15,7 @@ from app.api.model_catalog_types import ConnectionModelType
 from app.api.providers import AuthMethod, Provider, VerificationStatus
 from app.api.usage_fields import LastUseFields, UsageSummaryField
 from app.connections.records import ConnectionRecord
-from app.graphql.ids import to_global_id
-from app.graphql.node import Node
+from app.graphql.node import Node, to_global_id
 from app.graphql.pagination import Connection, slice_connection
 from app.providers.verification import VerificationResult
 

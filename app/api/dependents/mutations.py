@@ -14,7 +14,7 @@ from app.api.dependents.types import EndpointType, WorkspaceType
 from app.connections.inputs import UNSET
 from app.dependents.inputs import EndpointInput, WorkspaceInput
 from app.graphql.errors import UserError, maps_problems
-from app.graphql.ids import to_global_id
+from app.graphql.node import to_global_id
 from app.graphql.permissions import IsAdmin
 from app.ids import uuid_of
 

@@ -15,8 +15,7 @@ from app.dependents.records import Dependent, EndpointRecord, WorkspaceRecord
 from app.dependents.resolution import Resolution, Skip
 from app.dependents.resolution import ResolutionSource as DomainResolutionSource
 from app.graphql.errors import UserError, user_errors
-from app.graphql.ids import to_global_id
-from app.graphql.node import Node
+from app.graphql.node import Node, to_global_id
 
 ResolutionSource = strawberry.enum(DomainResolutionSource, name="ResolutionSource")
 

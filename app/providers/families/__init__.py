@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Protocol
 
 from app.providers.catalog import AuthMethod, Family
-from app.providers.http import Outbound
+from app.providers.client import Outbound
 from app.providers.target import DiscoveredModel, ProviderTarget
 
 

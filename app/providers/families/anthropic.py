@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import AuthMethod
+from app.providers.client import InvalidResponse, Outbound
 from app.providers.families import Address, Operation
 from app.providers.families.shapes import Page, all_pages, field_list, models_from
-from app.providers.http import InvalidResponse, Outbound
 from app.providers.target import DiscoveredModel, ProviderTarget
 
 DEFAULT_VERSION = "2023-06-01"

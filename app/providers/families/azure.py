@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import AuthMethod
+from app.providers.client import HttpStatusError, Outbound
 from app.providers.families import Address, Operation
 from app.providers.families.shapes import field_list, models_from
-from app.providers.http import HttpStatusError, Outbound
 from app.providers.target import DiscoveredModel, ProviderTarget
 
 DEFAULT_API_VERSION = "2024-10-21"  # when the connection's config names none

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import AuthMethod
+from app.providers.client import Outbound
 from app.providers.families import Address, Operation
 from app.providers.families.shapes import google_pages
-from app.providers.http import Outbound
 from app.providers.target import DiscoveredModel, ProviderTarget
 
 

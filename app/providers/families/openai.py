@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.providers.catalog import AuthMethod
+from app.providers.client import Outbound
 from app.providers.families import Address, Operation
 from app.providers.families.shapes import field_list, models_from
-from app.providers.http import Outbound
 from app.providers.target import DiscoveredModel, ProviderTarget
 
 CONFIG_HEADERS = (("OpenAI-Organization", "organization"), ("OpenAI-Project", "project"))

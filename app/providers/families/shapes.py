@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from app.providers.http import InvalidResponse, Outbound
+from app.providers.client import InvalidResponse, Outbound
 from app.providers.target import DiscoveredModel
 
 MAX_PAGES = 100

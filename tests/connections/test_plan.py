@@ -10,7 +10,7 @@ from app.connections.plan import plan_connection
 from app.connections.records import StoredHeader
 from app.errors import ErrorCode
 from app.providers.catalog import AuthMethod, Provider
-from tests.unit.records import connection
+from tests.connections.records import connection
 
 STORED = replace(
     connection(),

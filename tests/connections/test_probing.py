@@ -12,7 +12,7 @@ from app.connections.probing import models_affected, refused_by_policy, verifica
 from app.errors import ErrorCode, Problem
 from app.providers.catalog import AuthMethod
 from app.providers.verification import VerificationResult, VerificationStatus
-from tests.unit.records import connection
+from tests.connections.records import connection
 
 CURRENT = connection()
 

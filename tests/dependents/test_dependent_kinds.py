@@ -8,7 +8,7 @@ import pytest
 
 from app.dependents.kinds import KINDS, Links, kind_of, personal_refusal
 from app.dependents.records import EndpointRecord, WorkspaceRecord
-from tests.unit.records import connection
+from tests.connections.records import connection
 
 PERSONAL = connection(owner_id=uuid.uuid4())
 SHARED = connection()

@@ -20,7 +20,7 @@ from app.connections.access import (
 from app.errors import ErrorCode, Forbidden, ProblemsFound
 from app.org.settings import OrgSettings
 from app.providers.catalog import Provider
-from tests.unit.records import connection
+from tests.connections.records import connection
 
 ADMIN = Viewer(uuid.uuid4(), "root", Role.ADMIN, uuid.uuid4())
 MIA = Viewer(uuid.uuid4(), "mia", Role.MEMBER, uuid.uuid4())

@@ -7,7 +7,7 @@ from app.usage.recorder import Recorder
 from app.usage.trace import CallTrace
 
 
-class UsageLog:
+class UsageSink:
     def __init__(self, recorder: Recorder, metrics: GatewayMetrics, recording: bool = True) -> None:
         self.recorder = recorder
         self.metrics = metrics

@@ -16,14 +16,14 @@ from urllib.parse import urlsplit
 import httpx
 from google.auth.exceptions import GoogleAuthError
 
-from app.providers.families import family_of
-from app.providers.http import (
+from app.providers.client import (
     HttpStatusError,
     InvalidResponse,
     Outbound,
     Redirected,
     ResponseTooLarge,
 )
+from app.providers.families import family_of
 from app.providers.redact import redact
 from app.providers.target import DiscoveredModel, ProviderTarget
 from app.providers.verification import VerificationResult
@@ -54,7 +54,7 @@ class Probe:
     models: list[DiscoveredModel] | None
 
 
-class ProviderGateway:
+class ProviderProbe:
     def __init__(self, outbound: Outbound, personal: Outbound) -> None:
         self.outbound = outbound
         self.personal = personal  # its client's policy also refuses loopback and private ranges

@@ -10,7 +10,7 @@ from app.connections.deletion import check_deletion, has_dependents
 from app.dependents.kinds import Links
 from app.dependents.records import EndpointRecord
 from app.errors import ErrorCode, ProblemsFound
-from tests.unit.records import connection
+from tests.connections.records import connection
 
 CURRENT = connection()
 
