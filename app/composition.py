@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.connections.model_sync import ModelSync
-from app.connections.refresh import ModelRefresh
+from app.connections.models import ModelRefresh, ModelSync
 from app.connections.service import ConnectionService
 from app.dependents.endpoints import EndpointService
 from app.dependents.kinds import Links

@@ -20,8 +20,12 @@ from app.asgi import create_app
 from app.auth.service import authenticate
 from app.cli import migrate, prepare
 from app.connections.access import visible
-from app.connections.listing import ConnectionQuery, count_connections, list_connections
-from app.connections.records import ConnectionRecord
+from app.connections.records import (
+    ConnectionQuery,
+    ConnectionRecord,
+    count_connections,
+    list_connections,
+)
 from app.db.pagination import PageRequest
 from app.db.versions import read_version
 from app.graphql.node import to_global_id

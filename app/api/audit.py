@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
 from app.api.context import Info
@@ -16,10 +15,8 @@ from app.db.pagination import OrderKey, count_rows, keyset_page
 from app.db.tables import AuditEvent
 from app.graphql.node import Node, to_global_id
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
-from app.graphql.permissions import IsAdmin
+from app.graphql.permissions import ADMIN_ONLY
 from app.ids import parse_global_id
-
-ADMIN: list[type[BasePermission]] = [IsAdmin]
 
 
 @strawberry.type
@@ -103,7 +100,8 @@ def _conditions(f: AuditFilter) -> list[Any]:
 @strawberry.type
 class AuditQueries:
     @strawberry.field(
-        permission_classes=ADMIN, description="Newest first. Append-only: the API never edits it."
+        permission_classes=ADMIN_ONLY,
+        description="Newest first. Append-only: the API never edits it.",
     )
     async def audit_events(
         self,

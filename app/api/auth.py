@@ -18,7 +18,7 @@ from app.db.tables import ApiToken, AppUser
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.node import Node, register_node, to_global_id
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
-from app.graphql.permissions import IsAdmin
+from app.graphql.permissions import ADMIN_ONLY
 from app.ids import uuid_of
 
 Role = strawberry.enum(DomainRole, name="Role")
@@ -51,7 +51,7 @@ class AuthQuery:
         return User.of(UserRecord(viewer.user_id, viewer.name, viewer.role))
 
     @strawberry.field(
-        permission_classes=[IsAdmin],
+        permission_classes=ADMIN_ONLY,
         description="Admins only: everyone who holds tokens, by name, each with their highest "
         "active role (for filters by user: usage, gatewayCalls, auditEvents).",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.permission import BasePermission
 
 from app.api.connections.types import LLMConnectionType
 from app.api.context import Info
@@ -13,7 +12,7 @@ from app.db.pagination import Page, PaginationError
 from app.graphql.errors import UserError, bad_argument, maps_problems
 from app.graphql.node import Node, register_node, to_global_id
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
-from app.graphql.permissions import IsAdmin
+from app.graphql.permissions import ADMIN_ONLY
 from app.ids import uuid_of
 from app.model_catalog import listing
 from app.model_catalog.cache import Catalog, catalog
@@ -146,13 +145,10 @@ class ModelPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-ADMIN: list[type[BasePermission]] = [IsAdmin]
-
-
 @strawberry.type
 class ModelMutations:
     @strawberry.mutation(
-        permission_classes=ADMIN, description="Hide or show a model; survives refreshes."
+        permission_classes=ADMIN_ONLY, description="Hide or show a model; survives refreshes."
     )
     @maps_problems
     async def set_model_enabled(self, info: Info, id: strawberry.ID, enabled: bool) -> ModelPayload:

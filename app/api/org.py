@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.permission import BasePermission
 
 from app.api.context import Info
 from app.graphql.errors import UserError
-from app.graphql.permissions import IsAdmin
+from app.graphql.permissions import ADMIN_ONLY
 from app.org.settings import OrgSettings, save_org_settings
 from app.security.key_registry import key_statuses
-
-ADMIN: list[type[BasePermission]] = [IsAdmin]
 
 
 @strawberry.type(name="Settings")
@@ -62,7 +59,7 @@ class SettingsQueries:
         return SettingsType.of(await info.context.org_settings())
 
     @strawberry.field(
-        permission_classes=ADMIN,
+        permission_classes=ADMIN_ONLY,
         description="Admins only: which keys protect how many stored secrets (as `keys status`).",
     )
     async def encryption_keys(self, info: Info) -> list[EncryptionKeyType]:
@@ -72,7 +69,7 @@ class SettingsQueries:
 
 @strawberry.type
 class SettingsMutations:
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(permission_classes=ADMIN_ONLY)
     async def update_settings(self, info: Info, input: UpdateSettingsInput) -> SettingsPayload:
         changes = {k: v for k, v in vars(input).items() if v is not None}
         after = await save_org_settings(info.context.actor, changes)

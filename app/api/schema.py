@@ -15,10 +15,8 @@ from strawberry.schema.types.base_scalars import DateTimeDefinition
 
 from app.api.audit import AuditQueries
 from app.api.auth import AuthQuery, TokenMutations, TokenQueries, User
-from app.api.connections.mutations import ConnectionMutations
+from app.api.connections.mutations import ConnectionMutations, RefreshMutations, RevealMutations
 from app.api.connections.queries import ConnectionQueries
-from app.api.connections.refresh import RefreshMutations
-from app.api.connections.reveal import RevealMutations
 from app.api.connections.types import LLMConnectionType
 from app.api.context import Info
 from app.api.dependents.mutations import DependentMutations

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.config_io.specs import PLAIN_NAMES, ConnectionSpec
+from app.connections.checks import normalize_base_url
 from app.connections.records import ConnectionRecord, fetch_connections
-from app.connections.targets import target_from_record
-from app.connections.urls import normalize_base_url
+from app.connections.sealing import target_from_record
 from app.db.tables import LLMConnection
 from app.providers.catalog import derived_base_url, spec_for
 from app.security.keyring import Keyring

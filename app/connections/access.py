@@ -80,7 +80,7 @@ def reach(
             raise Forbidden(f"{op.value} on a workspace-wide connection (it needs an ADMIN token)")
         return record
     if record.owner_id == viewer.user_id or (op in ADMIN_MAY_REACH and viewer.is_admin):
-        return record  # whether it may be the default: app.connections.rules
+        return record  # whether it may be the default: app.connections.checks
     message = "only its owner can change a personal connection"
     raise ProblemsFound([Problem(field, ErrorCode.NOT_ALLOWED, message)])
 

@@ -1,14 +1,14 @@
-"""The rules a delete must pass: nothing depends on the connection, unless the caller said to
-move the dependents (to a connection that can take them) or to unlink them."""
+"""When a connection may be deleted (its dependents, recent gateway traffic) and the port through
+which deletion reaches the dependents without knowing their kinds."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from app.connections.dependent_links import DependentLinks
+from app.audit.service import Actor
 from app.connections.records import ConnectionRecord, fetch_connection
 from app.db.tables import ApiToken
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
@@ -76,3 +76,18 @@ async def _check_target(
     refused = await dependents.refusal(target, moving)
     if refused:
         raise ProblemsFound([Problem(MOVE_FIELD, ErrorCode.NOT_ALLOWED, refused)])
+
+
+class DependentLinks(Protocol):
+    async def of(self, connection_ids: list[uuid.UUID]) -> list[list[Any]]:
+        """Every dependent of each connection, in order (one query per kind)."""
+        ...
+
+    async def move(self, connection_id: uuid.UUID, to: uuid.UUID | None, actor: Actor) -> None:
+        """Point every dependent of `connection_id` at `to` (None unlinks them), each move
+        audited."""
+        ...
+
+    async def refusal(self, target: ConnectionRecord, moving: list[Any]) -> str | None:
+        """Why these dependents may not move to `target`, or None."""
+        ...

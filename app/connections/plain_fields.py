@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.connections import validators as check
+from app.connections import checks as check
 from app.db.json_columns import load_json
 from app.naming import camel_case
 from app.validation import Checked, check_description

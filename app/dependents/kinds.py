@@ -73,7 +73,7 @@ def personal_refusal(kind: DependentKind, connection: ConnectionRecord) -> str |
 
 
 class Links:
-    """app.connections.dependent_links.DependentLinks over every registered kind."""
+    """app.connections.deletion.DependentLinks over every registered kind."""
 
     async def of(self, connection_ids: list[uuid.UUID]) -> list[list[Any]]:
         grouped: dict[uuid.UUID, list[Any]] = {cid: [] for cid in connection_ids}

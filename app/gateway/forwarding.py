@@ -16,7 +16,7 @@ import httpx
 from google.auth.exceptions import GoogleAuthError
 
 from app.connections.records import ConnectionRecord
-from app.connections.targets import target_from_record
+from app.connections.sealing import target_from_record
 from app.gateway.answers import Answer
 from app.gateway.balancer import Balancer
 from app.gateway.errors import GatewayError

@@ -16,3 +16,6 @@ class IsAdmin(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.viewer.is_admin
+
+
+ADMIN_ONLY: list[type[BasePermission]] = [IsAdmin]  # a field's permission_classes

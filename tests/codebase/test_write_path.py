@@ -18,7 +18,7 @@ OWN_TRANSACTIONS = {
     "usage/retention.py",
     "usage/journal.py",
     "model_catalog/store.py",
-    "connections/model_sync.py",
+    "connections/models.py",
 }
 # An event appended inside a write already open: each dependent a connection's delete moves.
 EXTRA_EVENTS = {"audit/service.py", "dependents/kinds.py"}

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
+from app.connections.checks import DISABLED, PERSONAL, default_refusal
 from app.connections.inputs import ConnectionInput
-from app.connections.plan import plan_connection
-from app.connections.rules import DISABLED, PERSONAL, default_refusal
+from app.connections.planning import plan_connection
 from app.errors import ErrorCode
 from app.providers.catalog import Provider
 

@@ -8,7 +8,7 @@ import pytest
 from app.api.schema import build_schema
 from app.connections.inputs import ConnectionInput
 from app.connections.plain_fields import PLAIN_FIELDS, plain_columns, plain_from_row, plain_snapshot
-from app.connections.plan import plan_connection
+from app.connections.planning import plan_connection
 from app.db.tables import LLMConnection
 from app.providers.catalog import Provider
 

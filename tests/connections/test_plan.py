@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.connections.inputs import ConnectionInput, HeaderInput
-from app.connections.plan import plan_connection
+from app.connections.planning import plan_connection
 from app.connections.records import StoredHeader
 from app.errors import ErrorCode
 from app.providers.catalog import AuthMethod, Provider

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.connections.plan_types import ConnectionPlan, SecretChange
-from app.connections.probing import models_affected, refused_by_policy, verification_failed
+from app.connections.inputs import ConnectionPlan, SecretChange
+from app.connections.planning import models_affected, refused_by_policy, verification_failed
 from app.errors import ErrorCode, Problem
 from app.providers.catalog import AuthMethod
 from app.providers.verification import VerificationResult, VerificationStatus

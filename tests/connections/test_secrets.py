@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from app.connections.records import fetch_connection
-from app.connections.secrets import open_for
+from app.connections.sealing import open_for
 from app.db.tables import LLMConnection
 from app.security.envelope import SecretUnavailable
 from app.security.sealed_fields import API_KEY_FIELD, header_field

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.connections.secrets import hint, looks_masked
-from app.connections.urls import normalize_base_url, origin
+from app.connections.checks import looks_masked, normalize_base_url, origin
+from app.connections.sealing import hint
 from app.db.urls import parse_database_url
 from app.settings import SettingsError, load_settings
 

@@ -16,8 +16,8 @@ from app.api.connections.plain_fields import (
 )
 from app.api.providers import AuthMethod, Provider
 from app.connections.inputs import UNSET, ConnectionInput, HeaderInput, Unset
-from app.connections.listing import ConnectionOrderField as DomainOrderField
-from app.connections.listing import OwnerScope as DomainOwnerScope
+from app.connections.records import ConnectionOrderField as DomainOrderField
+from app.connections.records import OwnerScope as DomainOwnerScope
 
 OwnerScope = strawberry.enum(DomainOwnerScope, name="OwnerScope")
 ConnectionOrderField = strawberry.enum(DomainOrderField, name="ConnectionOrderField")

@@ -1,9 +1,10 @@
-"""Connection mutations: translate arguments, call the connection service, shape the payload.
-Failures raised below become userErrors in one place (app.graphql.errors.maps_problems)."""
+"""Every connection mutation: creates, edits, rotations, switches, tests, deletes, model refreshes
+and reveals, each answering with its payload."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import strawberry
 
@@ -17,14 +18,19 @@ from app.api.connections.inputs import (
     test_input,
     update_input,
 )
-from app.api.connections.payloads import ConnectionPayload, DeleteConnectionPayload
-from app.api.connections.types import Verification
+from app.api.connections.types import LLMConnectionType, Verification
 from app.api.context import Info
-from app.api.dependents.types import dependent_of
+from app.api.dependents.types import DependentType, dependent_of
+from app.api.providers import VerificationStatus
+from app.connections.models import RefreshResult
+from app.connections.sealing import reveal_secrets
+from app.connections.service import Written
 from app.errors import ProblemsFound, invalid, not_found
-from app.graphql.errors import maps_problems
+from app.graphql.errors import UserError, maps_problems, user_errors
 from app.graphql.node import to_global_id
+from app.graphql.permissions import ADMIN_ONLY
 from app.ids import uuid_of
+from app.providers.verification import VerificationResult
 
 NO_SUCH = uuid.UUID(int=0)  # what an ID of another type names: no connection, for anyone
 
@@ -134,4 +140,132 @@ class ConnectionMutations:
         return DeleteConnectionPayload(
             deleted_id=to_global_id("LLMConnection", deleted.id),
             dependents=[dependent_of(d) for d in moved],
+        )
+
+
+@strawberry.type
+class ConnectionPayload:
+    connection: LLMConnectionType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    verification: Verification | None = strawberry.field(
+        default=None, description="Set when the mutation tested something."
+    )
+
+    @classmethod
+    def of(cls, written: Written) -> ConnectionPayload:
+        verification = written.verification
+        return cls(
+            connection=LLMConnectionType.of(written.connection),
+            verification=Verification.of(verification) if verification else None,
+        )
+
+    @classmethod
+    def from_problems(cls, found: ProblemsFound) -> ConnectionPayload:
+        """A failed verification is reported alongside the userError."""
+        verification: VerificationResult | None = found.details.get("verification")
+        return cls(
+            user_errors=user_errors(found.problems),
+            verification=Verification.of(verification) if verification else None,
+        )
+
+
+@strawberry.type
+class DeleteConnectionPayload:
+    deleted_id: strawberry.ID | None = None
+    dependents: list[DependentType] = strawberry.field(
+        default_factory=list,
+        description="With HAS_DEPENDENTS: what uses the connection. After a delete: what was "
+        "moved (reassignTo) or unlinked (force).",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def from_problems(cls, found: ProblemsFound) -> DeleteConnectionPayload:
+        """HAS_DEPENDENTS lists what uses the connection."""
+        blocking = found.details.get("dependents", [])
+        return cls(
+            dependents=[dependent_of(d) for d in blocking], user_errors=user_errors(found.problems)
+        )
+
+
+@strawberry.type
+class ModelRefresh:
+    status: VerificationStatus  # type: ignore[valid-type]
+    ok: bool
+    message: str | None
+    model_count: int | None
+    fetched_at: datetime | None
+    result: strawberry.Private[RefreshResult]
+
+    @strawberry.field
+    async def connection(self, info: Info) -> LLMConnectionType | None:
+        record = await info.context.loaders["connections"].load(self.result.connection_id)
+        return LLMConnectionType.of(record) if record else None
+
+    @classmethod
+    def of(cls, r: RefreshResult) -> ModelRefresh:
+        return cls(
+            status=r.status,
+            ok=r.ok,
+            message=r.message,
+            model_count=r.model_count,
+            fetched_at=r.fetched_at,
+            result=r,
+        )
+
+
+@strawberry.type
+class RefreshModelsPayload:
+    results: list[ModelRefresh] = strawberry.field(
+        default_factory=list, description="One outcome per connection refreshed."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RefreshMutations:
+    @strawberry.mutation(
+        permission_classes=ADMIN_ONLY,
+        description="Refresh one connection's models, or every enabled connection's concurrently.",
+    )
+    @maps_problems
+    async def refresh_models(
+        self, info: Info, connection_id: strawberry.ID | None = None
+    ) -> RefreshModelsPayload:
+        target = None
+        if connection_id is not None:
+            target = uuid_of(connection_id, "LLMConnection") or uuid.UUID(int=0)
+        results = await info.context.services.refresh.refresh(info.context.actor, target)
+        return RefreshModelsPayload(results=[ModelRefresh.of(r) for r in results])
+
+
+@strawberry.type
+class RevealedHeader:
+    name: str
+    value: str
+
+
+@strawberry.type
+class RevealPayload:
+    api_key: str | None = None
+    service_account_json: str | None = None
+    custom_headers: list[RevealedHeader] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RevealMutations:
+    @strawberry.mutation(
+        permission_classes=ADMIN_ONLY,
+        description="Admins only, and only while settings.allowSecretReveal is on. Always audited. "
+        "Personal connections' secrets are never revealed.",
+    )
+    @maps_problems
+    async def reveal_connection_secret(self, info: Info, id: strawberry.ID) -> RevealPayload:
+        caller = await info.context.caller()
+        revealed = await reveal_secrets(info.context.services.keyring, caller, connection_id(id))
+        return RevealPayload(
+            api_key=revealed.api_key,
+            service_account_json=revealed.service_account_json,
+            custom_headers=[RevealedHeader(name=n, value=v) for n, v in revealed.headers],
         )

@@ -8,8 +8,13 @@ from app.api.connections.inputs import ConnectionFilter, ConnectionOrder, OrderD
 from app.api.connections.types import LLMConnectionType
 from app.api.context import Info
 from app.connections.access import visible
-from app.connections.listing import ConnectionQuery, count_connections, list_connections
-from app.connections.records import ConnectionRecord, fetch_connections
+from app.connections.records import (
+    ConnectionQuery,
+    ConnectionRecord,
+    count_connections,
+    fetch_connections,
+    list_connections,
+)
 from app.db.tables import LLMConnection
 from app.graphql.errors import bad_argument
 from app.graphql.node import register_node

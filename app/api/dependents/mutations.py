@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 import strawberry
-from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
 from app.api.context import Info
@@ -15,10 +14,8 @@ from app.connections.inputs import UNSET
 from app.dependents.inputs import EndpointInput, WorkspaceInput
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.node import to_global_id
-from app.graphql.permissions import IsAdmin
+from app.graphql.permissions import ADMIN_ONLY
 from app.ids import uuid_of
-
-ADMIN: list[type[BasePermission]] = [IsAdmin]
 
 
 @strawberry.input
@@ -105,7 +102,7 @@ def _expected(version: int | None) -> Any:
 
 @strawberry.type
 class DependentMutations:
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def create_endpoint(self, info: Info, input: CreateEndpointInput) -> EndpointPayload:
         data = EndpointInput(
@@ -118,7 +115,7 @@ class DependentMutations:
         created = await info.context.services.endpoints.create(info.context.actor, data)
         return EndpointPayload(endpoint=EndpointType.of(created))
 
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def update_endpoint(
         self, info: Info, id: strawberry.ID, input: UpdateEndpointInput
@@ -135,14 +132,14 @@ class DependentMutations:
         updated = await service.update(info.context.actor, _id(id, "Endpoint"), data)
         return EndpointPayload(endpoint=EndpointType.of(updated))
 
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def delete_endpoint(self, info: Info, id: strawberry.ID) -> DeleteEndpointPayload:
         service = info.context.services.endpoints
         deleted = await service.delete(info.context.actor, _id(id, "Endpoint"))
         return DeleteEndpointPayload(deleted_id=to_global_id("Endpoint", deleted.id))
 
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def create_workspace(self, info: Info, input: CreateWorkspaceInput) -> WorkspacePayload:
         data = WorkspaceInput(
@@ -151,7 +148,7 @@ class DependentMutations:
         created = await info.context.services.workspaces.create(info.context.actor, data)
         return WorkspacePayload(workspace=WorkspaceType.of(created))
 
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def update_workspace(
         self, info: Info, id: strawberry.ID, input: UpdateWorkspaceInput
@@ -165,7 +162,7 @@ class DependentMutations:
         updated = await service.update(info.context.actor, _id(id, "Workspace"), data)
         return WorkspacePayload(workspace=WorkspaceType.of(updated))
 
-    @strawberry.mutation(permission_classes=ADMIN)
+    @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def delete_workspace(self, info: Info, id: strawberry.ID) -> DeleteWorkspacePayload:
         service = info.context.services.workspaces

@@ -1,5 +1,5 @@
-"""Keeping a connection's model list: ask the provider (or take modelIds) outside any
-transaction, then store the answers inside the caller's, with the write they belong to."""
+"""A connection's model list: fetched from its provider (concurrently, bounded), stored, and
+refreshModels for one or all."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.connections.records import ConnectionRecord
-from app.connections.targets import target_from_record
+from app.audit.service import Actor, Done, Target, audited_write, set_to
+from app.connections.records import ConnectionRecord, fetch_connection, fetch_connections
+from app.connections.sealing import target_from_record
 from app.db.engine import write_transaction
 from app.db.tables import LLMConnection
+from app.errors import ProblemsFound, not_found
 from app.model_catalog.store import (
     ModelList,
     ModelSource,
@@ -134,3 +136,28 @@ async def store(batch: list[Fetched]) -> list[RefreshResult]:
         else RefreshResult(f.connection_id, f.status, f.message, None, None)
         for f in batch
     ]
+
+
+class ModelRefresh:
+    def __init__(self, models: ModelSync) -> None:
+        self.models = models
+
+    async def refresh(self, actor: Actor, connection_id: uuid.UUID | None) -> list[RefreshResult]:
+        """Provider calls run outside any transaction (concurrently, bounded); the results
+        are then written in one, so writers never queue behind a slow provider."""
+        if connection_id is not None:
+            one = await fetch_connection(connection_id)
+            if one is None:
+                raise ProblemsFound([not_found("connection", ("connectionId",))])
+            records = [one]
+        else:
+            records = await fetch_connections(LLMConnection.enabled == True)  # noqa: E712
+        fetched = await self.models.fetch_all(records)
+
+        async def write() -> Done[list[RefreshResult]]:
+            results = await store(fetched)
+            failed = sum(not r.ok for r in results)
+            target = Target("LLMConnection", connection_id, None)
+            return Done(results, target, set_to(refreshed=len(results), failed=failed))
+
+        return await audited_write(LLMConnection, actor, "models.refresh", write)

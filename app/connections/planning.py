@@ -1,23 +1,19 @@
-"""Turn a create or update input into a complete, validated plan for one connection row.
-
-Create and update share this path: an update is the stored row with the input laid over it,
-checked exactly as a new connection would be.
-"""
+"""Validate a connection write once (plan_connection: every problem at once), and what a provider
+probe means for it (which models it affects, a policy refusal, a failed verification)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from app.connections import validators as check
-from app.connections.inputs import UNSET, ConnectionInput, Unset
+from app.connections import checks as check
+from app.connections.checks import default_refusal, normalize_base_url
+from app.connections.inputs import UNSET, ConnectionInput, ConnectionPlan, Problems, Unset
 from app.connections.plain_fields import PLAIN_FIELDS
-from app.connections.plan_secrets import guard_origin_change, plan_secrets
-from app.connections.plan_types import ConnectionPlan, Problems
 from app.connections.records import ConnectionRecord
-from app.connections.rules import default_refusal
-from app.connections.urls import normalize_base_url
-from app.errors import ErrorCode, Problem
+from app.connections.sealing import guard_origin_change, plan_secrets
+from app.errors import ErrorCode, Problem, ProblemsFound
 from app.providers.catalog import (
     AuthMethod,
     Provider,
@@ -25,6 +21,7 @@ from app.providers.catalog import (
     derived_base_url,
     spec_for,
 )
+from app.providers.verification import VerificationResult, VerificationStatus
 from app.validation import check_name
 
 
@@ -161,3 +158,35 @@ def _missing_base_url_message(spec: ProviderSpec) -> str:
     if spec.provider is Provider.VERTEX_AI:
         return "Vertex AI needs config.region (or an explicit baseUrl)"
     return f"{spec.display_name} needs baseUrl, e.g. http://my-server:8000/v1"
+
+
+def models_affected(plan: ConnectionPlan, current: ConnectionRecord) -> bool:
+    """Whether an edit can change which models the connection serves (then they are fetched
+    again before the write)."""
+    return (
+        (plan.enabled and not current.enabled)
+        or plan.credentials_changed
+        or plan.base_url != current.base_url
+        or plan.auth_method is not current.auth_method
+        or plan.config != dict(current.config)
+        or plan.prefix_id != current.prefix_id
+        or tuple(plan.model_ids) != tuple(current.model_ids)
+    )
+
+
+def verification_failed(result: VerificationResult, outcome: str) -> ProblemsFound:
+    message = (
+        f"Verification failed ({result.status.value}): {result.message or 'no details'}. {outcome}"
+    )
+    problem = Problem(("input",), ErrorCode.VERIFICATION_FAILED, message)
+    return ProblemsFound([problem], verification=result)
+
+
+def refused_by_policy(problems: list[Problem]) -> VerificationResult | None:
+    """A test that would send stored secrets to a new origin answers BLOCKED_BY_POLICY rather
+    than a validation error: the configuration is fine, the test is what is refused."""
+    moved = [p for p in problems if p.code is ErrorCode.NOT_ALLOWED and "origin" in p.message]
+    if not moved:
+        return None
+    status = VerificationStatus.BLOCKED_BY_POLICY
+    return VerificationResult(status, moved[0].message, None, None, datetime.now(UTC))
