@@ -10,11 +10,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.api.context import Info
+from app.audit.service import AuditQuery, audit_listing
 from app.db.json_columns import load_json
-from app.db.pagination import OrderKey, count_rows, keyset_page
-from app.db.tables import AuditEvent
 from app.graphql.node import Node, to_global_id
-from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.graphql.pagination import Connection, listed
 from app.graphql.permissions import ADMIN_ONLY
 from app.ids import parse_global_id
 
@@ -76,25 +75,12 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def _conditions(f: AuditFilter) -> list[Any]:
-    where: list[Any] = []
-    if f.target_id:
-        where.append(AuditEvent.target_id == f.target_id)
+def _query(f: AuditFilter) -> AuditQuery:
+    actor = None
     if f.actor_id:
         parsed = parse_global_id(f.actor_id)
         actor = uuid.UUID(parsed[1]) if parsed and parsed[0] == "User" else uuid.UUID(int=0)
-        where.append(AuditEvent.actor_id == actor)
-    if f.action:
-        where.append(
-            AuditEvent.action.like(f.action + "%")
-            if f.action.endswith(".")
-            else AuditEvent.action == f.action
-        )
-    if f.since:
-        where.append(AuditEvent.at >= f.since)
-    if f.until:
-        where.append(AuditEvent.at < f.until)
-    return where
+    return AuditQuery(f.target_id, actor, f.action, f.since, f.until)
 
 
 @strawberry.type
@@ -110,8 +96,5 @@ class AuditQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuditEventType]:
-        where = _conditions(filter or AuditFilter())
-        keys = [OrderKey(AuditEvent.at, descending=True), OrderKey(AuditEvent.id, descending=True)]
-        request = page_request(first, after)
-        page = await load_page(lambda: keyset_page(AuditEvent, where, keys, request))
-        return build_connection(page, AuditEventType.of, lambda: count_rows(AuditEvent, where))
+        listing = audit_listing(_query(filter or AuditFilter()))
+        return await listed(listing, AuditEventType.of, first, after)

@@ -9,15 +9,13 @@ from typing import Any
 import strawberry
 
 from app.api.context import Info
-from app.auth.service import GatewayLimits, UserRecord, load_users
+from app.auth.service import GatewayLimits, UserRecord, load_users, user_listing
 from app.auth.service import Role as DomainRole
-from app.auth.token_admin import create_token, revoke_token, token_scope
+from app.auth.token_admin import create_token, revoke_token, token_listing
 from app.db.json_columns import load_json
-from app.db.pagination import OrderKey, count_rows, keyset_page
-from app.db.tables import ApiToken, AppUser
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.node import Node, register_node, to_global_id
-from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.graphql.pagination import Connection, build_connection, listed, load_page, page_request
 from app.graphql.permissions import ADMIN_ONLY
 from app.ids import uuid_of
 
@@ -58,14 +56,12 @@ class AuthQuery:
     async def users(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[User]:
-        keys = [OrderKey(AppUser.name_key), OrderKey(AppUser.id)]
+        listing = user_listing()
         request = page_request(first, after)
-        page = await load_page(lambda: keyset_page(AppUser, [], keys, request))
+        page = await load_page(lambda: listing.page(request))
         records = await load_users([row["id"] for row in page.rows])  # two statements a page
         by_id = {record.id: record for record in records if record is not None}
-        return build_connection(
-            page, lambda row: User.of(by_id[row["id"]]), lambda: count_rows(AppUser, [])
-        )
+        return build_connection(page, lambda row: User.of(by_id[row["id"]]), listing.count)
 
 
 @strawberry.type(
@@ -155,14 +151,7 @@ class TokenQueries:
     async def api_tokens(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ApiTokenType]:
-        where = token_scope(info.context.viewer)
-        keys = [
-            OrderKey(ApiToken.created_at, descending=True),
-            OrderKey(ApiToken.id, descending=True),
-        ]
-        request = page_request(first, after)
-        page = await load_page(lambda: keyset_page(ApiToken, where, keys, request))
-        return build_connection(page, ApiTokenType.of, lambda: count_rows(ApiToken, where))
+        return await listed(token_listing(info.context.viewer), ApiTokenType.of, first, after)
 
 
 @strawberry.type

@@ -14,12 +14,18 @@ import strawberry
 
 from app.api.auth import ApiTokenType, User
 from app.api.context import Info
-from app.db.pagination import OrderKey, count_rows, keyset_page
-from app.db.tables import AppUser, Endpoint, GatewayCall, LLMConnection
 from app.graphql.node import Node, to_global_id
-from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.graphql.pagination import Connection, listed
 from app.ids import uuid_of
-from app.usage.queries import HOUR_MS, Bucket, Dimension, UsageQuery, usage_buckets
+from app.usage.queries import (
+    HOUR_MS,
+    Bucket,
+    Dimension,
+    UsageQuery,
+    call_listing,
+    names_of,
+    usage_buckets,
+)
 
 NOTHING = "-"  # a key no call has: what a filter naming something unknown matches
 
@@ -212,23 +218,9 @@ async def summary(info: Info, since: datetime | None, kind: str, key: str) -> Us
     )
 
 
-async def _names(table: Any, keys: set[str]) -> dict[str, str]:
-    ids = [uuid.UUID(k) for k in keys if k]
-    if not ids:
-        return {}
-    rows = await table.select(table.id, table.name).where(table.id.is_in(ids))
-    return {str(row["id"]): row["name"] for row in rows}
-
-
 async def _buckets_out(buckets: Sequence[Bucket]) -> list[UsageBucket]:
     """Each bucket with the names of what it counts (one query per kind named)."""
-    names = {}
-    for dim, table in (
-        (Dimension.CONNECTION, LLMConnection),
-        (Dimension.ENDPOINT, Endpoint),
-        (Dimension.USER, AppUser),
-    ):
-        names[dim] = await _names(table, {b.values[dim] or "" for b in buckets if dim in b.values})
+    names = await names_of(buckets)
     out = []
     for b in buckets:
         item = UsageBucket(
@@ -264,23 +256,6 @@ def _set_dimensions(
         item.day = _time(int(values[Dimension.DAY]) * 24 * HOUR_MS)
 
 
-def _call_conditions(query: UsageQuery) -> list[Any]:
-    where: list[Any] = []
-    if query.from_ms is not None:
-        where.append(GatewayCall.started_ms >= query.from_ms)
-    if query.to_ms is not None:
-        where.append(GatewayCall.started_ms < query.to_ms)
-    for column, value in (
-        (GatewayCall.connection_key, query.connection),
-        (GatewayCall.endpoint_key, query.endpoint),
-        (GatewayCall.user_key, query.user),
-        (GatewayCall.model, query.model),
-    ):
-        if value is not None:
-            where.append(column == value)
-    return where
-
-
 @strawberry.type
 class UsageQueries:
     @strawberry.field(
@@ -302,12 +277,6 @@ class UsageQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[GatewayCallType]:
-        where = _call_conditions(visible_query(info, filter))
+        listing = call_listing(visible_query(info, filter))
         await written(info)
-        keys = [
-            OrderKey(GatewayCall.started_ms, descending=True),
-            OrderKey(GatewayCall.id, descending=True),
-        ]
-        request = page_request(first, after)
-        page = await load_page(lambda: keyset_page(GatewayCall, where, keys, request))
-        return build_connection(page, GatewayCallType.of, lambda: count_rows(GatewayCall, where))
+        return await listed(listing, GatewayCallType.of, first, after)

@@ -11,10 +11,12 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from piccolo.table import Table
 
+from app.db.pagination import Listing, OrderKey
 from app.db.tables import AuditEvent
 from app.db.writes import run_write
 from app.ids import global_id
@@ -110,3 +112,32 @@ async def audited_write(
         return done.answer
 
     return await run_write(table, both)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    target_id: str | None = None  # the API's global id
+    actor_id: uuid.UUID | None = None
+    action: str | None = None  # exact, or a prefix ending in "."
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def audit_listing(q: AuditQuery) -> Listing:
+    """The trail, newest first, narrowed by the query."""
+    where: list[Any] = []
+    if q.target_id:
+        where.append(AuditEvent.target_id == q.target_id)
+    if q.actor_id:
+        where.append(AuditEvent.actor_id == q.actor_id)
+    if q.action:
+        by_prefix = q.action.endswith(".")
+        where.append(
+            AuditEvent.action.like(q.action + "%") if by_prefix else AuditEvent.action == q.action
+        )
+    if q.since:
+        where.append(AuditEvent.at >= q.since)
+    if q.until:
+        where.append(AuditEvent.at < q.until)
+    keys = [OrderKey(AuditEvent.at, descending=True), OrderKey(AuditEvent.id, descending=True)]
+    return Listing(AuditEvent, where, keys)

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.auth.tokens import display_prefix, generate_token, hash_token
 from app.db.json_columns import load_json
+from app.db.pagination import Listing, OrderKey
 from app.db.tables import ApiToken, AppUser
 from app.db.versions import read_version
 
@@ -184,6 +185,11 @@ async def bootstrap_admin(preset_token: str | None) -> str | None:
     if await ApiToken.count() > 0:
         return None
     return await issue_token("admin", Role.ADMIN, "bootstrap admin token", preset_token)
+
+
+def user_listing() -> Listing:
+    """Everyone who holds tokens, by name."""
+    return Listing(AppUser, [], [OrderKey(AppUser.name_key), OrderKey(AppUser.id)])
 
 
 async def load_users(ids: list[uuid.UUID]) -> list[UserRecord | None]:

@@ -10,6 +10,7 @@ from app.audit.service import Actor, Done, Target, audited_write, set_to
 from app.auth.policy import check_limits, check_new_token
 from app.auth.service import NO_LIMITS, GatewayLimits, Role, Viewer, issue_token
 from app.auth.tokens import hash_token
+from app.db.pagination import Listing, OrderKey
 from app.db.tables import ApiToken
 from app.errors import ProblemsFound, not_found
 
@@ -17,6 +18,15 @@ from app.errors import ProblemsFound, not_found
 def token_scope(viewer: Viewer) -> list[Any]:
     """Admins reach every token, members their own."""
     return [] if viewer.is_admin else [ApiToken.user == viewer.user_id]
+
+
+def token_listing(viewer: Viewer) -> Listing:
+    """The tokens this viewer may see, newest first."""
+    newest = [
+        OrderKey(ApiToken.created_at, descending=True),
+        OrderKey(ApiToken.id, descending=True),
+    ]
+    return Listing(ApiToken, token_scope(viewer), newest)
 
 
 async def create_token(

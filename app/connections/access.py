@@ -14,7 +14,7 @@ from typing import Any
 
 from app.audit.service import Actor
 from app.auth.service import Viewer
-from app.connections.records import ConnectionRecord
+from app.connections.records import ConnectionRecord, fetch_connections
 from app.db.tables import LLMConnection
 from app.errors import ErrorCode, Forbidden, Problem, ProblemsFound, not_found
 from app.org.settings import OrgSettings
@@ -55,6 +55,26 @@ def visible(viewer: Viewer, org: OrgSettings) -> list[Any]:
     if viewer.is_admin:
         return []
     return [LLMConnection.owner.is_null() | (LLMConnection.owner == viewer.user_id)]
+
+
+async def find_visible(
+    viewer: Viewer,
+    org: OrgSettings,
+    *,
+    connection_id: uuid.UUID | None = None,
+    name: str | None = None,
+    default: bool = False,
+) -> ConnectionRecord | None:
+    """One connection this viewer may see: by id, by name (case-insensitive) or the default."""
+    conditions: list[Any] = []
+    if connection_id is not None:
+        conditions.append(LLMConnection.id == connection_id)
+    if name is not None:
+        conditions.append(LLMConnection.name_key == name.strip().casefold())
+    if default:
+        conditions.append(LLMConnection.is_default == True)  # noqa: E712 (SQL comparison)
+    rows = await fetch_connections(*conditions, *visible(viewer, org))
+    return rows[0] if rows else None
 
 
 def can_see(viewer: Viewer, org: OrgSettings, record: ConnectionRecord) -> bool:

@@ -150,3 +150,19 @@ async def count_rows(table: type[Table], where: Sequence[Any]) -> int:
     for condition in where:
         query = query.where(condition)
     return await query
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a list query reads, as its domain declares it: the table, the conditions and the
+    order. The API pages it; it never names a table itself."""
+
+    table: type[Table]
+    where: Sequence[Any]
+    keys: Sequence[OrderKey]
+
+    async def page(self, request: PageRequest) -> Page:
+        return await keyset_page(self.table, self.where, self.keys, request)
+
+    async def count(self) -> int:
+        return await count_rows(self.table, self.where)

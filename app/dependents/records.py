@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+
 from app.db.json_columns import load_json
+from app.db.pagination import Listing, OrderKey, like_pattern
 from app.db.tables import Endpoint, Workspace
 from app.ids import global_id
 
@@ -66,6 +69,36 @@ Dependent = EndpointRecord | WorkspaceRecord
 async def fetch_endpoint(endpoint_id: uuid.UUID) -> EndpointRecord | None:
     rows = await Endpoint.select().where(Endpoint.id == endpoint_id)
     return EndpointRecord.from_row(rows[0]) if rows else None
+
+
+async def endpoint_named(name: str) -> EndpointRecord | None:
+    """Names are unique case-insensitively."""
+    rows = await Endpoint.select().where(Endpoint.name_key == name.strip().casefold())
+    return EndpointRecord.from_row(rows[0]) if rows else None
+
+
+def endpoint_listing(search: str | None, connection_id: uuid.UUID | None) -> Listing:
+    """Endpoints by name: those whose name or model matches, of one connection or all."""
+    where = _matching("name,model", search)
+    if connection_id is not None:
+        where.append(Endpoint.connection == connection_id)
+    return Listing(Endpoint, where, [OrderKey(Endpoint.name_key), OrderKey(Endpoint.id)])
+
+
+def workspace_listing(search: str | None) -> Listing:
+    """Workspaces by name, those whose name matches."""
+    where = _matching("name", search)
+    return Listing(Workspace, where, [OrderKey(Workspace.name_key), OrderKey(Workspace.id)])
+
+
+def _matching(columns: str, text: str | None) -> list[Any]:
+    """Case-insensitive substring search over these columns."""
+    if not text or not text.strip():
+        return []
+    pattern = like_pattern(text.strip().lower())
+    names = columns.split(",")
+    clause = " OR ".join(f"lower({c}) LIKE {{}} ESCAPE '\\'" for c in names)
+    return [WhereRaw(f"({clause})", *([pattern] * len(names)))]
 
 
 async def fetch_workspace(workspace_id: uuid.UUID) -> WorkspaceRecord | None:

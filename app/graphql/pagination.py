@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from app.db.pagination import Page, PageRequest, PaginationError
+from app.db.pagination import Listing, Page, PageRequest, PaginationError
 from app.graphql.errors import bad_argument
 
 NodeType = TypeVar("NodeType")
@@ -87,6 +87,20 @@ def build_connection(
         ),
         counter=counter,
     )
+
+
+async def listed(
+    listing: Listing,
+    to_node: Callable[[Any], Any],
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[Any]:
+    """A domain's listing as a Relay connection: one page, and its count when asked for."""
+    request = page_request(first, after, last, before)
+    page = await load_page(lambda: listing.page(request))
+    return build_connection(page, to_node, listing.count)
 
 
 def slice_connection(

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from app.db.tables import GatewayCall, LastUse
+from app.db.pagination import Listing, OrderKey
+from app.db.tables import AppUser, Endpoint, GatewayCall, LastUse, LLMConnection
 from app.usage.buckets import COUNT, percentile
 
 HOUR_MS = 3_600_000
@@ -218,3 +220,42 @@ async def summaries(keys: Sequence[SummaryKey]) -> list[Bucket | None]:
         for index in indexes:
             found[index] = by_key.get(keys[index][1])
     return found
+
+
+def call_listing(query: UsageQuery) -> Listing:
+    """The gateway calls a query selects, newest first."""
+    where: list[Any] = []
+    if query.from_ms is not None:
+        where.append(GatewayCall.started_ms >= query.from_ms)
+    if query.to_ms is not None:
+        where.append(GatewayCall.started_ms < query.to_ms)
+    for column, value in (
+        (GatewayCall.connection_key, query.connection),
+        (GatewayCall.endpoint_key, query.endpoint),
+        (GatewayCall.user_key, query.user),
+        (GatewayCall.model, query.model),
+    ):
+        if value is not None:
+            where.append(column == value)
+    newest = [
+        OrderKey(GatewayCall.started_ms, descending=True),
+        OrderKey(GatewayCall.id, descending=True),
+    ]
+    return Listing(GatewayCall, where, newest)
+
+
+NAMED: dict[Dimension, Any] = {
+    Dimension.CONNECTION: LLMConnection,
+    Dimension.ENDPOINT: Endpoint,
+    Dimension.USER: AppUser,
+}
+
+
+async def names_of(buckets: Sequence[Bucket]) -> dict[Dimension, dict[str, str]]:
+    """The names of the connections, endpoints and users buckets count, one query per kind."""
+    names: dict[Dimension, dict[str, str]] = {}
+    for dim, table in NAMED.items():
+        ids = [uuid.UUID(k) for k in {b.values.get(dim) or "" for b in buckets} if k]
+        rows = await table.select(table.id, table.name).where(table.id.is_in(ids)) if ids else []
+        names[dim] = {str(row["id"]): row["name"] for row in rows}
+    return names

@@ -65,3 +65,13 @@ def test_no_package_of_app_is_in_an_import_cycle_the_graphql_api_included():
 def test_connections_know_no_dependent_kind():
     """Deletion reaches dependents through the port the composition root fills in."""
     assert "dependents" not in package_graph(services_only=True)["connections"]
+
+
+def test_the_api_reads_through_the_domains():
+    """Resolvers translate; each domain's queries know its tables (listings, lookups)."""
+    offenders = sorted(
+        str(path.relative_to(APP))
+        for path in (APP / "api").rglob("*.py")
+        if "app.db.tables" in path.read_text() or "keyset_page" in path.read_text()
+    )
+    assert offenders == []

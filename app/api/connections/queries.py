@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+
 import strawberry
 
 from app.api.connections.inputs import ConnectionFilter, ConnectionOrder, OrderDirection
 from app.api.connections.types import LLMConnectionType
 from app.api.context import Info
-from app.connections.access import visible
+from app.connections.access import find_visible, visible
 from app.connections.records import (
     ConnectionQuery,
     ConnectionRecord,
     count_connections,
-    fetch_connections,
     list_connections,
 )
-from app.db.tables import LLMConnection
 from app.graphql.errors import bad_argument
 from app.graphql.node import register_node
 from app.graphql.pagination import Connection, build_connection, load_page, page_request
@@ -40,16 +40,23 @@ def _connection_query(
     )
 
 
-async def _one(info: Info, *conditions: object) -> LLMConnectionType | None:
-    scope = visible(info.context.viewer, await info.context.org_settings())
-    rows = await fetch_connections(*conditions, *scope)
-    return LLMConnectionType.of(rows[0]) if rows else None
+async def _one(
+    info: Info,
+    connection_id: uuid.UUID | None = None,
+    name: str | None = None,
+    default: bool = False,
+) -> LLMConnectionType | None:
+    org = await info.context.org_settings()
+    found = await find_visible(
+        info.context.viewer, org, connection_id=connection_id, name=name, default=default
+    )
+    return LLMConnectionType.of(found) if found else None
 
 
 @register_node("LLMConnection")
 async def resolve_connection_node(info: Info, global_id: str) -> LLMConnectionType | None:
     connection_id = uuid_of(global_id, "LLMConnection")
-    return await _one(info, LLMConnection.id == connection_id) if connection_id else None
+    return await _one(info, connection_id=connection_id) if connection_id else None
 
 
 @strawberry.type
@@ -63,11 +70,11 @@ class ConnectionQueries:
         if id is not None:
             return await resolve_connection_node(info, id)
         assert name is not None
-        return await _one(info, LLMConnection.name_key == name.strip().casefold())
+        return await _one(info, name=name)
 
     @strawberry.field(description="The connection used when nothing more specific is configured.")
     async def default_connection(self, info: Info) -> LLMConnectionType | None:
-        return await _one(info, LLMConnection.is_default == True)  # noqa: E712
+        return await _one(info, default=True)
 
     @strawberry.field(
         description="Connections, filtered and ordered, in Relay pages (first is capped at 500)."

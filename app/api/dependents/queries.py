@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
-from piccolo.columns.combination import WhereRaw
 
 from app.api.context import Info
 from app.api.dependents.types import (
@@ -18,43 +16,41 @@ from app.api.dependents.types import (
 )
 from app.connections.access import can_see
 from app.connections.records import fetch_connection
-from app.db.pagination import OrderKey, PageRequest, count_rows, keyset_page, like_pattern
-from app.db.tables import Endpoint, Workspace
-from app.dependents.records import EndpointRecord, WorkspaceRecord
+from app.dependents.records import (
+    EndpointRecord,
+    WorkspaceRecord,
+    endpoint_listing,
+    endpoint_named,
+    fetch_endpoint,
+    fetch_workspace,
+    workspace_listing,
+)
 from app.dependents.resolution import Resolution, resolve_connection
 from app.errors import ErrorCode, Problem
 from app.graphql.errors import bad_argument
 from app.graphql.node import register_node
-from app.graphql.pagination import Connection, build_connection, load_page, page_request
+from app.graphql.pagination import Connection, listed
 from app.ids import uuid_of
 
 
 @register_node("Endpoint")
 async def resolve_endpoint(info: Info, global_id: str) -> EndpointType | None:
     endpoint_id = uuid_of(global_id, "Endpoint")
-    rows = await Endpoint.select().where(Endpoint.id == endpoint_id) if endpoint_id else []
-    return EndpointType.of(EndpointRecord.from_row(rows[0])) if rows else None
+    record = await fetch_endpoint(endpoint_id) if endpoint_id else None
+    return EndpointType.of(record) if record else None
 
 
 @register_node("Workspace")
 async def resolve_workspace(info: Info, global_id: str) -> WorkspaceType | None:
     workspace_id = uuid_of(global_id, "Workspace")
-    rows = await Workspace.select().where(Workspace.id == workspace_id) if workspace_id else []
-    return WorkspaceType.of(WorkspaceRecord.from_row(rows[0])) if rows else None
+    record = await fetch_workspace(workspace_id) if workspace_id else None
+    return WorkspaceType.of(record) if record else None
 
 
 @strawberry.input
 class EndpointFilter:
     connection_id: strawberry.ID | None = None
     search: str | None = strawberry.field(default=None, description="Matches name or model.")
-
-
-def _search(columns: str, text: str | None) -> list[Any]:
-    if not text or not text.strip():
-        return []
-    pattern = like_pattern(text.strip().lower())
-    clause = " OR ".join(f"lower({c}) LIKE {{}} ESCAPE '\\'" for c in columns.split(","))
-    return [WhereRaw(f"({clause})", *([pattern] * len(columns.split(","))))]
 
 
 def _required_uuid(global_id: str | None, type_name: str) -> uuid.UUID | None:
@@ -64,14 +60,6 @@ def _required_uuid(global_id: str | None, type_name: str) -> uuid.UUID | None:
     if parsed is None:
         raise bad_argument(f"not a valid {type_name} id: {global_id}")
     return parsed
-
-
-async def _page(
-    table: Any, where: list[Any], request: PageRequest, to_node: Any
-) -> Connection[Any]:
-    keys = [OrderKey(table.name_key), OrderKey(table.id)]
-    page = await load_page(lambda: keyset_page(table, where, keys, request))
-    return build_connection(page, to_node, lambda: count_rows(table, where))
 
 
 @strawberry.type
@@ -87,14 +75,9 @@ class DependentQueries:
         before: str | None = None,
     ) -> Connection[EndpointType]:
         f = filter or EndpointFilter()
-        where = _search("name,model", f.search)
-        connection_id = _required_uuid(f.connection_id, "LLMConnection")
-        if connection_id is not None:
-            where.append(Endpoint.connection == connection_id)
-        request = page_request(first, after, last, before)
-        return await _page(
-            Endpoint, where, request, lambda row: EndpointType.of(EndpointRecord.from_row(row))
-        )
+        listing = endpoint_listing(f.search, _required_uuid(f.connection_id, "LLMConnection"))
+        to_node = lambda row: EndpointType.of(EndpointRecord.from_row(row))  # noqa: E731
+        return await listed(listing, to_node, first, after, last, before)
 
     @strawberry.field
     async def endpoint(
@@ -104,8 +87,8 @@ class DependentQueries:
             raise bad_argument("pass exactly one of id or name")
         if id is not None:
             return await resolve_endpoint(info, id)
-        rows = await Endpoint.select().where(Endpoint.name_key == (name or "").strip().casefold())
-        return EndpointType.of(EndpointRecord.from_row(rows[0])) if rows else None
+        record = await endpoint_named(name or "")
+        return EndpointType.of(record) if record else None
 
     @strawberry.field
     async def workspaces(
@@ -117,13 +100,8 @@ class DependentQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[WorkspaceType]:
-        request = page_request(first, after, last, before)
-        return await _page(
-            Workspace,
-            _search("name", search),
-            request,
-            lambda row: WorkspaceType.of(WorkspaceRecord.from_row(row)),
-        )
+        to_node = lambda row: WorkspaceType.of(WorkspaceRecord.from_row(row))  # noqa: E731
+        return await listed(workspace_listing(search), to_node, first, after, last, before)
 
     @strawberry.field
     async def workspace(self, info: Info, id: strawberry.ID) -> WorkspaceType | None:
