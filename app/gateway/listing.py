@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.connections.records import fetch_connections
 from app.db.tables import Endpoint, LLMConnection
 from app.gateway.callers import GatewayCaller
-from app.model_catalog.listing import usable_offerings
+from app.model_catalog.listing import offerings
 
 
 async def visible_models(caller: GatewayCaller) -> list[tuple[str, str]]:
@@ -22,7 +22,7 @@ async def visible_models(caller: GatewayCaller) -> list[tuple[str, str]]:
     for row in endpoints:
         if row["connection"] in connections and caller.allows(row["name"]):
             found.setdefault(row["name"], "switchboard")
-    for offering in await usable_offerings():
+    for offering in await offerings():
         connection = connections.get(offering.connection_id)
         if connection is not None and caller.allows(offering.model_id):
             found.setdefault(offering.model_id, connection.provider.value.lower())

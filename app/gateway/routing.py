@@ -15,7 +15,7 @@ from app.gateway.cache import Recent
 from app.gateway.callers import GatewayCaller
 from app.gateway.errors import GatewayError, model_not_found
 from app.ids import as_uuid, uuid_of
-from app.model_catalog.listing import usable_offerings
+from app.model_catalog.listing import offerings
 
 CONNECTION_HEADER = "x-switchboard-connection"
 WORKSPACE_HEADER = "x-switchboard-workspace"
@@ -89,12 +89,11 @@ async def _endpoint_route(caller: GatewayCaller, name: str) -> Route | None:
 
 
 async def _catalog_route(caller: GatewayCaller, model_id: str) -> Route | None:
-    upstream = {o.connection_id: o.upstream_id for o in await usable_offerings(model_id)}
+    upstream = {o.connection_id: o.upstream_id for o in await offerings([model_id])}
     connections = await _usable(caller, list(upstream))
     if not connections:
         return None
-    offerings = tuple(Offering(c, upstream[c.id]) for c in connections)
-    return Route(model_id, offerings)
+    return Route(model_id, tuple(Offering(c, upstream[c.id]) for c in connections))
 
 
 async def _usable(caller: GatewayCaller, ids: list[uuid.UUID]) -> list[ConnectionRecord]:

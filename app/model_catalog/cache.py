@@ -15,21 +15,12 @@ from dataclasses import dataclass, field
 
 from app.db.engine import write_generation
 from app.db.tables import ConnectionModel
-from app.ids import as_uuid
 from app.model_catalog.listing import (
-    ENABLED_CONNECTION,
-    FROM,
-    SHARED,
     CatalogEntry,
     ModelQuery,
     Offering,
     decode_cursor,
-)
-
-EVERY_OFFERING = (
-    "SELECT cm.exposed_id AS model_id, cm.upstream_id, cm.source, cm.connection,"
-    f" c.provider, ms.enabled AS switch{FROM}"
-    f" WHERE {ENABLED_CONNECTION} AND {SHARED} ORDER BY cm.exposed_id, c.name_key, c.id"
+    offerings,
 )
 
 
@@ -85,17 +76,13 @@ def _first_after(ids: list[str], position: dict[str, int], at: int) -> int:
 
 
 async def _build() -> Catalog:
-    rows = await ConnectionModel.raw(EVERY_OFFERING, True)
     offered: dict[str, list[Offering]] = defaultdict(list)
     providers: dict[str, set[str]] = defaultdict(set)
     switches: dict[str, bool] = {}
-    for row in rows:
-        model_id = row["model_id"]
-        offered[model_id].append(
-            Offering(as_uuid(row["connection"]), row["upstream_id"], row["source"])
-        )
-        providers[model_id].add(row["provider"])
-        switches[model_id] = True if row["switch"] is None else bool(row["switch"])
+    for o in await offerings(usable_only=False, shared_only=True):
+        offered[o.model_id].append(Offering(o.connection_id, o.upstream_id, o.source))
+        providers[o.model_id].add(o.provider)
+        switches[o.model_id] = o.switched_on
     ids = list(offered)
     return Catalog(
         ids=ids,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,28 +52,51 @@ SHARED = "c.owner IS NULL"  # the merged catalog is organisation-wide: personal 
 
 
 @dataclass(frozen=True)
-class UsableOffering:
+class Offered:
+    """One model on one enabled connection."""
+
     model_id: str  # as callers name it (the connection's prefix included)
     connection_id: uuid.UUID
     upstream_id: str
+    source: str
+    provider: str
+    switched_on: bool  # the model's switch (no switch row: on)
 
 
-async def usable_offerings(model_id: str | None = None) -> list[UsableOffering]:
-    """Where a model can be served: each enabled connection offering it, for models switched on
-    (one model's offerings, or every model's). Personal connections are included; a caller
-    keeps the ones it may use."""
+async def offerings(
+    model_ids: Sequence[str] | None = None, *, usable_only: bool = True, shared_only: bool = False
+) -> list[Offered]:
+    """Which enabled connections offer which models, by model id and then connection name: the
+    one query that the gateway's routing and /v1/models (usable models, personal connections
+    included: a caller keeps the ones it may use) and the catalog (every shared offering,
+    switched on or off) read. `model_ids` narrows it to those models."""
+    clauses: list[str] = [ENABLED_CONNECTION]
+    args: list[Any] = [True]
+    if usable_only:
+        clauses.append(SWITCHED_ON)
+        args += [True, True]
+    if shared_only:
+        clauses.append(SHARED)
+    if model_ids is not None:
+        if not model_ids:
+            return []
+        clauses.append("cm.exposed_id IN (" + ", ".join("{}" for _ in model_ids) + ")")
+        args += list(model_ids)
     sql = (
-        "SELECT cm.exposed_id AS model_id, cm.connection AS connection, cm.upstream_id"
-        f"{FROM} WHERE {ENABLED_CONNECTION} AND {SWITCHED_ON}"
+        "SELECT cm.exposed_id AS model_id, cm.connection AS connection, cm.upstream_id,"
+        f" cm.source, c.provider, ms.enabled AS switch{FROM} WHERE {' AND '.join(clauses)}"
+        " ORDER BY cm.exposed_id, c.name_key, c.id"
     )
-    args: list[Any] = [True, True, True]
-    if model_id is not None:
-        sql += " AND cm.exposed_id = {}"
-        args.append(model_id)
-    rows = await ConnectionModel.raw(sql, *args)
     return [
-        UsableOffering(row["model_id"], as_uuid(row["connection"]), row["upstream_id"])
-        for row in rows
+        Offered(
+            row["model_id"],
+            as_uuid(row["connection"]),
+            row["upstream_id"],
+            row["source"],
+            row["provider"],
+            row["switch"] is None or bool(row["switch"]),
+        )
+        for row in await ConnectionModel.raw(sql, *args)
     ]
 
 
@@ -128,26 +152,15 @@ async def count_models(q: ModelQuery) -> int:
 
 
 async def entries(model_ids: list[str]) -> list[CatalogEntry]:
-    """Catalog entries for these ids, in order: offerings from enabled connections only."""
-    if not model_ids:
-        return []
-    marks = ", ".join("{}" for _ in model_ids)
-    offerings_sql = (
-        "SELECT cm.exposed_id AS model_id, cm.upstream_id, cm.source, cm.connection"
-        f"{FROM} WHERE {ENABLED_CONNECTION} AND {SHARED} AND cm.exposed_id IN ({marks})"
-        " ORDER BY c.name_key, c.id"
-    )
-    rows = await ConnectionModel.raw(offerings_sql, True, *model_ids)
-    settings = await ModelSetting.select(ModelSetting.exposed_id, ModelSetting.enabled).where(
-        ModelSetting.exposed_id.is_in(model_ids)
-    )
-    enabled = {row["exposed_id"]: bool(row["enabled"]) for row in settings}
+    """Catalog entries for these ids, in order: offerings from enabled shared connections."""
+    found = await offerings(model_ids, usable_only=False, shared_only=True)
     offered: dict[str, list[Offering]] = defaultdict(list)
-    for row in rows:
-        offering = Offering(as_uuid(row["connection"]), row["upstream_id"], row["source"])
-        offered[row["model_id"]].append(offering)
+    switched: dict[str, bool] = {}
+    for o in found:
+        offered[o.model_id].append(Offering(o.connection_id, o.upstream_id, o.source))
+        switched[o.model_id] = o.switched_on
     return [
-        CatalogEntry(model_id, enabled.get(model_id, True), tuple(offered[model_id]))
+        CatalogEntry(model_id, switched[model_id], tuple(offered[model_id]))
         for model_id in model_ids
         if offered[model_id]
     ]

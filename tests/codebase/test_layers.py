@@ -75,3 +75,14 @@ def test_the_api_reads_through_the_domains():
         if "app.db.tables" in path.read_text() or "keyset_page" in path.read_text()
     )
     assert offenders == []
+
+
+def test_which_connections_offer_a_model_is_written_once():
+    """Routing, /v1/models and the catalog read model_catalog.listing.offerings: the join of
+    offerings, connections and model switches appears in one module."""
+    joins = sorted(
+        str(path.relative_to(APP))
+        for path in APP.rglob("*.py")
+        if "JOIN llm_connection" in path.read_text() or "JOIN model_setting" in path.read_text()
+    )
+    assert joins == ["model_catalog/listing.py"]
