@@ -8,6 +8,7 @@ import json
 import time
 from typing import Any
 
+from app.gateway.errors import TYPES
 from app.gateway.streams import reported_usage
 
 DEFAULT_MAX_TOKENS = 4096  # Messages requires max_tokens; Chat Completions does not
@@ -32,7 +33,13 @@ def messages_request(body: dict[str, Any], model: str) -> dict[str, Any]:
     chat = body.get("messages")
     if not isinstance(chat, list) or not chat:
         raise Untranslatable("'messages' must be a non-empty list")
-    system = [plain_text(m.get("content")) for m in chat if m.get("role") in SYSTEM_ROLES]
+    system = [
+        block
+        for m in chat
+        if m.get("role") in SYSTEM_ROLES
+        for block in _content_blocks(m.get("content"))
+        if block.get("type") == "text"
+    ]
     request: dict[str, Any] = {
         "model": model,
         "messages": _turns([m for m in chat if m.get("role") not in SYSTEM_ROLES]),
@@ -41,7 +48,7 @@ def messages_request(body: dict[str, Any], model: str) -> dict[str, Any]:
         or DEFAULT_MAX_TOKENS,
     }
     if system:
-        request["system"] = "\n\n".join(system)
+        request["system"] = system  # each system message and part a block of its own
     for key in ("temperature", "top_p", "stream"):
         if body.get(key) is not None:
             request[key] = body[key]
@@ -52,6 +59,10 @@ def messages_request(body: dict[str, Any], model: str) -> dict[str, Any]:
         request["tools"] = [_tool(t) for t in body["tools"]]
     if body.get("tool_choice") is not None:
         request["tool_choice"] = _tool_choice(body["tool_choice"])
+    if body.get("parallel_tool_calls") is False and body.get("tools"):
+        choice = request.setdefault("tool_choice", {"type": "auto"})
+        if choice.get("type") != "none":
+            choice["disable_parallel_tool_use"] = True
     return request
 
 
@@ -149,11 +160,13 @@ def _tool_choice(choice: Any) -> dict[str, Any]:
 
 
 def plain_text(content: Any) -> str:
-    """A string, or the text parts of a list of content parts or blocks, joined."""
+    """A string, or the text parts of a list of content parts or blocks, each kept apart by a
+    blank line (a system prompt of several blocks, a tool result of several parts)."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        texts = (p.get("text", "") for p in content if isinstance(p, dict))
+        return "\n\n".join(t for t in texts if t)
     return ""
 
 
@@ -187,7 +200,8 @@ def chat_completion(answer: dict[str, Any], model: str) -> dict[str, Any]:
 def chat_error(answer: Any, status: int) -> dict[str, Any]:
     error = answer.get("error") if isinstance(answer, dict) else None
     message = (error or {}).get("message") or f"The provider answered HTTP {status}."
-    return {"error": {"message": message, "type": (error or {}).get("type"), "code": None}}
+    kind = (error or {}).get("type") or TYPES.get(status, ("api_error", "api_error"))[0]
+    return {"error": {"message": message, "type": kind, "code": None}}
 
 
 def _tool_call(block: dict[str, Any]) -> dict[str, Any]:

@@ -77,6 +77,8 @@ class Attempts:
     count: int = 0
     failures: list[str] = field(default_factory=list)
     timed_out: bool = False
+    rate_limited: int = 0  # offerings that answered 429
+    retry_after: int = 0  # the longest wait a 429 asked for, in seconds
 
     def failed(self, offering: Offering, why: str) -> None:
         self.failures.append(f"{offering.connection.name} ({why})")
@@ -191,6 +193,10 @@ class Forwarder:
             self._gave_up(offering, attempts, failure.why)
             return None
         if response.status in RETRYABLE:
+            if response.status == 429:
+                attempts.rate_limited += 1
+                wait = _seconds(response.headers.get("retry-after"))
+                attempts.retry_after = max(attempts.retry_after, wait)
             await response.aclose()
             self._gave_up(offering, attempts, f"HTTP {response.status}")
             return None
@@ -299,5 +305,21 @@ def _exhausted(route: Route, attempts: Attempts) -> GatewayError:
     if attempts.timed_out and all("timed out" in f for f in attempts.failures):
         message = f"Every connection serving '{route.model}' timed out: {tried}."
         return GatewayError(504, "upstream_timeout", message)
+    if attempts.rate_limited and attempts.rate_limited == len(attempts.failures):
+        # The caller's SDK then backs off as the provider asked, rather than failing.
+        message = f"Every connection serving '{route.model}' is rate-limited: {tried}."
+        wait = str(attempts.retry_after or 1)
+        return GatewayError(429, "rate_limit_exceeded", message, {"Retry-After": wait})
     message = f"Every connection serving '{route.model}' failed: {tried}."
     return GatewayError(502, "upstream_error", message, {"Retry-After": "1"})
+
+
+MAX_RETRY_AFTER = 3600
+
+
+def _seconds(value: str | None) -> int:
+    """An upstream's Retry-After in whole seconds (hostile input: digits only, at most an
+    hour); an HTTP date or anything else counts as unknown (0)."""
+    if value is None or not value.strip().isdigit() or len(value.strip()) > 6:
+        return 0
+    return min(int(value.strip()), MAX_RETRY_AFTER)

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from app.gateway.chat_to_messages import Untranslatable, plain_text
+from app.gateway.errors import TYPES
 from app.gateway.streams import reported_usage
 
 FINISH_REASONS = {
@@ -45,6 +46,8 @@ def chat_request(body: dict[str, Any], model: str) -> dict[str, Any]:
         request["tools"] = [_function(t) for t in body["tools"]]
     if body.get("tool_choice"):
         request["tool_choice"] = _tool_choice(body["tool_choice"])
+        if body["tool_choice"].get("disable_parallel_tool_use"):
+            request["parallel_tool_calls"] = False
     return request
 
 
@@ -57,7 +60,8 @@ def _chat_messages(message: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "role": "tool",
             "tool_call_id": b.get("tool_use_id", ""),
-            "content": plain_text(b.get("content")),
+            # Chat has no error flag: the tool's failure is said in its text.
+            "content": ("Error: " if b.get("is_error") else "") + plain_text(b.get("content")),
         }
         for b in blocks
         if b.get("type") == "tool_result"
@@ -146,4 +150,5 @@ def message(answer: dict[str, Any], model: str) -> dict[str, Any]:
 def message_error(answer: Any, status: int) -> dict[str, Any]:
     error = answer.get("error") if isinstance(answer, dict) else None
     text = (error or {}).get("message") if isinstance(error, dict) else None
-    return {"type": "error", "error": {"type": "api_error", "message": text or f"HTTP {status}"}}
+    kind = TYPES.get(status, ("api_error", "api_error"))[1]  # Anthropic's type for the status
+    return {"type": "error", "error": {"type": kind, "message": text or f"HTTP {status}"}}

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 # What a fake can be told to do instead of answering properly.
 FAILURES = {
+    "400",
     "401",
     "403",
     "404",
@@ -135,8 +136,9 @@ class FakeServer:
 
     def _failure(self, seen: Seen) -> Answer | None:
         mode = self.mode
-        if mode in ("401", "403", "404", "429", "500", "503"):
-            return Answer(int(mode), self.error_body(int(mode), f"fake failure {mode}"))
+        if mode in ("400", "401", "403", "404", "429", "500", "503"):
+            headers = {"retry-after": "7"} if mode == "429" else {}
+            return Answer(int(mode), self.error_body(int(mode), f"fake failure {mode}"), headers)
         if mode == "slow":
             time.sleep(self.delay)
         elif mode == "garbage":

@@ -41,6 +41,7 @@ async def test_a_chat_completion_from_an_anthropic_model(app, admin, fake):
         model="claude-fake",
         messages=[
             {"role": "system", "content": "Be brief."},
+            {"role": "developer", "content": [{"type": "text", "text": "Answer in English."}]},
             {
                 "role": "user",
                 "content": [
@@ -56,9 +57,13 @@ async def test_a_chat_completion_from_an_anthropic_model(app, admin, fake):
     assert answer.choices[0].message.content == "echo: what is this"
     assert answer.choices[0].finish_reason == "stop"
     assert answer.model == "claude-fake"
-    assert answer.usage.prompt_tokens == 5 and answer.usage.completion_tokens == 4
+    assert answer.usage.prompt_tokens == 8 and answer.usage.completion_tokens == 4
     sent = _sent(server)
-    assert sent["system"] == "Be brief." and sent["max_tokens"] == 50
+    assert sent["system"] == [  # kept apart, not glued together
+        {"type": "text", "text": "Be brief."},
+        {"type": "text", "text": "Answer in English."},
+    ]
+    assert sent["max_tokens"] == 50
     assert sent["stop_sequences"] == ["END"]
     assert [b["type"] for b in sent["messages"][0]["content"]] == ["text", "image", "image"]
     assert sent["messages"][0]["content"][1]["source"] == {
@@ -130,3 +135,23 @@ async def test_streamed_tool_calls_from_an_anthropic_model(app, admin, fake):
     arguments = "".join(d.function.arguments or "" for d in calls)
     assert json.loads(arguments) == {"echo": "echo: weather"}
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
+
+
+async def test_parallel_tool_calls_off_reaches_anthropic_as_disable_parallel_tool_use(
+    app, admin, fake
+):
+    server, client = await _client(app, admin, fake)
+    tool = {"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}
+    hi = [{"role": "user", "content": "weather in Paris and Rome?"}]
+    await client.chat.completions.create(
+        model="claude-fake", messages=hi, tools=[tool], parallel_tool_calls=False
+    )
+    assert _sent(server)["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
+    await client.chat.completions.create(
+        model="claude-fake",
+        messages=hi,
+        tools=[tool],
+        tool_choice="required",
+        parallel_tool_calls=False,
+    )
+    assert _sent(server)["tool_choice"] == {"type": "any", "disable_parallel_tool_use": True}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import anthropic
 import pytest
 
 from tests.gateway.sdks import anthropic_client, caller_token, openai_connection
@@ -117,3 +118,59 @@ async def test_tools_and_tool_results_cross_over(app, admin, fake):
         "arguments": '{"city": "Oslo"}',
     }
     assert sent["messages"][2] == {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}
+
+
+async def test_system_blocks_tool_results_and_parallel_calls_keep_their_meaning(app, admin, fake):
+    """Claude Code's two system blocks stay apart, a tool result's parts too, its error flag
+    is said, and disable_parallel_tool_use becomes parallel_tool_calls: false."""
+    server, client = await _setup(app, admin, fake)
+    await client.messages.create(
+        model="gpt-fake",
+        max_tokens=64,
+        system=[
+            {"type": "text", "text": "You are a coding agent."},
+            {"type": "text", "text": "Answer briefly."},
+        ],
+        tools=[WEATHER],
+        tool_choice={"type": "auto", "disable_parallel_tool_use": True},
+        messages=[
+            {"role": "user", "content": "weather?"},
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "t1", "name": "weather", "input": {}}],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": "t1",
+                        "is_error": True,
+                        "content": [
+                            {"type": "text", "text": "city missing"},
+                            {"type": "text", "text": "try again"},
+                        ],
+                    }
+                ],
+            },
+        ],
+    )
+    sent = _sent(server)
+    assert sent["messages"][0] == {
+        "role": "system",
+        "content": "You are a coding agent.\n\nAnswer briefly.",
+    }
+    [result] = [m for m in sent["messages"] if m["role"] == "tool"]
+    assert result["content"] == "Error: city missing\n\ntry again"
+    assert sent["parallel_tool_calls"] is False
+
+
+async def test_a_translated_400_keeps_its_type(app, admin, fake):
+    """An OpenAI-format 400 reaches a Messages caller as Anthropic's invalid_request_error."""
+    server, client = await _setup(app, admin, fake)
+    server.mode = "400"
+    with pytest.raises(anthropic.BadRequestError) as refused:
+        await client.messages.create(
+            model="gpt-fake", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
+    assert refused.value.body["error"]["type"] == "invalid_request_error"

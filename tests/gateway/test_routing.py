@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
+import anthropic
 import openai
 import pytest
 
 from tests.documents import UPDATE, create
-from tests.gateway.sdks import caller_token, openai_client, openai_connection
+from tests.gateway.sdks import anthropic_client, caller_token, openai_client, openai_connection
 
 pytestmark = pytest.mark.db
 
@@ -70,6 +71,25 @@ async def test_when_every_connection_fails_the_answer_names_them(app, admin, fak
     error = failed.value.body
     assert error["code"] == "upstream_error"
     assert "a (HTTP 500)" in error["message"] and "b (HTTP 500)" in error["message"]
+
+
+async def test_rate_limited_everywhere_is_a_429_with_the_upstreams_wait(app, admin, fake):
+    """The SDKs then back off as the provider asked (RateLimitError), on either route."""
+    for name in ("a", "b"):
+        (await openai_connection(admin, fake, name, ["shared"]))["server"].mode = "429"
+    token = await caller_token(admin)
+    with pytest.raises(openai.RateLimitError) as limited:
+        await openai_client(app, token).chat.completions.create(model="shared", messages=HELLO)
+    assert limited.value.status_code == 429
+    assert limited.value.response.headers["retry-after"] == "7"
+    assert limited.value.body["code"] == "rate_limit_exceeded"
+    assert "a (HTTP 429)" in limited.value.body["message"]
+    with pytest.raises(anthropic.RateLimitError) as messages_limited:
+        await anthropic_client(app, token).messages.create(
+            model="shared", max_tokens=10, messages=HELLO
+        )
+    assert messages_limited.value.response.headers["retry-after"] == "7"
+    assert messages_limited.value.body["error"]["type"] == "rate_limit_error"
 
 
 async def test_a_header_pins_the_connection_or_the_workspace(app, admin, fake):
