@@ -1,5 +1,6 @@
 """Spreading calls across the offerings that serve a model: least in flight first, ties taken in
-turn; an offering that just failed sits out a cool-down (tried last, not never)."""
+turn; an offering that just failed sits out a cool-down (tried last, not never): as long as its
+provider's Retry-After asked, else 30 s."""
 
 from __future__ import annotations
 
@@ -41,8 +42,10 @@ class Balancer:
         if self.in_flight[key] <= 0:
             del self.in_flight[key]
 
-    def failed(self, offering: Offering) -> None:
-        self.cooling_until[offering.connection.id] = time.monotonic() + self.cool_down
+    def failed(self, offering: Offering, retry_after: float = 0.0) -> None:
+        """`retry_after`: how long the provider asked callers to wait (a 429's Retry-After)."""
+        wait = retry_after if retry_after > 0 else self.cool_down
+        self.cooling_until[offering.connection.id] = time.monotonic() + wait
 
     def succeeded(self, offering: Offering) -> None:
         self.cooling_until.pop(offering.connection.id, None)

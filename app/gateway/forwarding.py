@@ -193,19 +193,21 @@ class Forwarder:
             self._gave_up(offering, attempts, failure.why)
             return None
         if response.status in RETRYABLE:
+            wait = _seconds(response.headers.get("retry-after"))
             if response.status == 429:
                 attempts.rate_limited += 1
-                wait = _seconds(response.headers.get("retry-after"))
                 attempts.retry_after = max(attempts.retry_after, wait)
             await response.aclose()
-            self._gave_up(offering, attempts, f"HTTP {response.status}")
+            self._gave_up(offering, attempts, f"HTTP {response.status}", wait)
             return None
         self.balancer.succeeded(offering)
         return response
 
-    def _gave_up(self, offering: Offering, attempts: Attempts, why: str) -> None:
+    def _gave_up(
+        self, offering: Offering, attempts: Attempts, why: str, retry_after: int = 0
+    ) -> None:
         self.balancer.finished(offering)
-        self.balancer.failed(offering)
+        self.balancer.failed(offering, retry_after)
         attempts.failed(offering, why)
 
     async def _stream(
