@@ -5,10 +5,10 @@ calls; admins see every call."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
@@ -81,6 +81,8 @@ class UsageSummary:
     latency_p95_ms: float | None
 
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from app.api.connections.types import LLMConnectionType
 
@@ -114,24 +116,15 @@ class GatewayCallType(Node):
     ) -> Annotated[LLMConnectionType, strawberry.lazy(CONNECTION_TYPES)] | None:
         from app.api.connections.types import LLMConnectionType  # it shows usage too
 
-        if not self.connection_key:
-            return None
-        record = await info.context.loaders["connections"].load(uuid.UUID(self.connection_key))
-        return LLMConnectionType.of(record) if record else None
+        return await _linked(info, "connections", self.connection_key, LLMConnectionType.of)
 
     @strawberry.field(description="Whose token made it.")
     async def user(self, info: Info) -> User | None:
-        if not self.user_key:
-            return None
-        record = await info.context.loaders["users"].load(uuid.UUID(self.user_key))
-        return User.of(record) if record else None
+        return await _linked(info, "users", self.user_key, User.of)
 
     @strawberry.field(description="The token that made it (revoked tokens included).")
     async def token(self, info: Info) -> ApiTokenType | None:
-        if not self.token_key:
-            return None
-        row = await info.context.loaders["tokens"].load(uuid.UUID(self.token_key))
-        return ApiTokenType.of(row) if row else None
+        return await _linked(info, "tokens", self.token_key, ApiTokenType.of)
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> GatewayCallType:
@@ -159,6 +152,14 @@ class GatewayCallType(Node):
             user_key=row["user_key"],
             token_key=row["token_key"],
         )
+
+
+async def _linked(info: Info, loader: str, key: str, of: Callable[[Any], T]) -> T | None:
+    """What a call links to, by its key, through the request's batch loader (one query a page)."""
+    if not key:
+        return None
+    found = await info.context.loaders[loader].load(uuid.UUID(key))
+    return of(found) if found else None
 
 
 def _time(ms: int) -> datetime:

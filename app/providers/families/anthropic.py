@@ -6,16 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.providers.catalog import AuthMethod
+from app.providers.catalog import AuthMethod, Provider, spec_for
 from app.providers.client import InvalidResponse, Outbound
 from app.providers.families import Address, Operation
 from app.providers.families.shapes import Page, all_pages, field_list, models_from
 from app.providers.target import DiscoveredModel, ProviderTarget
 
-DEFAULT_VERSION = "2023-06-01"
 PAGE_SIZE = "1000"
 VERSION_HEADER = "anthropic-version"
 BETA_HEADER = "anthropic-beta"  # the caller's beta flags always go through
+
+
+def default_version() -> str:
+    """The version sent when neither the connection nor the caller names one: the catalog's
+    default for the anthropicVersion config field (its one home)."""
+    field = spec_for(Provider.ANTHROPIC).config_field("anthropicVersion")
+    assert field is not None and field.default is not None
+    return field.default
 
 
 def credential_headers(method: AuthMethod) -> frozenset[str]:
@@ -26,7 +33,7 @@ def auth_headers(target: ProviderTarget, caller_version: str | None = None) -> d
     headers = target.base_headers()
     headers["x-api-key"] = target.api_key or ""
     headers[VERSION_HEADER] = (
-        target.config.get("anthropicVersion") or caller_version or DEFAULT_VERSION
+        target.config.get("anthropicVersion") or caller_version or default_version()
     )
     return headers
 
