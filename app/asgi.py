@@ -52,7 +52,10 @@ async def start(app: Litestar) -> None:
     app.state.services.usage.recorder.start()
     retention = app.state.settings.usage_retention_days
     await prune_now(retention)  # done before serving, not in the middle of the first requests
-    app.state.pruning = asyncio.get_running_loop().create_task(prune_forever(retention))
+    loop = asyncio.get_running_loop()
+    app.state.pruning = loop.create_task(prune_forever(retention))
+    balancer = app.state.services.gateway.balancer
+    app.state.health_sync = loop.create_task(balancer.sync_forever()) if balancer.store else None
     # What exists now (schema, modules, settings) lives as long as the process: keep it out of
     # the collector's full scans, which otherwise pause the event loop for tens of ms.
     gc.freeze()
@@ -60,6 +63,8 @@ async def start(app: Litestar) -> None:
 
 async def stop(app: Litestar) -> None:
     app.state.pruning.cancel()
+    if app.state.health_sync is not None:
+        app.state.health_sync.cancel()
     await app.state.services.usage.recorder.stop()  # what is queued is written first
     for outbound in app.state.outbound:
         await outbound.client.aclose()
@@ -124,7 +129,7 @@ def _cors(settings: Settings) -> CORSConfig | None:
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Litestar's own refusals: in the gateway's format under /v1, else in GraphQL's."""
     path = request.url.path
-    if exc.status_code < 500 and (path == "/v1" or path.startswith("/v1/")):
+    if exc.status_code < 500 and path.split("/")[1:2] in (["v1"], ["v1beta"]):
         message = f"The gateway has no route {request.method} {path}."
         return gateway_failure(path, exc.status_code, message)
     return http_error(request, exc)
@@ -166,6 +171,9 @@ def create_app(
     outbound = build_outbound(settings, resolve)
 
     store = rate_limit_store(settings.redis_url, store_namespace)
+    services = build_services(settings, keyring, outbound)
+    if settings.redis_url:  # connection health, shared by every instance
+        services.gateway.balancer.share(store)
     state: dict[str, Any] = {
         "engine": engine,
         "schema": build_schema(introspection=settings.introspection, budgets=settings.budgets),
@@ -173,7 +181,7 @@ def create_app(
         "settings": settings,
         "keyring": keyring,
         "outbound": outbound,
-        "services": build_services(settings, keyring, outbound),
+        "services": services,
     }
     return Switchboard(
         route_handlers=_routes(),

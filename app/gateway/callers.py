@@ -42,8 +42,11 @@ def presented_token(headers: Any) -> str | None:
     token = bearer_token(headers.get("authorization"))
     if token:
         return token
-    api_key = headers.get("x-api-key", "").strip()
-    return api_key or None
+    for name in ("x-api-key", "x-goog-api-key"):  # Anthropic's SDK; Gemini's (or its ?key=)
+        api_key = headers.get(name, "").strip()
+        if api_key:
+            return api_key
+    return None
 
 
 CALLERS: Recent[GatewayCaller | None] = Recent()

@@ -1,6 +1,7 @@
 """Gateway failures, answered in the format of the route that was called: OpenAI routes
 `{"error": {"message", "type", "code"}}`, Anthropic routes `{"type": "error", "error":
-{"type", "message"}}`, with the same status either way."""
+{"type", "message"}}`, Gemini routes `{"error": {"code", "message", "status"}}`, with the same
+HTTP status each way."""
 
 from __future__ import annotations
 
@@ -14,11 +15,21 @@ from app.providers.families import Operation
 class Dialect(Enum):
     OPENAI = "openai"
     ANTHROPIC = "anthropic"
+    GEMINI = "gemini"
 
     @classmethod
     def of(cls, op: Operation) -> Dialect:
         """The format an operation's caller reads, answers and errors alike."""
+        if op.speaks_gemini:
+            return cls.GEMINI
         return cls.ANTHROPIC if op.speaks_anthropic else cls.OPENAI
+
+    @classmethod
+    def of_path(cls, path: str) -> Dialect:
+        """The format of a path under /v1 or /v1beta, a path no route serves included."""
+        if path == "/v1beta" or path.startswith(("/v1beta/", "/v1/models/")):
+            return cls.GEMINI  # /v1/models/{model}:method is Gemini's v1
+        return cls.ANTHROPIC if path.startswith("/v1/messages") else cls.OPENAI
 
 
 # status -> (OpenAI type, Anthropic type)
@@ -32,6 +43,22 @@ TYPES = {
     429: ("rate_limit_error", "rate_limit_error"),
     502: ("api_error", "api_error"),
     504: ("api_error", "timeout_error"),
+}
+# status -> Google's canonical status name (google.rpc.Code), as Gemini's errors say it
+GOOGLE_STATUSES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "INVALID_ARGUMENT",
+    409: "ABORTED",
+    413: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
 }
 
 
@@ -51,7 +78,7 @@ class GatewayError(Exception):
 def invalid_api_key() -> GatewayError:
     message = (
         "Invalid or missing Switchboard token: send it as 'Authorization: Bearer <token>' "
-        "or 'x-api-key: <token>'."
+        "or 'x-api-key: <token>' (on /v1beta, 'x-goog-api-key: <token>' or '?key=<token>')."
     )
     return GatewayError(401, "invalid_api_key", message, dict(CHALLENGE))
 
@@ -66,6 +93,9 @@ def bad_request(message: str) -> GatewayError:
 
 def error_body(dialect: Dialect, status: int, code: str, message: str) -> dict[str, Any]:
     openai_type, anthropic_type = TYPES.get(status, ("api_error", "api_error"))
+    if dialect is Dialect.GEMINI:
+        google = GOOGLE_STATUSES.get(status, "UNAVAILABLE" if status >= 500 else "UNKNOWN")
+        return {"error": {"code": status, "message": message, "status": google}}
     if dialect is Dialect.ANTHROPIC:
         return {"type": "error", "error": {"type": anthropic_type, "message": message}}
     return {"error": {"message": message, "type": openai_type, "code": code}}

@@ -20,7 +20,7 @@ from app.connections.sealing import target_from_record
 from app.gateway.answers import Answer
 from app.gateway.balancer import Balancer
 from app.gateway.errors import GatewayError
-from app.gateway.exchange import Exchange, Relay, exchange_for
+from app.gateway.exchange import Chain, Exchange, Relay, exchange_for
 from app.gateway.routing import Offering, Route
 from app.gateway.streams import (
     DEFAULT_MAX_EVENT_BYTES,
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 MAX_TARGETS = 4096
 TOKEN_FAILURES = (GoogleAuthError, httpx.HTTPError, BlockedByPolicy, TimeoutError, ValueError)
 RETRYABLE = frozenset({429, 500, 502, 503, 504, 529})
+REFUSED = frozenset({401, 403})  # the connection's credentials, not the caller's: a 502
 DEFAULT_CALL_TIMEOUT = Settings.gateway_timeout  # seconds for a whole call, streams included
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a non-streamed answer is read whole before it is passed on
 PASSED_HEADERS = (
@@ -136,7 +137,7 @@ class Forwarder:
                 target, call.op, offering.upstream_model, call.caller_headers, out
             )
         except TOKEN_FAILURES:  # Vertex: the service account's token endpoint did not oblige
-            self.balancer.failed(offering)
+            self.balancer.failed(offering, why="could not get an access token")
             attempts.failed(offering, "could not get an access token")
             return None
         exchange = exchange_for(request, call.op, call.body, self.max_event_bytes)
@@ -145,18 +146,25 @@ class Forwarder:
             return None
         headers = _answer_headers(response, offering, attempts)
         if exchange.relay.streaming and response.status < 400:
+            opened = await self._opening(response, call, exchange.relay, attempts)
+            if opened is None:
+                return None
             headers["content-type"] = "text/event-stream"
-            events = self._stream(response, call, exchange.relay)
+            events = self._stream(response, call, exchange.relay, *opened)
             return Answer(response.status, events, headers)
         try:
             raw = await _read_whole(response, self.call_timeout)
         except _BrokeOff as failure:
-            self.balancer.failed(offering)
+            self.balancer.failed(offering, why=failure.why)
             attempts.failed(offering, failure.why)
             return None
         finally:
             self.balancer.finished(offering)
         call.trace.first_byte()
+        if response.status in REFUSED:
+            why = f"HTTP {response.status}: the provider refused the connection's credentials"
+            self.balancer.failed(offering, why=why, refused=True)
+            raise _refused(offering, response.status)
         if response.status >= 400:  # an error may echo the key (OpenAI's 401 does)
             raw = redact(raw.decode("utf-8", "replace"), target.secrets, limit=None).encode()
         answer = exchange.answer(raw, response.status)  # a 502 when it cannot be read
@@ -207,17 +215,48 @@ class Forwarder:
         self, offering: Offering, attempts: Attempts, why: str, retry_after: int = 0
     ) -> None:
         self.balancer.finished(offering)
-        self.balancer.failed(offering, retry_after)
+        self.balancer.failed(offering, retry_after, why)
         attempts.failed(offering, why)
 
+    async def _opening(
+        self, response: UpstreamResponse, call: Call, relay: Relay | Chain, attempts: Attempts
+    ) -> tuple[bytes, AsyncIterator[bytes]] | None:
+        """The stream's opening events, held back until the first that carries content (or
+        its end): a stream that breaks before then is tried on the next offering, as if it had
+        never begun. None when it broke."""
+        chunks = aiter(response.chunks())
+        held = bytearray()
+        try:
+            while not relay.content_seen:
+                chunk = await anext(chunks, None)
+                if chunk is None:
+                    break
+                held += relay.filter(chunk)
+        except Exception as exc:
+            failure = _stream_failure(exc, self.call_timeout)
+            await response.aclose()
+            attempts.timed_out = attempts.timed_out or failure.status == 504
+            why = f"its stream broke off before any content ({failure.message})"
+            self._gave_up(call.offering, attempts, why)
+            return None
+        return bytes(held), chunks
+
     async def _stream(
-        self, response: UpstreamResponse, call: Call, relay: Relay
+        self,
+        response: UpstreamResponse,
+        call: Call,
+        relay: Relay | Chain,
+        held: bytes,
+        chunks: AsyncIterator[bytes],
     ) -> AsyncIterator[bytes]:
-        """Each upstream event as it arrives (translated when needed); leaving early (the caller
-        went away) closes the upstream call."""
+        """Each upstream event as it arrives (translated when needed), after the opening ones
+        `held`; leaving early (the caller went away) closes the upstream call."""
         status = CALLER_LEFT  # unless the stream runs to its end, or breaks upstream
         try:
-            async for chunk in response.chunks():
+            call.trace.first_byte()
+            if held:
+                yield held
+            async for chunk in chunks:
                 call.trace.first_byte()
                 passed = relay.filter(chunk)
                 if passed:
@@ -300,6 +339,17 @@ def _answer_headers(
     if headers.get("content-type", "").startswith("text/event-stream"):
         headers["Cache-Control"] = "no-cache"
     return headers
+
+
+def _refused(offering: Offering, status: int) -> GatewayError:
+    """What the caller hears when the provider refused the connection's own credentials: the
+    connection by name, never the provider's words (they may quote the key)."""
+    message = (
+        f"The connection '{offering.connection.name}' was refused by its provider "
+        f"(HTTP {status}): its credentials are invalid, expired or lack access to this model. "
+        "An admin can rotate them (rotateCredentials) or test it (testConnection)."
+    )
+    return GatewayError(502, "upstream_auth_failed", message)
 
 
 def _exhausted(route: Route, attempts: Attempts) -> GatewayError:

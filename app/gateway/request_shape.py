@@ -103,16 +103,65 @@ MESSAGES = _fields(
         "max_tokens": INTEGER,
     }
 )
+RESPONSES = _fields(
+    {
+        "input": _either(
+            STRING,
+            _list(
+                _fields(
+                    {
+                        "type": STRING,
+                        "role": STRING,
+                        "content": _either(
+                            STRING, _list(OBJECT), expected="a string or a list of content objects"
+                        ),
+                        "call_id": STRING,
+                        "name": STRING,
+                        "arguments": STRING,
+                    }
+                )
+            ),
+            expected="a string or a list of input items",
+        ),
+        "instructions": STRING,
+        "tools": _list(_fields({"type": STRING, "name": STRING, "parameters": OBJECT})),
+        "tool_choice": CHOICE,
+        "max_output_tokens": INTEGER,
+        "text": OBJECT,
+    }
+)
+GEMINI_PART = _fields({"text": STRING})
+GEMINI_CONTENT = _fields({"role": STRING, "parts": _list(GEMINI_PART)})
+GEMINI = _fields(
+    {
+        "contents": _list(GEMINI_CONTENT),
+        "systemInstruction": _either(STRING, GEMINI_CONTENT, expected="a string or a content"),
+        "tools": _list(OBJECT),
+        "toolConfig": OBJECT,
+        "generationConfig": _fields({"maxOutputTokens": INTEGER, "stopSequences": _list(STRING)}),
+    }
+)
 COMMON = _fields({"stream": BOOLEAN, "stream_options": _fields({"include_usage": BOOLEAN})})
 BY_OPERATION = {
     Operation.CHAT: CHAT,
     Operation.MESSAGES: MESSAGES,
     Operation.COUNT_TOKENS: MESSAGES,
+    Operation.RESPONSES: RESPONSES,
+    Operation.GENERATE_CONTENT: GEMINI,
+    Operation.STREAM_GENERATE_CONTENT: GEMINI,
+    Operation.GEMINI_COUNT_TOKENS: GEMINI,
 }
+STATELESS = (
+    "'previous_response_id' is not supported: Switchboard's Responses API is stateless (no "
+    "connection behind it is sure to hold an earlier response). Send the whole conversation in "
+    "'input', as Codex and the Agents SDK do with store: false."
+)
 
 
 def check_request(op: Operation, body: dict[str, Any]) -> None:
     """Raise a 400 GatewayError naming the first field of the wrong type."""
+    if op is Operation.RESPONSES and body.get("previous_response_id") is not None:
+        raise GatewayError(400, "previous_response_not_supported", STATELESS)
     COMMON(body, "")
     check = BY_OPERATION.get(op)
     if check is not None:

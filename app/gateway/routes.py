@@ -1,7 +1,8 @@
 """The gateway's routes, in the same process and port as /graphql: OpenAI's `/v1/models`,
-`/v1/chat/completions` and `/v1/embeddings`, Anthropic's `/v1/messages` and
-`/v1/messages/count_tokens`. Each turns a request into a gateway call and its answer back into
-HTTP (app.gateway.answers); failures answer in the route's own format."""
+`/v1/chat/completions`, `/v1/embeddings` and `/v1/responses`, Anthropic's `/v1/messages` and
+`/v1/messages/count_tokens`, Gemini's `/v1beta/models/{model}:generateContent`,
+`:streamGenerateContent` and `:countTokens`. Each turns a request into a gateway call and its
+answer back into HTTP (app.gateway.answers); failures answer in the route's own format."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qs
 
 from litestar import Response, asgi
-from litestar.datastructures import State
 from litestar.handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 
@@ -21,43 +23,66 @@ from app.db.deadlines import DatabaseUnavailable
 from app.gateway.answers import Answer, CallerLeft, caller_headers, read_body, send_answer
 from app.gateway.callers import authenticate_caller
 from app.gateway.errors import Dialect, GatewayError, bad_request, error_payload
+from app.gateway.gemini_format import estimated_tokens
 from app.gateway.limits import CallerLimits
 from app.gateway.listing import visible_models
 from app.gateway.request_shape import check_request
 from app.gateway.routing import route_for
 from app.gateway.streams import Usage
 from app.http.request_ids import current_request_id
-from app.providers.families import Operation
+from app.providers.catalog import CATALOG, Family
+from app.providers.families import GEMINI_OPERATIONS, Operation
 from app.usage.trace import CALLER_LEFT, CallTrace
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[State, dict[str, str], Receive], Awaitable[Answer]]
+Handler = Callable[[Scope, dict[str, str], Receive], Awaitable[Answer]]
 
 
-def _route(path: str, method: str, dialect: Dialect, handler: Handler) -> ASGIRouteHandler:
-    """The one failure channel of a gateway route: whatever goes wrong answers in the route's
-    own format with a code, never a bare 500 or GraphQL's shape."""
+def _route(path: str, handlers: dict[str, Handler], mount: bool = False) -> ASGIRouteHandler:
+    """The one failure channel of a gateway route: whatever goes wrong answers in the format
+    of the path that was called (Dialect.of_path) with a code, never a bare 500 or GraphQL's
+    shape. `handlers`: by method. A `mount` serves every path below its own (Gemini's
+    /v1beta/models/{model}:method; its /v1/models/... shares the route of GET /v1/models):
+    Litestar hands it the rest of the path, which is put back whole."""
 
     async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        if mount:
+            rest = scope["path"].rstrip("/")
+            scope["path"] = path + (rest if rest.startswith("/") or not rest else f"/{rest}")
         try:
-            if scope.get("method") != method:
-                message = f"{path} answers {method} only."
-                raise GatewayError(405, "method_not_allowed", message, {"Allow": method})
-            answer = await handler(scope["app"].state, caller_headers(scope), receive)
+            answer = await _handler(scope, handlers)(scope, caller_headers(scope), receive)
         except CallerLeft:
             return
         except Exception as exc:
-            error = _as_gateway_error(exc, path)
+            error = _as_gateway_error(exc, scope["path"])
+            dialect = Dialect.of_path(scope["path"])
             answer = Answer.json(error_payload(dialect, error), error.status, error.headers)
         await send_answer(answer, receive, send)
 
     route.__name__ = route.__qualname__ = path.strip("/").replace("/", "_")
-    return asgi(path, copy_scope=False)(route)
+    return asgi(path, copy_scope=False, is_mount=mount)(route)
 
 
-def _call(op: Operation) -> Handler:
-    async def call(state: State, headers: dict[str, str], receive: Receive) -> Answer:
+def _handler(scope: Scope, handlers: dict[str, Handler]) -> Handler:
+    path = scope["path"]
+    bare = path.rstrip("/") == "/v1/models"
+    method = "GET" if bare else "POST"
+    if method not in handlers or scope.get("method") != method:
+        raise GatewayError(
+            405, "method_not_allowed", f"{path} answers {method} only.", {"Allow": method}
+        )
+    return handlers[method]
+
+
+Call = Callable[[Scope, dict[str, str], Receive, str | None], Awaitable[Answer]]
+
+
+def _call(op: Operation) -> Call:
+    async def call(
+        scope: Scope, headers: dict[str, str], receive: Receive, path_model: str | None = None
+    ) -> Answer:
+        state = scope["app"].state
         caller = await authenticate_caller(headers)  # a call without a valid token is not usage
         limits, usage = CallerLimits(state.rate_limit_store), state.services.usage
         trace = CallTrace(op.value, str(caller.viewer.token_id), str(caller.viewer.user_id))
@@ -70,18 +95,50 @@ def _call(op: Operation) -> Handler:
         usage.started()
         try:
             body = _parsed(await read_body(receive, headers, state.settings.gateway_max_body_bytes))
+            if path_model is not None:  # Gemini names the model in the path
+                body["model"] = path_model
             trace.model = str(body.get("model") or "")
             check_request(op, body)  # the caller's fields, before anything goes upstream
             route = await route_for(caller, body.get("model"), headers)
             trace.endpoint_id = str(route.endpoint_id or "")
             trace.workspace_id = str(route.workspace_id or "")
             await limits.admit(caller.viewer)
+            if op is Operation.GEMINI_COUNT_TOKENS:
+                gemini = tuple(o for o in route.offerings if _speaks_gemini(o.connection))
+                if not gemini:  # no upstream that can count: an estimate, as documented
+                    await trace.end(200)
+                    return Answer.json(estimated_tokens(body))
+                route = replace(route, offerings=gemini)
             return await state.services.gateway.forward(route, op, body, headers, trace)
         except BaseException as exc:  # the answer (or the caller) is gone: the call has ended
             await trace.end(_status_of(exc))
             raise
 
     return call
+
+
+def _speaks_gemini(connection: Any) -> bool:
+    return CATALOG[connection.provider].family is Family.GEMINI
+
+
+GEMINI_CALLS = {op.value: _call(op) for op in GEMINI_OPERATIONS}
+
+
+async def _gemini(scope: Scope, headers: dict[str, str], receive: Receive) -> Answer:
+    """/v1beta/models/{model}:{method} (and /v1/models/..., where google-genai's default API
+    version sends it): the model (which may hold a slash, as a catalog id does) and the method
+    out of the path; the token from x-goog-api-key or ?key=."""
+    target = scope["path"].split("/models/", 1)[1]
+    model, _, method = target.rpartition(":")
+    call = GEMINI_CALLS.get(method)
+    if call is None or not model:
+        known = ", ".join(sorted(GEMINI_CALLS))
+        message = f"The gateway has no route POST {scope['path']}; a model's methods are {known}."
+        raise GatewayError(404, "not_found", message)
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if "key" in query and not headers.get("x-goog-api-key"):
+        headers["x-goog-api-key"] = query["key"][0]
+    return await call(scope, headers, receive, model)
 
 
 def _as_gateway_error(exc: Exception, path: str) -> GatewayError:
@@ -113,7 +170,7 @@ def _parsed(raw: bytes) -> dict[str, Any]:
     return body
 
 
-async def _models(state: State, headers: dict[str, str], receive: Receive) -> Answer:
+async def _models(scope: Scope, headers: dict[str, str], receive: Receive) -> Answer:
     """Endpoint names and catalog model ids this caller may use."""
     caller = await authenticate_caller(headers)
     created = int(time.time())
@@ -127,13 +184,23 @@ async def _models(state: State, headers: dict[str, str], receive: Receive) -> An
 def gateway_failure(path: str, status: int, message: str) -> Response[Any]:
     """What Litestar itself answers under /v1 (an unknown path, a wrong method), in the
     gateway's format, never in GraphQL's."""
-    dialect = Dialect.ANTHROPIC if path.startswith("/v1/messages") else Dialect.OPENAI
+    dialect = Dialect.of_path(path)
     code = "not_found" if status == 404 else "invalid_request"
     error = GatewayError(status, code, message)
     return Response(error_payload(dialect, error), status_code=status)
 
 
+def _posted(op: Operation) -> Handler:
+    call = _call(op)
+
+    async def handler(scope: Scope, headers: dict[str, str], receive: Receive) -> Answer:
+        return await call(scope, headers, receive, None)
+
+    return handler
+
+
 GATEWAY_ROUTES = [
-    *(_route(f"/v1/{op.value}", "POST", Dialect.of(op), _call(op)) for op in Operation),
-    _route("/v1/models", "GET", Dialect.OPENAI, _models),
+    *(_route(f"/v1/{op.value}", {"POST": _posted(op)}) for op in Operation if not op.speaks_gemini),
+    _route("/v1/models", {"GET": _models, "POST": _gemini}, mount=True),
+    _route("/v1beta/models", {"POST": _gemini}, mount=True),
 ]

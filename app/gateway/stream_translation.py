@@ -13,7 +13,7 @@ from typing import Any
 from app.gateway.chat_to_messages import STOP_REASONS
 from app.gateway.errors import Dialect
 from app.gateway.messages_to_chat import FINISH_REASONS
-from app.gateway.streams import Events, Usage, add_usage, data_of
+from app.gateway.streams import Events, Usage, add_usage, data_of, payload_carries_content
 
 
 @dataclass
@@ -27,12 +27,14 @@ class MessagesToChatStream:
     completion_id: str = "chatcmpl-"
     created: int = field(default_factory=lambda: int(time.time()))
     tool_calls: dict[int, int] = field(default_factory=dict)  # Anthropic block -> call index
+    content_seen: bool = False
 
     def filter(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
         for event in self.events.feed(chunk):
             payload = data_of(event)
             if isinstance(payload, dict):
+                self.content_seen = self.content_seen or payload_carries_content(payload)
                 out.extend(self._translate(payload))
         return b"".join(out)
 
@@ -133,12 +135,14 @@ class ChatToMessagesStream:
     block_kind: str | None = None
     tool_blocks: dict[int, int] = field(default_factory=dict)  # tool call index -> block
     stop_reason: str = "end_turn"
+    content_seen: bool = False
 
     def filter(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
         for event in self.events.feed(chunk):
             payload = data_of(event)
             if isinstance(payload, dict):
+                self.content_seen = self.content_seen or payload_carries_content(payload)
                 out.extend(self._translate(payload))
             elif b"[DONE]" in event:
                 out.extend(self._end())

@@ -71,6 +71,7 @@ class Events:
 class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_tokens: int = 0  # of the input, read from the provider's cache (where it says)
     invalid: bool = False  # the upstream reported something that is not a token count
 
     def counted(self) -> tuple[int, int]:
@@ -78,8 +79,12 @@ class Usage:
         return (0, 0) if self.invalid else (self.input_tokens, self.output_tokens)
 
 
-INPUT_NAMES = ("prompt_tokens", "input_tokens")
-OUTPUT_NAMES = ("completion_tokens", "output_tokens")
+# Each field's names across the formats: Chat Completions, Messages and Responses, Gemini.
+INPUT_NAMES = ("prompt_tokens", "input_tokens", "promptTokenCount")
+OUTPUT_NAMES = ("completion_tokens", "output_tokens", "candidatesTokenCount")
+CACHED_NAMES = ("cache_read_input_tokens", "cachedContentTokenCount")
+CACHED_DETAILS = ("prompt_tokens_details", "input_tokens_details")  # {"cached_tokens": n}
+FIELDS = ((INPUT_NAMES, "input_tokens"), (OUTPUT_NAMES, "output_tokens"))
 
 
 def add_usage(usage: Usage, reported: Any) -> None:
@@ -87,8 +92,11 @@ def add_usage(usage: Usage, reported: Any) -> None:
     zero does not: Anthropic's message_start reports output 0 before the real count)."""
     if not isinstance(reported, dict):
         return
-    for names, attribute in ((INPUT_NAMES, "input_tokens"), (OUTPUT_NAMES, "output_tokens")):
+    for names, attribute in (*FIELDS, (CACHED_NAMES, "cached_tokens")):
         value = next((reported[n] for n in names if reported.get(n) is not None), None)
+        if value is None and attribute == "cached_tokens":
+            details = next((reported[n] for n in CACHED_DETAILS if reported.get(n)), None)
+            value = details.get("cached_tokens") if isinstance(details, dict) else None
         if value is None:
             continue
         if type(value) is not int or not 0 <= value <= MAX_TOKENS:
@@ -108,8 +116,12 @@ class _Reported(msgspec.Struct):
 
     type: Any = None
     usage: Any = None
-    message: Any = None
+    message: Any = None  # Anthropic's message_start
+    response: Any = None  # Responses' response.completed
+    usageMetadata: Any = None
     choices: Any = msgspec.UNSET
+    candidates: Any = None  # Gemini's
+    error: Any = None
 
 
 _DECODE = msgspec.json.Decoder(_Reported)
@@ -125,7 +137,46 @@ def _reported(raw: bytes) -> _Reported | None:
 def usage_of_answer(raw: bytes) -> Usage:
     """The usage a whole (non-streamed) answer reports, in either format."""
     found = _reported(raw)
-    return reported_usage(found.usage if found is not None else None)
+    if found is None:
+        return Usage()
+    return reported_usage(found.usage if found.usageMetadata is None else found.usageMetadata)
+
+
+# Events that carry what the caller came for (text, a tool call, the end, an error), as opposed
+# to the opening ones (a role, message_start, response.created, a ping): a stream that breaks
+# before any of these may still be tried on another connection.
+CONTENT_EVENTS = frozenset(
+    {
+        "content_block_delta",
+        "message_delta",
+        "error",
+        "response.output_text.delta",
+        "response.function_call_arguments.delta",
+        "response.output_item.done",
+        "response.completed",
+        "response.incomplete",
+        "response.failed",
+    }
+)
+
+
+def carries_content(kind: Any, choices: Any, other: bool = False) -> bool:
+    """Whether an upstream event (its type, its Chat Completions choices, or `other`: Gemini's
+    candidates or an error) carries content."""
+    if other or kind in CONTENT_EVENTS:
+        return True
+    for choice in choices if isinstance(choices, list) else ():
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        if isinstance(delta, dict) and (delta.get("content") or delta.get("tool_calls")):
+            return True
+        if isinstance(choice, dict) and choice.get("finish_reason"):
+            return True
+    return False
+
+
+def payload_carries_content(payload: dict[str, Any]) -> bool:
+    other = payload.get("candidates") is not None or payload.get("error") is not None
+    return carries_content(payload.get("type"), payload.get("choices"), other)
 
 
 def data_of(event: bytes) -> Any:
@@ -150,7 +201,11 @@ def error_event(dialect: Dialect, error: GatewayError) -> bytes:
     body = json.dumps(error_body(dialect, error.status, error.code, error.message)).encode()
     if dialect is Dialect.ANTHROPIC:
         return b"event: error\ndata: " + body + b"\n\n"
-    return b"data: " + body + b"\n\n"
+    return b"data: " + body + b"\n\n"  # OpenAI's SDK raises on it, Responses streams included
+
+
+STREAMED = (Operation.CHAT, Operation.MESSAGES, Operation.RESPONSES)
+RESPONSE_ENDS = ("response.completed", "response.incomplete", "response.failed")
 
 
 @dataclass
@@ -160,12 +215,15 @@ class UsageFilter:
     injected: bool = False  # include_usage was added for us: its chunk is not the caller's
     usage: Usage = field(default_factory=Usage)
     events: Events = field(default_factory=Events)
+    content_seen: bool = False
 
     @classmethod
     def for_request(
         cls, op: Operation, body: dict[str, Any], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
     ) -> UsageFilter:
-        streaming = body.get("stream") is True and op in (Operation.CHAT, Operation.MESSAGES)
+        streaming = op is Operation.STREAM_GENERATE_CONTENT or (
+            body.get("stream") is True and op in STREAMED
+        )
         asked = (body.get("stream_options") or {}).get("include_usage") is True
         return cls(
             Dialect.of(op),
@@ -191,9 +249,14 @@ class UsageFilter:
         found = _reported(text) if text else None
         if found is None:
             return True
-        usage = found.usage
+        usage = found.usage if found.usageMetadata is None else found.usageMetadata
         if found.type == "message_start" and isinstance(found.message, dict):
             usage = found.message.get("usage")
+        elif found.type in RESPONSE_ENDS and isinstance(found.response, dict):
+            usage = found.response.get("usage")
         add_usage(self.usage, usage)
+        if not self.content_seen:
+            other = found.candidates is not None or found.error is not None
+            self.content_seen = carries_content(found.type, found.choices, other)
         # OpenAI's usage chunk comes with no choices; it is ours when we asked for it.
         return not (self.injected and found.choices == [] and found.usage is not None)

@@ -62,6 +62,7 @@ class ProviderSpec:
     auth_methods: tuple[AuthMethod, ...]
     config_fields: tuple[ConfigFieldSpec, ...] = ()
     supports_model_listing: bool = True
+    speaks_responses: bool = False  # serves OpenAI's Responses API (/v1/responses) itself
 
     @property
     def default_auth_method(self) -> AuthMethod:
@@ -142,6 +143,7 @@ CATALOG: dict[Provider, ProviderSpec] = {
             "https://api.openai.com/v1",
             _BEARER,
             OPENAI_FIELDS,
+            speaks_responses=True,
         ),
         ProviderSpec(
             Provider.AZURE_OPENAI,
@@ -150,6 +152,7 @@ CATALOG: dict[Provider, ProviderSpec] = {
             None,
             (AuthMethod.AZURE_API_KEY, AuthMethod.AZURE_AD_TOKEN),
             AZURE_FIELDS,
+            speaks_responses=True,
         ),
         ProviderSpec(
             Provider.ANTHROPIC,

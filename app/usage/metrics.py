@@ -62,8 +62,31 @@ class GatewayMetrics:
             **made,  # type: ignore[arg-type]
         )
 
+        self.cooling_down = Gauge(
+            "connection_cooling_down",
+            "1 while a connection is cooling down after failures (skipped while another serves), "
+            "else 0.",
+            ("connection",),
+            multiprocess_mode="max",
+            **made,  # type: ignore[arg-type]
+        )
+        self.consecutive_failures = Gauge(
+            "connection_consecutive_failures",
+            "Failed gateway calls in a row through a connection.",
+            ("connection",),
+            multiprocess_mode="max",
+            **made,  # type: ignore[arg-type]
+        )
+
     def started(self) -> None:
         self.in_flight.inc()
+
+    def health(self, snapshot: list[tuple[str, bool, int]]) -> None:
+        """Connection health as the gateway's balancer sees it now (set at scrape time): name,
+        cooling down or not, failures in a row."""
+        for name, cooling, failures in snapshot:
+            self.cooling_down.labels(name).set(1 if cooling else 0)
+            self.consecutive_failures.labels(name).set(failures)
 
     def ended(self, trace: CallTrace) -> None:
         self.in_flight.dec()
@@ -98,5 +121,7 @@ async def metrics(request: Request[object, object, State], state: State) -> Resp
             message = b"/metrics needs an ADMIN token (Authorization: Bearer ...)\n"
             headers = CHALLENGE if status == 401 else {}
             return Response(message, status_code=status, media_type="text/plain", headers=headers)
-    body, content_type = state.services.usage.metrics.exposition()
+    usage_metrics = state.services.usage.metrics
+    usage_metrics.health(state.services.gateway.balancer.snapshot())
+    body, content_type = usage_metrics.exposition()
     return Response(body, media_type=content_type)

@@ -25,9 +25,13 @@ AZURE_DEPLOYMENT = re.compile(r"^(/openai/deployments/[^/]+)/")
 GEMINI_OPENAI = "/v1beta/openai"
 VERTEX_OPENAPI = re.compile(r"^(/v1/projects/[^/]+/locations/[^/]+/endpoints/openapi)/")
 OPENAI_INFERENCE = {
-    "/chat/completions": inference.openai_chat,
+    "/chat/completions": inference.openai_chat_with_tools,
     "/embeddings": inference.openai_embeddings,
+    "/responses": inference.openai_responses,
 }
+GEMINI_NATIVE = re.compile(
+    r"^/v1beta/models/([^:]+):(generateContent|streamGenerateContent|countTokens)$"
+)
 ANTHROPIC_INFERENCE = {
     "/messages": inference.anthropic_messages,
     "/messages/count_tokens": inference.anthropic_count_tokens,
@@ -114,6 +118,8 @@ class FakeAzure(FakeServer):
         return None
 
     def route(self, seen: Seen) -> Answer:
+        if seen.path == "/openai/responses" and seen.query.get("api-version", "") >= "2025-03":
+            return _inference(seen, OPENAI_INFERENCE, "/openai") or _not_found(seen.path)
         deployment = AZURE_DEPLOYMENT.match(seen.path)
         if deployment is not None:
             if "api-version" not in seen.query:
@@ -217,9 +223,17 @@ class FakeGemini(_GooglePaged):
         return None
 
     def route(self, seen: Seen) -> Answer:
-        inference = _inference(seen, OPENAI_INFERENCE, GEMINI_OPENAI)
-        if inference is not None:
-            return inference
+        answered = _inference(seen, OPENAI_INFERENCE, GEMINI_OPENAI)
+        if answered is not None:
+            return answered
+        native = GEMINI_NATIVE.match(seen.path) if seen.method == "POST" else None
+        if native is not None:
+            model, method = native.groups()
+            body = json.loads(seen.body)
+            if method == "countTokens":
+                return inference.gemini_count_tokens(body)
+            streamed = method == "streamGenerateContent" and seen.query.get("alt") == "sse"
+            return inference.gemini_generate(body, model, streamed)
         return self.listing(seen) if seen.path == "/v1beta/models" else _not_found(seen.path)
 
 

@@ -8,6 +8,8 @@ from typing import Any
 import anthropic
 import httpx2
 import openai
+from google import genai
+from google.genai import types
 
 from tests.documents import create
 
@@ -54,5 +56,33 @@ async def openai_connection(admin, fake, name: str, models: list[str], **fields:
         baseUrl=server.url,
         apiKey=server.key,
         **fields,
+    )
+    return {"server": server, **connection}
+
+
+def gemini_client(app: Any, token: str, **headers: str) -> genai.Client:
+    """google-genai with a custom base URL, as Gemini CLI's GOOGLE_GEMINI_BASE_URL sets it."""
+    transport = httpx2.ASGITransport(app=app)
+    options = types.HttpOptions(
+        base_url="http://switchboard.test",
+        headers=headers or None,
+        httpx_async_client=httpx2.AsyncClient(transport=transport),
+        retry_options=types.HttpRetryOptions(attempts=1),
+    )
+    return genai.Client(api_key=token, http_options=options)
+
+
+async def anthropic_connection(admin, fake, name: str, models: list[str]) -> dict:
+    server = fake("ANTHROPIC", key=f"sk-ant-S3CR3T-{name}", models=models)
+    connection = await create(
+        admin, name=name, provider="ANTHROPIC", baseUrl=server.url, apiKey=server.key
+    )
+    return {"server": server, **connection}
+
+
+async def gemini_connection(admin, fake, name: str, models: list[str]) -> dict:
+    server = fake("GEMINI", key=f"AIza-S3CR3T-{name}", models=models)
+    connection = await create(
+        admin, name=name, provider="GEMINI", baseUrl=server.origin, apiKey=server.key
     )
     return {"server": server, **connection}

@@ -61,18 +61,32 @@ async def test_a_wrong_method_is_a_405_in_the_routes_format(client, admin):
     assert messages.status_code == 405 and messages.json()["type"] == "error"
 
 
-async def test_an_upstream_error_is_passed_on_scrubbed_of_the_key(client, admin, fake):
+async def test_an_upstream_401_is_a_502_naming_the_connection_never_its_words(client, admin, fake):
+    """The caller's key is not at fault when the provider refuses the connection's: a 502 that
+    names the connection, and none of the provider's message (which quotes the key)."""
     conn = await openai_connection(admin, fake, "main", ["gpt-fake"])
     conn["server"].mode = "echo_key"
     conn["server"].key = "sk-S3CR3T-something-else-entirely"  # the stored key is now wrong
     token = await caller_token(admin)
+    call = {"model": "gpt-fake", "messages": [{"role": "user", "content": "x"}]}
     answer = await client.post(
-        "/v1/chat/completions",
-        json={"model": "gpt-fake", "messages": [{"role": "user", "content": "x"}]},
-        headers={"Authorization": f"Bearer {token}"},
+        "/v1/chat/completions", json=call, headers={"Authorization": f"Bearer {token}"}
     )
-    assert answer.status_code == 401
-    assert "S3CR3T" not in answer.text and "[redacted]" in answer.text
+    assert answer.status_code == 502
+    error = answer.json()["error"]
+    assert error["code"] == "upstream_auth_failed" and "'main'" in error["message"]
+    assert "HTTP 401" in error["message"] and "S3CR3T" not in answer.text
+    assert "Incorrect API key" not in answer.text  # the provider's own words stay out
+    messages = await client.post(
+        "/v1/messages", json={**call, "max_tokens": 5}, headers={"x-api-key": token}
+    )
+    assert messages.status_code == 502 and messages.json()["error"]["type"] == "api_error"
+    health = await admin(
+        "query($id: ID!) { node(id: $id) { ... on LLMConnection { health { state lastError } } } }",
+        {"id": conn["id"]},
+    )
+    assert "HTTP 401" in health["node"]["health"]["lastError"]
+    assert health["node"]["health"]["state"] == "HEALTHY"  # no wait mends a wrong key
 
 
 async def test_a_revoked_token_is_refused_on_its_very_next_call(client, admin, fake):

@@ -49,15 +49,21 @@ async def test_a_failing_connection_fails_over_and_cools_down(app, admin, fake, 
     assert _posts(b["server"]) == 3
 
 
-async def test_the_callers_mistakes_are_not_retried(app, admin, fake):
+@pytest.mark.parametrize(
+    ("mode", "raised"),
+    [("400", openai.BadRequestError), ("401", openai.InternalServerError)],
+)
+async def test_the_callers_mistakes_are_not_retried(app, admin, fake, mode, raised):
+    """A 400 is the caller's; a 401 the connection's (a 502 naming it): neither is retried."""
     a = await openai_connection(admin, fake, "a", ["shared"])
     b = await openai_connection(admin, fake, "b", ["shared"])
     for conn in (a, b):
-        conn["server"].mode = "401"
+        conn["server"].mode = mode
     client = openai_client(app, await caller_token(admin))
-    with pytest.raises(openai.AuthenticationError) as refused:
+    with pytest.raises(raised) as refused:
         await client.chat.completions.create(model="shared", messages=HELLO)
-    assert refused.value.response.headers["x-switchboard-attempts"] == "1"
+    if mode == "400":
+        assert refused.value.response.headers["x-switchboard-attempts"] == "1"
     assert _posts(a["server"]) + _posts(b["server"]) == 1
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -15,6 +15,7 @@ from app.api.model_catalog_types import ConnectionModelType
 from app.api.providers import AuthMethod, Provider, VerificationStatus
 from app.api.usage_fields import LastUseFields, UsageSummaryField
 from app.connections.records import ConnectionRecord
+from app.gateway.balancer import HealthState as HealthStateValue
 from app.graphql.node import Node, to_global_id
 from app.graphql.pagination import Connection, slice_connection
 from app.providers.verification import VerificationResult
@@ -48,6 +49,27 @@ class Verification:
             model_count=result.model_count,
             checked_at=result.checked_at,
         )
+
+
+HealthState = strawberry.enum(
+    HealthStateValue,
+    description="How the gateway sees a connection: HEALTHY, COOLING_DOWN (skipped while "
+    "another connection serves its models) or TRIAL (its cool-down is over: the next call "
+    "tries it).",
+)
+
+
+@strawberry.type(description="The gateway's view of a connection, from its calls through it.")
+class ConnectionHealth:
+    state: HealthState  # type: ignore[valid-type]
+    consecutive_failures: int
+    cooldown_until: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+
+
+def _moment(seconds: float | None) -> datetime | None:
+    return datetime.fromtimestamp(seconds, tz=UTC) if seconds else None
 
 
 @strawberry.type(
@@ -113,6 +135,20 @@ class LLMConnectionType(PlainConnectionFields, LastUseFields, UsageSummaryField,
     def last_verification(self) -> Verification | None:
         data = self.record.last_verification
         return Verification.of(VerificationResult.from_json(data)) if data else None
+
+    @strawberry.field(
+        description="Failures of gateway calls through it and its cool-down, as this instance "
+        "(or, with REDIS_URL, every instance) has seen them."
+    )
+    def health(self, info: Info) -> ConnectionHealth:
+        state, health = info.context.services.gateway.balancer.health_of(self.record.id)
+        return ConnectionHealth(
+            state=state,
+            consecutive_failures=health.consecutive_failures,
+            cooldown_until=_moment(health.cooldown_until) if health.consecutive_failures else None,
+            last_error=health.last_error,
+            last_error_at=_moment(health.last_error_at),
+        )
 
     def usage_subject(self) -> tuple[str, str]:
         return "connection", str(self.record.id)

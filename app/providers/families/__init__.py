@@ -16,16 +16,30 @@ from app.providers.target import DiscoveredModel, ProviderTarget
 
 
 class Operation(Enum):
-    """An inference call, named by its path under /v1."""
+    """An inference call, named by its path under /v1 (Gemini's: its method, after the model
+    in /v1beta/models/{model}:method)."""
 
     CHAT = "chat/completions"
     EMBEDDINGS = "embeddings"
     MESSAGES = "messages"
     COUNT_TOKENS = "messages/count_tokens"
+    RESPONSES = "responses"
+    GENERATE_CONTENT = "generateContent"
+    STREAM_GENERATE_CONTENT = "streamGenerateContent"
+    GEMINI_COUNT_TOKENS = "countTokens"
 
     @property
     def speaks_anthropic(self) -> bool:
         return self in (Operation.MESSAGES, Operation.COUNT_TOKENS)
+
+    @property
+    def speaks_gemini(self) -> bool:
+        return self in GEMINI_OPERATIONS
+
+
+GEMINI_OPERATIONS = frozenset(
+    {Operation.GENERATE_CONTENT, Operation.STREAM_GENERATE_CONTENT, Operation.GEMINI_COUNT_TOKENS}
+)
 
 
 @dataclass(frozen=True)

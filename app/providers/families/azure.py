@@ -14,6 +14,7 @@ from app.providers.target import DiscoveredModel, ProviderTarget
 
 DEFAULT_API_VERSION = "2024-10-21"  # when the connection's config names none
 DEPLOYMENTS_API_VERSION = "2022-12-01"  # the last data-plane version that lists deployments
+RESPONSES_API_VERSION = "2025-04-01-preview"  # the first that serves /openai/responses
 
 
 def credential_headers(method: AuthMethod) -> frozenset[str]:
@@ -58,6 +59,14 @@ async def address(
     caller_headers: Mapping[str, str],
     out: Outbound,
 ) -> Address:
-    """The deployment is the model: {endpoint}/openai/deployments/{deployment}/..."""
+    """The deployment is the model: {endpoint}/openai/deployments/{deployment}/..., except
+    for the Responses API, which names the deployment in the body at {endpoint}/openai/responses
+    (with an api-version new enough to serve it)."""
+    version = api_version(target)
+    if op is Operation.RESPONSES:
+        if version[:1].isdigit() and version < RESPONSES_API_VERSION:
+            version = RESPONSES_API_VERSION
+        url = f"{target.base_url}/openai/responses"
+        return Address(url, auth_headers(target), model, {"api-version": version})
     url = f"{target.base_url}/openai/deployments/{model}/{op.value}"
-    return Address(url, auth_headers(target), model, {"api-version": api_version(target)})
+    return Address(url, auth_headers(target), model, {"api-version": version})

@@ -1,5 +1,6 @@
 """Gemini: its own API lists models (x-goog-api-key, paged by nextPageToken; never ?key=, as
-URLs end up in logs); calls go to its OpenAI-compatible API, which takes the key as Bearer."""
+URLs end up in logs) and serves its own generateContent, streamGenerateContent (alt=sse) and
+countTokens; every other call goes to its OpenAI-compatible API, which takes the key as Bearer."""
 
 from __future__ import annotations
 
@@ -31,5 +32,10 @@ async def address(
     out: Outbound,
 ) -> Address:
     headers = target.base_headers()
+    if op.speaks_gemini:
+        headers["x-goog-api-key"] = target.api_key or ""
+        url = f"{target.base_url}/v1beta/models/{model}:{op.value}"
+        streamed = op is Operation.STREAM_GENERATE_CONTENT
+        return Address(url, headers, model, {"alt": "sse"} if streamed else {})
     headers["Authorization"] = f"Bearer {target.api_key}"
     return Address(f"{target.base_url}/v1beta/openai/{op.value}", headers, model)
