@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -51,8 +52,25 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+KEY_IN_QUERY = re.compile(r"([?&]key=)[^&\s]*")
+
+
+class KeyInQuery(logging.Filter):
+    """Gemini's clients may send the Switchboard token as ?key=: uvicorn's access line shows the
+    query, so the value is replaced before any handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                KEY_IN_QUERY.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
+
+
 def configure_logging(settings: Settings) -> None:
     install_log_record_factory()
+    logging.getLogger("uvicorn.access").addFilter(KeyInQuery())
     handler = logging.StreamHandler()
     handler.setFormatter(
         JsonLines() if settings.log_format == "json" else logging.Formatter(FORMAT)

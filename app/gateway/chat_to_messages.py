@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from app.gateway.errors import TYPES
-from app.gateway.streams import reported_usage
+from app.gateway.streams import chat_usage, reported_usage
 
 DEFAULT_MAX_TOKENS = 4096  # Messages requires max_tokens; Chat Completions does not
 STOP_REASONS = {
@@ -212,10 +212,5 @@ def _tool_call(block: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _usage(reported: Any) -> dict[str, int]:
-    prompt, completion = reported_usage(reported).counted()
-    return {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
+def _usage(reported: Any) -> dict[str, Any]:
+    return chat_usage(reported_usage(reported))

@@ -229,14 +229,17 @@ class Forwarder:
         try:
             while not relay.content_seen:
                 chunk = await anext(chunks, None)
-                if chunk is None:
-                    break
+                if chunk is None:  # every format ends with content (a finish, a stop event)
+                    raise _BrokeOff("its stream ended before any content")
                 held += relay.filter(chunk)
         except Exception as exc:
-            failure = _stream_failure(exc, self.call_timeout)
+            if isinstance(exc, _BrokeOff):
+                why = exc.why
+            else:
+                failure = _stream_failure(exc, self.call_timeout)
+                attempts.timed_out = attempts.timed_out or failure.status == 504
+                why = f"its stream broke off before any content ({failure.message})"
             await response.aclose()
-            attempts.timed_out = attempts.timed_out or failure.status == 504
-            why = f"its stream broke off before any content ({failure.message})"
             self._gave_up(call.offering, attempts, why)
             return None
         return bytes(held), chunks

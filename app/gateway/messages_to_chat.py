@@ -9,7 +9,7 @@ from typing import Any
 
 from app.gateway.chat_to_messages import Untranslatable, plain_text
 from app.gateway.errors import TYPES
-from app.gateway.streams import reported_usage
+from app.gateway.streams import messages_usage, reported_usage
 
 FINISH_REASONS = {
     "stop": "end_turn",
@@ -131,7 +131,6 @@ def message(answer: dict[str, Any], model: str) -> dict[str, Any]:
                 "input": arguments,
             }
         )
-    input_tokens, output_tokens = reported_usage(answer.get("usage")).counted()
     return {
         "id": f"msg_{answer.get('id', '')}",
         "type": "message",
@@ -140,10 +139,7 @@ def message(answer: dict[str, Any], model: str) -> dict[str, Any]:
         "content": content,
         "stop_reason": FINISH_REASONS.get(choice.get("finish_reason") or "", "end_turn"),
         "stop_sequence": None,
-        "usage": {
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-        },
+        "usage": messages_usage(reported_usage(answer.get("usage"))),
     }
 
 

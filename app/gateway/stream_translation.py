@@ -13,7 +13,15 @@ from typing import Any
 from app.gateway.chat_to_messages import STOP_REASONS
 from app.gateway.errors import Dialect
 from app.gateway.messages_to_chat import FINISH_REASONS
-from app.gateway.streams import Events, Usage, add_usage, data_of, payload_carries_content
+from app.gateway.streams import (
+    Events,
+    Usage,
+    add_usage,
+    chat_usage,
+    data_of,
+    messages_usage,
+    payload_carries_content,
+)
 
 
 @dataclass
@@ -91,12 +99,7 @@ class MessagesToChatStream:
     def _end(self) -> list[bytes]:
         out = []
         if self.include_usage:
-            prompt, completion = self.usage.counted()
-            usage = {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-            }
+            usage = chat_usage(self.usage)
             out.append(_sse({**self._base(), "choices": [], "usage": usage}))
         out.append(b"data: [DONE]\n\n")
         return out
@@ -215,8 +218,7 @@ class ChatToMessagesStream:
         if self.ended:
             return []
         self.ended = True
-        counted = self.usage.counted()
-        usage = {"input_tokens": counted[0], "output_tokens": counted[1]}
+        usage = messages_usage(self.usage)
         delta = {"stop_reason": self.stop_reason, "stop_sequence": None}
         return [
             *self._close(),

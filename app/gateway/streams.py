@@ -87,9 +87,14 @@ CACHED_DETAILS = ("prompt_tokens_details", "input_tokens_details")  # {"cached_t
 FIELDS = ((INPUT_NAMES, "input_tokens"), (OUTPUT_NAMES, "output_tokens"))
 
 
+ANTHROPIC_CACHE = ("cache_read_input_tokens", "cache_creation_input_tokens")
+
+
 def add_usage(usage: Usage, reported: Any) -> None:
     """Take what a provider reported; later reports of a stream supersede earlier ones (a
-    zero does not: Anthropic's message_start reports output 0 before the real count)."""
+    zero does not: Anthropic's message_start reports output 0 before the real count). Input
+    tokens count the cached ones, as OpenAI and Gemini count them (Anthropic's input_tokens
+    leave out what was read from or written to its cache, which is added back)."""
     if not isinstance(reported, dict):
         return
     for names, attribute in (*FIELDS, (CACHED_NAMES, "cached_tokens")):
@@ -99,10 +104,37 @@ def add_usage(usage: Usage, reported: Any) -> None:
             value = details.get("cached_tokens") if isinstance(details, dict) else None
         if value is None:
             continue
+        if attribute == "input_tokens" and "input_tokens" in reported:
+            cache = [reported.get(n) or 0 for n in ANTHROPIC_CACHE]
+            if all(type(c) is int and 0 <= c <= MAX_TOKENS for c in cache) and type(value) is int:
+                value += sum(cache)
         if type(value) is not int or not 0 <= value <= MAX_TOKENS:
             usage.invalid = True
         elif value:
             setattr(usage, attribute, value)
+
+
+def chat_usage(usage: Usage) -> dict[str, Any]:
+    """Usage as Chat Completions reports it (prompt_tokens count the cached ones too)."""
+    prompt, completion = usage.counted()
+    shaped: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+    if usage.cached_tokens:
+        shaped["prompt_tokens_details"] = {"cached_tokens": usage.cached_tokens}
+    return shaped
+
+
+def messages_usage(usage: Usage) -> dict[str, Any]:
+    """Usage as Messages reports it (input_tokens leave out those read from the cache)."""
+    input_tokens, output_tokens = usage.counted()
+    input_tokens = max(0, input_tokens - usage.cached_tokens)
+    shaped: dict[str, Any] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    if usage.cached_tokens:
+        shaped["cache_read_input_tokens"] = usage.cached_tokens
+    return shaped
 
 
 def reported_usage(reported: Any) -> Usage:

@@ -39,6 +39,12 @@ def prompt_tokens(body: dict[str, Any]) -> int:
     return sum(len(_words(t)) for t in texts)
 
 
+def cached(body: dict[str, Any]) -> int:
+    """Tokens the provider says it read from its prompt cache: 2 when the request mentions
+    "cached", so that tests can watch the count cross formats."""
+    return 2 if "cached" in json.dumps(body) else 0
+
+
 def sse(data: Any, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
     payload = data if isinstance(data, str) else json.dumps(data)
@@ -55,6 +61,8 @@ def openai_chat(body: dict[str, Any], text: str | None = None) -> Answer:
         "completion_tokens": len(_words(text)),
         "total_tokens": prompt_tokens(body) + len(_words(text)),
     }
+    if cached(body):
+        usage["prompt_tokens_details"] = {"cached_tokens": cached(body)}
     base = {"id": "chatcmpl-fake", "created": 1_700_000_000, "model": body.get("model")}
     if not body.get("stream"):
         choice = {
@@ -137,10 +145,19 @@ def anthropic_messages(body: dict[str, Any]) -> Answer:
                 **message,
                 "content": [{"type": "text", "text": text}],
                 "stop_reason": "end_turn",
-                "usage": {"input_tokens": input_tokens, "output_tokens": len(_words(text))},
+                "usage": {
+                    "input_tokens": input_tokens,
+                    "output_tokens": len(_words(text)),
+                    "cache_read_input_tokens": cached(body),
+                },
             },
         )
-    start = {**message, "content": [], "usage": {"input_tokens": input_tokens, "output_tokens": 1}}
+    start_usage = {
+        "input_tokens": input_tokens,
+        "output_tokens": 1,
+        "cache_read_input_tokens": cached(body),
+    }
+    start = {**message, "content": [], "usage": start_usage}
     events = [
         sse({"type": "message_start", "message": start}, "message_start"),
         sse(
@@ -334,7 +351,7 @@ def openai_responses(body: dict[str, Any]) -> Answer:
     output = [call] if call else [message]
     usage = {
         "input_tokens": input_tokens,
-        "input_tokens_details": {"cached_tokens": 0},
+        "input_tokens_details": {"cached_tokens": cached(body)},
         "output_tokens": output_tokens,
         "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": input_tokens + output_tokens,
@@ -428,6 +445,8 @@ def gemini_generate(body: dict[str, Any], model: str, stream: bool) -> Answer:
         "candidatesTokenCount": output_tokens,
         "totalTokenCount": prompt + output_tokens,
     }
+    if cached(body):
+        usage["cachedContentTokenCount"] = cached(body)
     base = {"modelVersion": model, "responseId": "fake-response"}
 
     def candidate(parts: list[dict[str, Any]], finish: str | None = None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Every answer carries X-Request-Id, an unknown path's included; every 401 says how to
-authenticate (WWW-Authenticate); the JSON log lines of a request carry the id it answered with."""
+authenticate (WWW-Authenticate); the JSON log lines of a request carry the id it answered with,
+and never a token sent in the URL (Gemini's ?key=)."""
 
 from __future__ import annotations
 
@@ -52,11 +53,19 @@ def test_json_log_lines_carry_the_id_returned_to_the_client(database_url):
             )
             assert given.headers["x-request-id"] == "trace-42"
             ids.append("trace-42")
+            # Gemini's clients may send the token in the URL: the access line must not keep it.
+            keyed = httpx.post(
+                f"http://127.0.0.1:{port}/v1beta/models/m:generateContent?alt=sse&key=sb_S3CR3T",
+                json={"contents": []},
+            )
+            assert keyed.status_code == 401 and keyed.json()["error"]["status"] == "UNAUTHENTICATED"
         finally:
             process.terminate()
             process.wait(timeout=30)
         log.seek(0)
-        lines = [json.loads(line) for line in log.read().splitlines() if line.strip()]
+        written = log.read()
+        lines = [json.loads(line) for line in written.splitlines() if line.strip()]
+    assert "S3CR3T" not in written and "key=[redacted]" in written
     assert lines and all(
         {"time", "level", "logger", "requestId", "message"} <= set(x) for x in lines
     )
