@@ -127,7 +127,8 @@ async def test_every_block_runs_as_pasted_against_a_live_server(database_url, cl
     assert refused == [], refused
     assert '"ok":false' not in run.stdout.replace(" ", ""), run.stdout
     assert "echo: Hello through Switchboard" in run.stdout  # the first screen's SDK example
-    assert run.stdout.count("echo: hi") == 2  # the OpenAI and Anthropic SDKs
+    # the OpenAI SDK (Chat Completions and Responses), Anthropic's and google-genai
+    assert run.stdout.count("echo: hi") == 4
     assert "Nothing to change" in run.stdout  # apply --dry-run after export
     assert "switchboard_gateway_requests_total" in run.stdout
     assert "Traceback" not in served, served[-4000:]
