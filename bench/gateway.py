@@ -5,7 +5,9 @@ The provider is bench/upstream.py under uvicorn: keep-alive and fast, as a real 
 make bench          (or: .venv/bin/python -m bench.gateway [requests])
 
 Prints p50/p99 of each at 1 client, the overhead (through minus direct, request by request),
-throughput at 16 clients as a ratio to direct, and time to first byte of a stream.
+throughput at 16 clients as a ratio to direct, and time to first byte of a stream; then the
+same added p50 for the Responses API and Gemini's generateContent, passed through to a provider
+that speaks them and translated to Chat Completions for one that does not.
 """
 
 from __future__ import annotations
@@ -39,9 +41,11 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def _one(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> float:
+async def _one(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], body: dict[str, Any] = BODY
+) -> float:
     started = time.perf_counter()
-    response = await client.post(url, json=BODY, headers=headers)
+    response = await client.post(url, json=body, headers=headers)
     assert response.status_code == 200, response.text
     return (time.perf_counter() - started) * 1000
 
@@ -102,7 +106,8 @@ def _cpu_seconds(pid: int) -> float:
 
 async def measure(port: int, token: str, fake: Upstream, requests: int, pid: int) -> None:
     direct = (f"{fake.url}/chat/completions", {"Authorization": f"Bearer {KEY}"})
-    through = (f"http://127.0.0.1:{port}/v1/chat/completions", {"Authorization": f"Bearer {token}"})
+    pinned = {"Authorization": f"Bearer {token}", "X-Switchboard-Connection": "bench"}
+    through = (f"http://127.0.0.1:{port}/v1/chat/completions", pinned)
     async with httpx.AsyncClient() as client:
         for url, headers in (direct, through):  # warm both paths
             for _ in range(20):
@@ -141,6 +146,72 @@ async def measure(port: int, token: str, fake: Upstream, requests: int, pid: int
         f"16 clients: direct {direct_rate:7.0f}/s, through {through_rate:7.0f}/s = "
         f"{through_rate / direct_rate:.0%} of direct   (goal: >= 70%)"
     )
+
+
+RESPONSES_BODY = {"model": "gpt-bench", "input": "hello there", "store": False}
+GEMINI_BODY = {"contents": [{"role": "user", "parts": [{"text": "hello there"}]}]}
+
+
+async def other_routes(port: int, token: str, fake: Upstream, requests: int) -> None:
+    """Added p50 of the Responses and Gemini routes, each against its own direct call: as is
+    (to a provider that speaks it) and translated (to the Chat Completions provider, whose
+    direct call is the floor then)."""
+    here = f"http://127.0.0.1:{port}"
+    bearer = {"Authorization": f"Bearer {token}"}
+    chat = (f"{fake.url}/chat/completions", {"Authorization": f"Bearer {KEY}"}, BODY)
+    gemini_url = "/v1beta/models/gpt-bench:generateContent"
+    routes = {
+        "responses, as is (OpenAI)": (
+            (f"{fake.url}/responses", {"Authorization": f"Bearer {KEY}"}, RESPONSES_BODY),
+            (
+                f"{here}/v1/responses",
+                {**bearer, "X-Switchboard-Connection": "bench-openai"},
+                RESPONSES_BODY,
+            ),
+        ),
+        "responses, translated to chat": (
+            chat,
+            (
+                f"{here}/v1/responses",
+                {**bearer, "X-Switchboard-Connection": "bench"},
+                RESPONSES_BODY,
+            ),
+        ),
+        "gemini, as is (Gemini)": (
+            (f"{fake.origin}{gemini_url}", {"x-goog-api-key": KEY}, GEMINI_BODY),
+            (
+                f"{here}{gemini_url}",
+                {"x-goog-api-key": token, "X-Switchboard-Connection": "bench-gemini"},
+                GEMINI_BODY,
+            ),
+        ),
+        "gemini, translated to chat": (
+            chat,
+            (
+                f"{here}{gemini_url}",
+                {"x-goog-api-key": token, "X-Switchboard-Connection": "bench"},
+                GEMINI_BODY,
+            ),
+        ),
+    }
+    async with httpx.AsyncClient() as client:
+        for direct, through in routes.values():  # warm every path
+            for _ in range(20):
+                await _one(client, *direct)
+                await _one(client, *through)
+        print(
+            f"other routes, 1 client, {requests} interleaved calls each (ms; goal: added p50 <= 1):"
+        )
+        for label, (direct, through) in routes.items():
+            pairs = [
+                (await _one(client, *direct), await _one(client, *through)) for _ in range(requests)
+            ]
+            added = [b - a for a, b in pairs]
+            floor = statistics.median(a for a, _ in pairs)
+            print(
+                f"  {label:32} direct p50 {floor:6.2f}  added p50 {statistics.median(added):6.2f}"
+                f"  p99 {_percentile(added, 0.99):6.2f}"
+            )
 
 
 async def recording_cost(ports: tuple[int, int], tokens: tuple[str, str], calls: int) -> None:
@@ -202,7 +273,8 @@ class Upstream:
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.origin}/v1"
         self.process = subprocess.Popen([sys.executable, "-m", "bench.upstream", str(self.port)])
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -235,6 +307,7 @@ def main(requests: int) -> None:
             for round_ in range(1, ROUNDS + 1):  # this machine is shared: show the spread
                 print(f"-- round {round_} of {ROUNDS}")
                 asyncio.run(measure(port, token, fake, requests, process.pid))
+                asyncio.run(other_routes(port, token, fake, requests // 2))
             asyncio.run(stream_memory(port, token, process.pid))
             process.kill()
             print("-- what recording usage costs a call: two fresh serves, recording and not")
@@ -260,8 +333,12 @@ def _setup(port: int, fake: Upstream) -> str:
         )
         return response.json()["data"]
 
-    fields = {"name": "bench", "provider": "OPENAI_COMPATIBLE", "baseUrl": fake.url, "apiKey": KEY}
-    assert gql(CREATE, {"input": fields})["createConnection"]["userErrors"] == []
+    for fields in (
+        {"name": "bench", "provider": "OPENAI_COMPATIBLE", "baseUrl": fake.url, "apiKey": KEY},
+        {"name": "bench-openai", "provider": "OPENAI", "baseUrl": fake.url, "apiKey": KEY},
+        {"name": "bench-gemini", "provider": "GEMINI", "baseUrl": fake.origin, "apiKey": KEY},
+    ):
+        assert gql(CREATE, {"input": fields})["createConnection"]["userErrors"] == []
     return gql(TOKEN)["createApiToken"]["token"]
 
 

@@ -1,5 +1,6 @@
-"""A fast, keep-alive stand-in for an OpenAI-compatible provider, for benchmarks: one fixed
-chat completion, or the same as a stream. Run with uvicorn (python -m bench.upstream PORT)."""
+"""A fast, keep-alive stand-in for a provider, for benchmarks: one fixed chat completion (or the
+same as a stream), Responses answer or Gemini generateContent answer, by path, and the model
+listings of OpenAI and Gemini. Run with uvicorn (python -m bench.upstream PORT)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,35 @@ ANSWER = json.dumps(
 ).encode()
 CHUNK = b'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"ok"}}]}\n\n'
 MODELS = json.dumps({"object": "list", "data": [{"id": "gpt-bench", "object": "model"}]}).encode()
+GEMINI_MODELS = json.dumps({"models": [{"name": "models/gpt-bench"}]}).encode()
+RESPONSE = json.dumps(
+    {
+        "id": "resp_bench",
+        "object": "response",
+        "created_at": 1_700_000_000,
+        "status": "completed",
+        "model": "gpt-bench",
+        "output": [
+            {
+                "id": "msg_bench",
+                "type": "message",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "ok", "annotations": []}],
+            }
+        ],
+        "usage": {"input_tokens": 2, "output_tokens": 1, "total_tokens": 3},
+    }
+).encode()
+GENERATED = json.dumps(
+    {
+        "candidates": [
+            {"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}
+        ],
+        "usageMetadata": {"promptTokenCount": 2, "candidatesTokenCount": 1, "totalTokenCount": 3},
+        "modelVersion": "gpt-bench",
+    }
+).encode()
 BIG_CHUNK = CHUNK.replace(b'"ok"', b'"' + b"x" * 1000 + b'"')
 USAGE = b'data: {"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":1}}\n\n'
 
@@ -40,8 +70,14 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if not streaming:
         headers = [(b"content-type", b"application/json")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        listing = scope["method"] == "GET" and scope["path"].endswith("/models")
-        await send({"type": "http.response.body", "body": MODELS if listing else ANSWER})
+        path = scope["path"]
+        if scope["method"] == "GET" and path.endswith("/models"):
+            answer = GEMINI_MODELS if path.startswith("/v1beta") else MODELS
+        elif path.endswith("/responses"):
+            answer = RESPONSE
+        else:
+            answer = GENERATED if path.endswith(":generateContent") else ANSWER
+        await send({"type": "http.response.body", "body": answer})
         return
     headers = [(b"content-type", b"text/event-stream")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
