@@ -23,7 +23,8 @@ from app.gateway.gemini_format import (
     gemini_of_chat,
 )
 from app.gateway.messages_to_chat import chat_request, message, message_error
-from app.gateway.responses_format import ChatToResponsesStream, chat_of_responses, response_of_chat
+from app.gateway.responses_format import chat_of_responses, custom_tools, response_of_chat
+from app.gateway.responses_stream import ChatToResponsesStream
 from app.gateway.stream_translation import ChatToMessagesStream, MessagesToChatStream
 from app.gateway.streams import Events, Usage, UsageFilter
 from app.gateway.upstream import Translation, UpstreamRequest
@@ -37,7 +38,7 @@ Relay = (
     | ChatToGeminiStream
 )
 Request = Callable[[dict[str, Any], str, bool], dict[str, Any]]  # body, upstream model, stream
-Success = Callable[[dict[str, Any], str], dict[str, Any]]  # answer, the caller's model
+Success = Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]]  # answer, model, request
 Failure = Callable[[Any, int], dict[str, Any]]  # error body, status
 Stream = Callable[[str, dict[str, Any], bool, Events], Relay]  # model, caller-side body
 
@@ -56,7 +57,7 @@ class Leg:
 LEGS = {
     Translation.CHAT_TO_MESSAGES: Leg(
         lambda body, model, streaming: messages_request(body, model),
-        chat_completion,
+        lambda answer, model, request: chat_completion(answer, model),
         chat_error,
         lambda model, body, streaming, events: MessagesToChatStream(
             model,
@@ -68,7 +69,7 @@ LEGS = {
     ),
     Translation.MESSAGES_TO_CHAT: Leg(
         lambda body, model, streaming: chat_request(body, model),
-        message,
+        lambda answer, model, request: message(answer, model),
         message_error,
         lambda model, body, streaming, events: ChatToMessagesStream(
             model, streaming, events=events
@@ -80,13 +81,13 @@ LEGS = {
         response_of_chat,
         chat_error,
         lambda model, body, streaming, events: ChatToResponsesStream(
-            model, streaming, events=events
+            model, streaming, events=events, custom=custom_tools(body)
         ),
         "Chat Completions",
     ),
     Translation.GEMINI_TO_CHAT: Leg(
         chat_of_gemini,
-        gemini_of_chat,
+        lambda answer, model, request: gemini_of_chat(answer, model),
         gemini_error,
         lambda model, body, streaming, events: ChatToGeminiStream(model, streaming, events=events),
         "Chat Completions",
@@ -137,6 +138,7 @@ class Exchange:
     relay: Relay | Chain  # passes a stream on (translating it when needed) and reads its usage
     caller_model: str = ""
     legs: tuple[Leg, ...] = ()  # from the caller's format towards the upstream's
+    requests: tuple[dict[str, Any], ...] = ()  # each leg's request, on its caller's side
 
     def answer(self, raw: bytes, status: int) -> bytes:
         """A whole answer in the caller's format; an upstream success that cannot be read in
@@ -152,10 +154,10 @@ class Exchange:
                 body = leg.failure(body, status)
             return json.dumps(body).encode()
         try:
-            for leg in reversed(self.legs):
+            for leg, request in zip(reversed(self.legs), reversed(self.requests), strict=True):
                 if not isinstance(body, dict):
                     raise TypeError(type(body).__name__)
-                body = leg.success(body, self.caller_model)
+                body = leg.success(body, self.caller_model, request)
             return json.dumps(body).encode()
         except (TypeError, AttributeError, KeyError, ValueError):
             speaks = self.legs[-1].speaks
@@ -188,4 +190,4 @@ def exchange_for(
     ]
     relays.reverse()
     relay: Relay | Chain = relays[0] if len(relays) == 1 else Chain(relays)
-    return Exchange(bodies[-1], relay, caller_model, legs)
+    return Exchange(bodies[-1], relay, caller_model, legs, tuple(bodies[:-1]))

@@ -257,7 +257,8 @@ def _chat_tool_turn(body: dict[str, Any]) -> tuple[dict[str, Any] | None, str | 
         return None, f"tool said: {_text_of(messages[-1].get('content'))}"
     if body.get("tools"):
         function = body["tools"][0]["function"]
-        arguments = json.dumps({"echo": reply_for(messages)})
+        key = ((function.get("parameters") or {}).get("required") or ["echo"])[0]
+        arguments = json.dumps({key: reply_for(messages)})
         return {"id": "call_fake", "name": function["name"], "arguments": arguments}, None
     return None, None
 

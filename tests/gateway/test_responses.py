@@ -151,3 +151,34 @@ async def test_an_input_item_that_cannot_cross_is_a_400_naming_it(app, admin, fa
             model="llama-fake", input=[{"type": "item_reference", "id": "msg_1"}]
         )
     assert "'item_reference'" in refused.value.body["message"]
+
+
+async def test_codex_s_custom_tool_crosses_as_a_function_and_comes_back_custom(app, admin, fake):
+    """Codex's apply_patch is a custom (free-form) tool: for a model that has only functions it
+    becomes a function of one string, `input`, and the call comes back as a custom tool call,
+    whole and streamed; the call and its output in the next request cross back the same way."""
+    conn = await openai_connection(admin, fake, "local", ["llama-fake"])
+    client = openai_client(app, await caller_token(admin))
+    patch = {"type": "custom", "name": "apply_patch", "description": "Apply a patch."}
+    answer = await client.responses.create(model="llama-fake", input="fix it", tools=[patch])
+    [call] = answer.output
+    assert call.type == "custom_tool_call" and call.name == "apply_patch"
+    assert call.input == "echo: fix it"  # the fake calls the tool with its own {"echo": ...}
+    [sent] = _posted(conn["server"], "/v1/chat/completions")
+    assert sent["tools"][0]["function"]["parameters"]["required"] == ["input"]
+    async with client.responses.stream(model="llama-fake", input="fix it", tools=[patch]) as s:
+        kinds = [event.type async for event in s]
+        final = await s.get_final_response()
+    assert "response.custom_tool_call_input.done" in kinds
+    assert final.output[0].type == "custom_tool_call"
+    history = [
+        {"role": "user", "content": "fix it"},
+        {"type": "custom_tool_call", "call_id": "c1", "name": "apply_patch", "input": "*** Begin"},
+        {"type": "custom_tool_call_output", "call_id": "c1", "output": "Done!"},
+    ]
+    again = await client.responses.create(model="llama-fake", input=history, tools=[patch])
+    assert again.output_text == "tool said: Done!"
+    sent = _posted(conn["server"], "/v1/chat/completions")[-1]
+    assert json.loads(sent["messages"][1]["tool_calls"][0]["function"]["arguments"]) == {
+        "input": "*** Begin"
+    }
