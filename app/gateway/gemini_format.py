@@ -12,13 +12,13 @@ format, so a streamed call is passed on when its arguments are complete."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.gateway.chat_to_messages import Untranslatable
 from app.gateway.errors import TYPES, Dialect, error_body
-from app.gateway.streams import Events, Usage, add_usage, data_of, payload_carries_content
+from app.gateway.stream_translation import ChatStreamReader
+from app.gateway.streams import Usage, add_usage
 
 FINISH_REASONS = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
 FINISH_REASONS["content_filter"] = "SAFETY"
@@ -295,72 +295,40 @@ def _chunk(
 
 
 @dataclass
-class ChatToGeminiStream:
+class ChatToGeminiStream(ChatStreamReader):
     """A Chat Completions stream as Gemini's SSE stream (alt=sse): each text delta a chunk of
     its own, function calls with their whole arguments and the finish reason and usage in the
     last one."""
 
-    model: str
-    streaming: bool = True
-    usage: Usage = field(default_factory=Usage)
-    events: Events = field(default_factory=Events)
     dialect: Dialect = Dialect.GEMINI  # what the caller reads
     answer_id: str = ""
     calls: dict[int, dict[str, Any]] = field(default_factory=dict)  # Chat index -> its call
-    finish_reason: str | None = None
-    started: bool = False
-    ended: bool = False
-    content_seen: bool = False
-    created: int = field(default_factory=lambda: int(time.time()))
 
-    def filter(self, chunk: bytes) -> bytes:
-        out: list[bytes] = []
-        for event in self.events.feed(chunk):
-            payload = data_of(event)
-            if isinstance(payload, dict) and "error" in payload:
-                status = (payload.get("error") or {}).get("code")
-                out.append(_sse(gemini_error(payload, status if type(status) is int else 502)))
-            elif isinstance(payload, dict):
-                out.extend(self._translate(payload))
-            elif b"[DONE]" in event:
-                out.extend(self._end())
-            if isinstance(payload, dict):
-                self.content_seen = self.content_seen or payload_carries_content(payload)
-        return b"".join(out)
+    def _start(self, chunk: dict[str, Any]) -> list[bytes]:
+        self.answer_id = str(chunk.get("id") or "")
+        return []
 
-    def finish(self) -> bytes:
-        self.events.rest()
-        return b"".join(self._end()) if self.started else b""
+    def _text(self, text: str) -> list[bytes]:
+        return [_sse(_chunk(self.answer_id, self.model, [{"text": text}], None, None))]
 
-    def _translate(self, chunk: dict[str, Any]) -> list[bytes]:
-        self.started = True
-        self.answer_id = str(chunk.get("id") or self.answer_id)
-        add_usage(self.usage, chunk.get("usage"))
-        out: list[bytes] = []
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            if delta.get("content"):
-                parts = [{"text": delta["content"]}]
-                out.append(_sse(_chunk(self.answer_id, self.model, parts, None, None)))
-            for call in delta.get("tool_calls") or []:
-                function = call.get("function") or {}
-                held = self.calls.setdefault(
-                    call.get("index", 0),
-                    {"id": call.get("id", ""), "function": {"name": "", "arguments": ""}},
-                )
-                held["function"]["name"] += function.get("name") or ""
-                held["function"]["arguments"] += function.get("arguments") or ""
-            if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
-        return out
+    def _tool(self, call: dict[str, Any]) -> list[bytes]:
+        function = call.get("function") or {}
+        empty = {"name": "", "arguments": ""}
+        held = self.calls.setdefault(
+            call.get("index", 0), {"id": call.get("id", ""), "function": empty}
+        )
+        held["function"]["name"] += function.get("name") or ""
+        held["function"]["arguments"] += function.get("arguments") or ""
+        return []
 
     def _end(self) -> list[bytes]:
-        if self.ended:
-            return []
-        self.ended = True
         parts = [_function_call(self.calls[i]) for i in sorted(self.calls)]
         last = _chunk(self.answer_id, self.model, parts, self.finish_reason or "stop", self.usage)
         return [_sse(last)]
+
+    def _error(self, payload: dict[str, Any]) -> list[bytes]:
+        status = (payload.get("error") or {}).get("code")
+        return [_sse(gemini_error(payload, status if type(status) is int else 502))]
 
 
 def _sse(payload: dict[str, Any]) -> bytes:

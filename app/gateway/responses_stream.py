@@ -17,20 +17,16 @@ from app.gateway.responses_format import (
     response_object,
     text_part,
 )
-from app.gateway.streams import Events, Usage, add_usage, data_of, payload_carries_content
+from app.gateway.stream_translation import ChatStreamReader
 
 
 @dataclass
-class ChatToResponsesStream:
+class ChatToResponsesStream(ChatStreamReader):
     """A Chat Completions stream turned event by event into the Responses sequence:
     response.created and response.in_progress, then per message or function call its
     output_item.added, content_part.added, output_text.delta (or function_call_arguments.delta)
     and the matching .done events, and response.completed with the output and usage."""
 
-    model: str
-    streaming: bool = True
-    usage: Usage = field(default_factory=Usage)
-    events: Events = field(default_factory=Events)
     dialect: Dialect = Dialect.OPENAI  # what the caller reads
     ids: ResponseIds = field(default_factory=lambda: ResponseIds(""))
     sequence: int = 0
@@ -39,44 +35,11 @@ class ChatToResponsesStream:
     calls: dict[int, int] = field(default_factory=dict)  # Chat tool call index -> output index
     custom: frozenset[str] = frozenset()  # custom tools: their input is passed on whole
     arguments: dict[int, str] = field(default_factory=dict)  # output index -> so far
-    finish_reason: str | None = None
-    started: bool = False
-    ended: bool = False
-    content_seen: bool = False
 
-    def filter(self, chunk: bytes) -> bytes:
-        out: list[bytes] = []
-        for event in self.events.feed(chunk):
-            payload = data_of(event)
-            if isinstance(payload, dict):
-                self.content_seen = self.content_seen or payload_carries_content(payload)
-            if isinstance(payload, dict) and "error" in payload:
-                out.append(b"event: error\ndata: " + json.dumps(payload).encode() + b"\n\n")
-            elif isinstance(payload, dict):
-                out.extend(self._translate(payload))
-            elif b"[DONE]" in event:
-                out.extend(self._end())
-        return b"".join(out)
-
-    def finish(self) -> bytes:
-        self.events.rest()
-        return b"".join(self._end()) if self.started else b""
-
-    def _translate(self, chunk: dict[str, Any]) -> list[bytes]:
-        out = [] if self.started else self._start(chunk)
-        add_usage(self.usage, chunk.get("usage"))
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
-            if delta.get("content"):
-                out.extend(self._text(delta["content"]))
-            for call in delta.get("tool_calls") or []:
-                out.extend(self._call(call))
-            if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
-        return out
+    def _error(self, payload: dict[str, Any]) -> list[bytes]:
+        return [b"event: error\ndata: " + json.dumps(payload).encode() + b"\n\n"]
 
     def _start(self, chunk: dict[str, Any]) -> list[bytes]:
-        self.started = True
         self.ids = ResponseIds(str(chunk.get("id", "")))
         response = response_object(self.ids, self.model, [], None, None)
         return [
@@ -97,7 +60,7 @@ class ChatToResponsesStream:
         out.append(self._event("response.output_text.delta", delta=text, logprobs=[], **self._at()))
         return out
 
-    def _call(self, call: dict[str, Any]) -> list[bytes]:
+    def _tool(self, call: dict[str, Any]) -> list[bytes]:
         out: list[bytes] = []
         function = call.get("function") or {}
         chat_index = call.get("index", 0)
@@ -173,9 +136,6 @@ class ChatToResponsesStream:
         return out
 
     def _end(self) -> list[bytes]:
-        if self.ended:
-            return []
-        self.ended = True
         response = response_object(
             self.ids, self.model, self.output, self.finish_reason, self.usage
         )

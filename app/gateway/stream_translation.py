@@ -12,7 +12,7 @@ from typing import Any
 
 from app.gateway.chat_to_messages import STOP_REASONS
 from app.gateway.errors import Dialect
-from app.gateway.messages_to_chat import FINISH_REASONS
+from app.gateway.messages_to_chat import FINISH_REASONS, message_error
 from app.gateway.streams import (
     Events,
     Usage,
@@ -122,23 +122,20 @@ def _sse(payload: dict[str, Any]) -> bytes:
 
 
 @dataclass
-class ChatToMessagesStream:
-    """A Chat Completions stream, turned event by event into the Messages event sequence:
-    message_start, a content block per text run or tool call with its deltas, message_delta with
-    the stop reason and usage, message_stop."""
+class ChatStreamReader:
+    """Reads a Chat Completions stream for a relay that answers in another format: each event as
+    it arrives, its text and tool-call deltas, its finish reason and usage; the end comes with
+    [DONE] or with the stream's own end, once. Each format says what these become (_start,
+    _text, _tool, _end, and _error for an error event)."""
 
     model: str
     streaming: bool = True
     usage: Usage = field(default_factory=Usage)
     events: Events = field(default_factory=Events)
-    dialect: Dialect = Dialect.ANTHROPIC  # what the caller reads
     started: bool = False
     ended: bool = False
-    block: int = -1  # the open content block, -1 before the first
-    block_kind: str | None = None
-    tool_blocks: dict[int, int] = field(default_factory=dict)  # tool call index -> block
-    stop_reason: str = "end_turn"
     content_seen: bool = False
+    finish_reason: str | None = None
 
     def filter(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
@@ -146,17 +143,17 @@ class ChatToMessagesStream:
             payload = data_of(event)
             if isinstance(payload, dict):
                 self.content_seen = self.content_seen or payload_carries_content(payload)
-                out.extend(self._translate(payload))
+                out.extend(self._error(payload) if "error" in payload else self._read(payload))
             elif b"[DONE]" in event:
-                out.extend(self._end())
+                out.extend(self._finished())
         return b"".join(out)
 
     def finish(self) -> bytes:
         self.events.rest()
-        return b"".join(self._end()) if self.started else b""
+        return b"".join(self._finished()) if self.started else b""
 
-    def _translate(self, chunk: dict[str, Any]) -> list[bytes]:
-        out = [] if self.started else [self._message_start(chunk)]
+    def _read(self, chunk: dict[str, Any]) -> list[bytes]:
+        out = [] if self.started else self._start(chunk)
         self.started = True
         add_usage(self.usage, chunk.get("usage"))
         for choice in chunk.get("choices") or []:
@@ -166,8 +163,49 @@ class ChatToMessagesStream:
             for call in delta.get("tool_calls") or []:
                 out.extend(self._tool(call))
             if choice.get("finish_reason"):
-                self.stop_reason = FINISH_REASONS.get(choice["finish_reason"], "end_turn")
+                self.finish_reason = choice["finish_reason"]
         return out
+
+    def _finished(self) -> list[bytes]:
+        if self.ended:
+            return []
+        self.ended = True
+        return self._end()
+
+    def _start(self, chunk: dict[str, Any]) -> list[bytes]:
+        raise NotImplementedError
+
+    def _text(self, text: str) -> list[bytes]:
+        raise NotImplementedError
+
+    def _tool(self, call: dict[str, Any]) -> list[bytes]:
+        raise NotImplementedError
+
+    def _end(self) -> list[bytes]:
+        raise NotImplementedError
+
+    def _error(self, payload: dict[str, Any]) -> list[bytes]:
+        raise NotImplementedError
+
+
+@dataclass
+class ChatToMessagesStream(ChatStreamReader):
+    """A Chat Completions stream, turned event by event into the Messages event sequence:
+    message_start, a content block per text run or tool call with its deltas, message_delta with
+    the stop reason and usage, message_stop."""
+
+    dialect: Dialect = Dialect.ANTHROPIC  # what the caller reads
+    block: int = -1  # the open content block, -1 before the first
+    block_kind: str | None = None
+    tool_blocks: dict[int, int] = field(default_factory=dict)  # tool call index -> block
+
+    def _start(self, chunk: dict[str, Any]) -> list[bytes]:
+        return [self._message_start(chunk)]
+
+    def _error(self, payload: dict[str, Any]) -> list[bytes]:
+        status = (payload.get("error") or {}).get("code")
+        body = message_error(payload, status if type(status) is int else 502)
+        return [_event("error", {"error": body["error"]})]
 
     def _message_start(self, chunk: dict[str, Any]) -> bytes:
         message: dict[str, Any] = {
@@ -215,11 +253,9 @@ class ChatToMessagesStream:
         return out
 
     def _end(self) -> list[bytes]:
-        if self.ended:
-            return []
-        self.ended = True
         usage = messages_usage(self.usage)
-        delta = {"stop_reason": self.stop_reason, "stop_sequence": None}
+        stop_reason = FINISH_REASONS.get(self.finish_reason or "", "end_turn")
+        delta = {"stop_reason": stop_reason, "stop_sequence": None}
         return [
             *self._close(),
             _event("message_delta", {"delta": delta, "usage": usage}),

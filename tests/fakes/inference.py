@@ -56,21 +56,31 @@ def sse(data: Any, event: str | None = None) -> bytes:
 
 def openai_chat(body: dict[str, Any], text: str | None = None) -> Answer:
     text = text if text is not None else reply_for(body.get("messages", []))
-    usage = {
+    words = [{"content": (" " if i else "") + word} for i, word in enumerate(_words(text))]
+    message = {"role": "assistant", "content": text}
+    opening = {"role": "assistant", "content": ""}
+    return _chat_answer(body, message, "stop", len(_words(text)), [opening, *words])
+
+
+def _chat_answer(
+    body: dict[str, Any],
+    message: dict[str, Any],
+    finish: str,
+    output_tokens: int,
+    deltas: list[dict[str, Any]],
+) -> Answer:
+    """A chat completion whole, or streamed as `deltas` then the finish (and the usage chunk
+    when the request asked for it)."""
+    usage: dict[str, Any] = {
         "prompt_tokens": prompt_tokens(body),
-        "completion_tokens": len(_words(text)),
-        "total_tokens": prompt_tokens(body) + len(_words(text)),
+        "completion_tokens": output_tokens,
+        "total_tokens": prompt_tokens(body) + output_tokens,
     }
     if cached(body):
         usage["prompt_tokens_details"] = {"cached_tokens": cached(body)}
     base = {"id": "chatcmpl-fake", "created": 1_700_000_000, "model": body.get("model")}
     if not body.get("stream"):
-        choice = {
-            "index": 0,
-            "message": {"role": "assistant", "content": text},
-            "finish_reason": "stop",
-            "logprobs": None,
-        }
+        choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
         return Answer(
             200, {**base, "object": "chat.completion", "choices": [choice], "usage": usage}
         )
@@ -80,9 +90,7 @@ def openai_chat(body: dict[str, Any], text: str | None = None) -> Answer:
         choice = {"index": 0, "delta": content, "finish_reason": finish, "logprobs": None}
         return sse({**chunk, "choices": [choice]})
 
-    events = [delta({"role": "assistant", "content": ""})]
-    events += [delta({"content": (" " if i else "") + word}) for i, word in enumerate(_words(text))]
-    events.append(delta({}, "stop"))
+    events = [*(delta(d) for d in deltas), delta({}, finish)]
     if (body.get("stream_options") or {}).get("include_usage"):
         events.append(sse({**chunk, "choices": [], "usage": usage}))
     events.append(sse("[DONE]"))
@@ -269,40 +277,22 @@ def openai_chat_with_tools(body: dict[str, Any]) -> Answer:
         return openai_chat(body)
     if said is not None:
         return openai_chat(body, said)
-    usage = {"prompt_tokens": prompt_tokens(body), "completion_tokens": 5, "total_tokens": 0}
-    usage["total_tokens"] = usage["prompt_tokens"] + 5
-    base = {"id": "chatcmpl-fake", "created": 1_700_000_000, "model": body.get("model")}
     tool_call = {
         "id": call["id"],
         "type": "function",
         "function": {"name": call["name"], "arguments": call["arguments"]},
     }
-    if not body.get("stream"):
-        message = {"role": "assistant", "content": None, "tool_calls": [tool_call]}
-        choice = {"index": 0, "message": message, "finish_reason": "tool_calls", "logprobs": None}
-        return Answer(
-            200, {**base, "object": "chat.completion", "choices": [choice], "usage": usage}
-        )
-    chunk = {**base, "object": "chat.completion.chunk"}
-
-    def delta(content: dict[str, Any], finish: str | None = None) -> bytes:
-        choice = {"index": 0, "delta": content, "finish_reason": finish, "logprobs": None}
-        return sse({**chunk, "choices": [choice]})
-
+    message = {"role": "assistant", "content": None, "tool_calls": [tool_call]}
     half = len(call["arguments"]) // 2
     opening = {**tool_call, "index": 0, "function": {"name": call["name"], "arguments": ""}}
-    events = [
-        delta({"role": "assistant", "content": None, "tool_calls": [opening]}),
+    deltas = [
+        {"role": "assistant", "content": None, "tool_calls": [opening]},
         *(
-            delta({"tool_calls": [{"index": 0, "function": {"arguments": part}}]})
+            {"tool_calls": [{"index": 0, "function": {"arguments": part}}]}
             for part in (call["arguments"][:half], call["arguments"][half:])
         ),
-        delta({}, "tool_calls"),
     ]
-    if (body.get("stream_options") or {}).get("include_usage"):
-        events.append(sse({**chunk, "choices": [], "usage": usage}))
-    events.append(sse("[DONE]"))
-    return Answer(200, events=events, headers={"Content-Type": "text/event-stream"})
+    return _chat_answer(body, message, "tool_calls", 5, deltas)
 
 
 # -- OpenAI Responses ----------------------------------------------------------------------------
