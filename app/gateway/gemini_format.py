@@ -41,8 +41,9 @@ def _get(body: Any, camel: str) -> Any:
 def chat_of_gemini(body: dict[str, Any], model: str, streaming: bool) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     system = _texts(_get(body, "systemInstruction"))
-    if system:
-        messages.append({"role": "system", "content": system[0] if len(system) == 1 else system})
+    if system:  # one part is one string; several stay apart as parts
+        content = system[0]["text"] if len(system) == 1 else system
+        messages.append({"role": "system", "content": content})
     calls = _Calls()
     for turn in _get(body, "contents") or []:
         messages.extend(_turn(turn, calls))
@@ -83,9 +84,15 @@ def _texts(content: Any) -> list[dict[str, Any]]:
         return [{"type": "text", "text": content}]
     return [
         {"type": "text", "text": part["text"]}
-        for part in _get(content, "parts") or []
+        for part in _parts(content)
         if isinstance(_get(part, "text"), str) and not _get(part, "thought")
     ]
+
+
+def _parts(content: Any) -> list[Any]:
+    """A content's parts (a lone part object is taken as a list of one)."""
+    parts = _get(content, "parts")
+    return [parts] if isinstance(parts, dict) else parts if isinstance(parts, list) else []
 
 
 @dataclass
@@ -112,7 +119,7 @@ class _Calls:
 
 
 def _turn(turn: dict[str, Any], calls: _Calls) -> list[dict[str, Any]]:
-    parts = _get(turn, "parts") or []
+    parts = _parts(turn)
     if _get(turn, "role") == "model":
         text = "".join(
             p["text"] for p in parts if isinstance(p.get("text"), str) and not _get(p, "thought")
@@ -226,7 +233,7 @@ def estimated_tokens(body: dict[str, Any]) -> dict[str, Any]:
     texts = [
         _get(part, "text") or json.dumps(part if isinstance(part, dict) else "")
         for turn in _get(request, "contents") or []
-        for part in _get(turn, "parts") or []
+        for part in _parts(turn)
     ]
     texts += [t["text"] for t in _texts(_get(request, "systemInstruction"))]
     if _get(request, "tools"):

@@ -158,3 +158,21 @@ async def test_the_sdk_reads_a_refusal_as_an_api_error(app, admin, fake):
     with pytest.raises(errors.ClientError) as refused:
         await client.aio.models.generate_content(model="gemini-fake", contents="hi")
     assert refused.value.code == 401 and refused.value.status == "UNAUTHENTICATED"
+
+
+async def test_a_system_instruction_of_one_part_is_one_string(app, client, admin, fake):
+    """As Gemini CLI sends it: {"parts": [{"text": ...}], "role": "user"}."""
+    conn = await anthropic_connection(admin, fake, "other", ["other-fake"])
+    body = {
+        "systemInstruction": {"parts": [{"text": "You are Gemini CLI."}], "role": "user"},
+        "contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+        "generationConfig": {"temperature": 1, "thinkingConfig": {"includeThoughts": True}},
+    }
+    answer = await client.post(
+        "/v1beta/models/other-fake:streamGenerateContent?alt=sse",
+        json=body,
+        headers={"x-goog-api-key": await caller_token(admin)},
+    )
+    assert answer.status_code == 200, answer.text
+    sent = json.loads(_posted(conn["server"], "/v1/messages")[-1].body)
+    assert sent["system"] == [{"type": "text", "text": "You are Gemini CLI."}]
