@@ -184,12 +184,19 @@ CONTENT_EVENTS = frozenset(
         "error",
         "response.output_text.delta",
         "response.function_call_arguments.delta",
+        "response.reasoning_summary_text.delta",  # a reasoning model's thinking, as it goes
+        "response.reasoning_text.delta",
         "response.output_item.done",
         "response.completed",
         "response.incomplete",
         "response.failed",
     }
 )
+
+
+# What a Chat Completions delta carries that counts: text, tool calls, and the thinking that
+# reasoning models (DeepSeek, vLLM, Ollama) stream before their answer.
+CONTENT_DELTAS = ("content", "tool_calls", "reasoning_content", "reasoning")
 
 
 def carries_content(kind: Any, choices: Any, other: bool = False) -> bool:
@@ -199,7 +206,7 @@ def carries_content(kind: Any, choices: Any, other: bool = False) -> bool:
         return True
     for choice in choices if isinstance(choices, list) else ():
         delta = choice.get("delta") if isinstance(choice, dict) else None
-        if isinstance(delta, dict) and (delta.get("content") or delta.get("tool_calls")):
+        if isinstance(delta, dict) and any(delta.get(k) for k in CONTENT_DELTAS):
             return True
         if isinstance(choice, dict) and choice.get("finish_reason"):
             return True

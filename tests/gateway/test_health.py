@@ -14,6 +14,7 @@ import pytest
 from app.gateway import balancer as balancing
 from app.gateway.balancer import Balancer, HealthState
 from app.gateway.routing import Offering
+from app.gateway.streams import payload_carries_content
 from app.ids import parse_global_id
 from tests.connections.records import connection
 from tests.gateway.sdks import caller_token, openai_connection
@@ -173,3 +174,26 @@ def _id(made: dict) -> uuid.UUID:
 async def _settled() -> None:
     for _ in range(50):  # the write to the store is off the request path
         await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    ("event", "content"),
+    [
+        ({"choices": [{"delta": {"role": "assistant", "content": ""}}]}, False),
+        ({"choices": [{"delta": {"content": "hi"}}]}, True),
+        ({"choices": [{"delta": {"reasoning_content": "hmm"}}]}, True),  # a thinking model
+        ({"choices": [{"delta": {}, "finish_reason": "stop"}]}, True),
+        ({"type": "message_start", "message": {}}, False),
+        ({"type": "ping"}, False),
+        ({"type": "content_block_delta", "delta": {"type": "thinking_delta"}}, True),
+        ({"type": "response.created", "response": {}}, False),
+        ({"type": "response.reasoning_summary_text.delta", "delta": "hmm"}, True),
+        ({"type": "response.output_text.delta", "delta": "hi"}, True),
+        ({"candidates": [{"content": {"parts": [{"text": "hi"}]}}]}, True),
+        ({"error": {"message": "overloaded"}}, True),
+    ],
+)
+def test_a_stream_is_held_back_until_an_event_that_carries_content(event, content):
+    """What ends the hold on a stream's opening frames: text, a tool call, thinking, the end
+    or an error, in any of the four formats; never a role, a start or a ping."""
+    assert payload_carries_content(event) is content
