@@ -67,6 +67,7 @@ class Balancer:
         self.turns = itertools.count()
         self.store: Store | None = None
         self.known: set[uuid.UUID] = set()  # connections routed to, read back from the store
+        self.writing: set[asyncio.Task[None]] = set()
 
     def order(self, offerings: tuple[Offering, ...]) -> list[Offering]:
         """The order to try them in: the ready ones (one of them a trial at most), then the
@@ -154,7 +155,13 @@ class Balancer:
         task = asyncio.get_running_loop().create_task(
             self.store.set(f"health:{key}", value, expires_in=expires)
         )
-        task.add_done_callback(_quietly)
+        self.writing.add(task)  # held until done: the loop keeps only a weak reference
+        task.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self.writing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("Could not share connection health: %s", task.exception())
 
     async def sync_forever(self) -> None:
         """Read back what the other instances learned about the connections this one uses."""
@@ -181,8 +188,3 @@ class Balancer:
                 trial = mine.trial_since if mine is not None else 0.0
                 shared.trial_since = max(shared.trial_since, trial)
                 self.health[key] = shared
-
-
-def _quietly(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("Could not share connection health: %s", task.exception())
