@@ -66,7 +66,7 @@ def _route(path: str, handlers: dict[str, Handler], mount: bool = False) -> ASGI
 
 def _handler(scope: Scope, handlers: dict[str, Handler]) -> Handler:
     path = scope["path"]
-    bare = path.rstrip("/") == "/v1/models"
+    bare = path.rstrip("/") in ("/v1/models", "/v1beta/models")  # the lists; below, the calls
     method = "GET" if bare else "POST"
     if method not in handlers or scope.get("method") != method:
         raise GatewayError(
@@ -135,9 +135,7 @@ async def _gemini(scope: Scope, headers: dict[str, str], receive: Receive) -> An
         known = ", ".join(sorted(GEMINI_CALLS))
         message = f"The gateway has no route POST {scope['path']}; a model's methods are {known}."
         raise GatewayError(404, "not_found", message)
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    if "key" in query and not headers.get("x-goog-api-key"):
-        headers["x-goog-api-key"] = query["key"][0]
+    _gemini_key(scope, headers)
     return await call(scope, headers, receive, model)
 
 
@@ -171,14 +169,34 @@ def _parsed(raw: bytes) -> dict[str, Any]:
 
 
 async def _models(scope: Scope, headers: dict[str, str], receive: Receive) -> Answer:
-    """Endpoint names and catalog model ids this caller may use."""
+    """Endpoint names and catalog model ids this caller may use: in OpenAI's list, or in
+    Gemini's when Gemini's client asks (on /v1beta, or with its key header: google-genai's
+    default API version lists at /v1/models too)."""
+    gemini = scope["path"].startswith("/v1beta") or _gemini_key(scope, headers)
     caller = await authenticate_caller(headers)
+    visible = await visible_models(caller)
+    if gemini:
+        methods = sorted(GEMINI_CALLS)
+        models = [
+            {"name": f"models/{name}", "displayName": name, "supportedGenerationMethods": methods}
+            for name, _ in visible
+        ]
+        return Answer.json({"models": models})
     created = int(time.time())
     data = [
         {"id": name, "object": "model", "created": created, "owned_by": owner}
-        for name, owner in await visible_models(caller)
+        for name, owner in visible
     ]
     return Answer.json({"object": "list", "data": data})
+
+
+def _gemini_key(scope: Scope, headers: dict[str, str]) -> bool:
+    """Whether the token came as Gemini's clients send it (the ?key= one is moved into the
+    header); Authorization wins when both are sent."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if "key" in query and not headers.get("x-goog-api-key"):
+        headers["x-goog-api-key"] = query["key"][0]
+    return bool(headers.get("x-goog-api-key")) and not headers.get("authorization")
 
 
 def gateway_failure(path: str, status: int, message: str) -> Response[Any]:
@@ -202,5 +220,5 @@ def _posted(op: Operation) -> Handler:
 GATEWAY_ROUTES = [
     *(_route(f"/v1/{op.value}", {"POST": _posted(op)}) for op in Operation if not op.speaks_gemini),
     _route("/v1/models", {"GET": _models, "POST": _gemini}, mount=True),
-    _route("/v1beta/models", {"POST": _gemini}, mount=True),
+    _route("/v1beta/models", {"GET": _models, "POST": _gemini}, mount=True),
 ]

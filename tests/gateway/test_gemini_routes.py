@@ -15,6 +15,7 @@ from tests.gateway.sdks import (
     caller_token,
     gemini_client,
     gemini_connection,
+    openai_client,
     openai_connection,
 )
 
@@ -176,3 +177,13 @@ async def test_a_system_instruction_of_one_part_is_one_string(app, client, admin
     assert answer.status_code == 200, answer.text
     sent = json.loads(_posted(conn["server"], "/v1/messages")[-1].body)
     assert sent["system"] == [{"type": "text", "text": "You are Gemini CLI."}]
+
+
+async def test_google_genai_lists_the_models_the_caller_may_use(app, admin, fake):
+    await gemini_connection(admin, fake, "gemini", ["gemini-fake"])
+    await openai_connection(admin, fake, "local", ["llama-fake"])
+    client = gemini_client(app, await caller_token(admin))
+    names = [model.name async for model in await client.aio.models.list()]
+    assert sorted(names) == ["models/gemini-fake", "models/llama-fake"]
+    openai = await openai_client(app, await caller_token(admin)).models.list()
+    assert sorted(m.id for m in openai.data) == ["gemini-fake", "llama-fake"]  # still OpenAI's
