@@ -171,6 +171,8 @@ function ConnectionItem(props: {
         </dd>
         <dt>Status</dt>
         <dd>{row.lastVerification ? verificationText(row.lastVerification) : "not tested yet"}</dd>
+        <dt>Gateway</dt>
+        <dd>{healthText(row.health)}</dd>
         <dt>Used by</dt>
         <dd>{row.dependentCount} endpoint(s) or workspace(s)</dd>
         <dt>Calls (24 h)</dt>
@@ -264,6 +266,22 @@ function RevealKey(props: { id: string; name: string }) {
 function verificationText(v: { status: string; ok: boolean; message: string | null; checkedAt: string }) {
   const head = v.ok ? "OK" : v.status.replaceAll("_", " ").toLowerCase();
   return `${head}${v.message && !v.ok ? `: ${v.message}` : ""} (checked ${when(v.checkedAt)})`;
+}
+
+function healthText(h: {
+  state: string;
+  consecutiveFailures: number;
+  cooldownUntil: string | null;
+  lastError: string | null;
+}) {
+  const failures = `${h.consecutiveFailures} failure${h.consecutiveFailures === 1 ? "" : "s"} in a row`;
+  const why = h.lastError ? `: ${h.lastError}` : "";
+  if (h.state === "COOLING_DOWN" && h.cooldownUntil) {
+    const until = new Date(h.cooldownUntil).toLocaleTimeString();
+    return `cooling down until ${until} after ${failures}${why}`;
+  }
+  if (h.state === "TRIAL") return `cooled down after ${failures}${why}; the next call tries it`;
+  return h.lastError ? `healthy (last error${why})` : "healthy";
 }
 
 function when(iso: string): string {

@@ -8,6 +8,7 @@ export const ROW = graphql(`
     dependentCount lastUsedAt callsLast24Hours
     owner { name }
     lastVerification { status ok message checkedAt }
+    health { state consecutiveFailures cooldownUntil lastError }
   }
 `);
 

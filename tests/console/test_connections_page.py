@@ -326,3 +326,24 @@ async def test_subscriptions_need_a_valid_token_that_may_do_more_than_call_model
     assert admitted["type"] == "next" and isinstance(
         admitted["payload"]["data"]["connectionsChanged"], int
     )
+
+
+async def test_a_row_shows_the_connections_health_as_the_gateway_sees_it(chromium, console):
+    """A connection whose provider fails cools down; its row says until when and why."""
+    made = await gql(console["port"], TOKEN, {"input": {"name": "app", "role": "CALLER"}})
+    caller = made["data"]["createApiToken"]["token"]
+    console["fake"].mode = "503"
+    call = {"model": "gpt-fake", "messages": [{"role": "user", "content": "hi"}]}
+    async with httpx.AsyncClient() as client:
+        failed = await client.post(
+            f"{console['url']}/v1/chat/completions",
+            json=call,
+            headers={"Authorization": f"Bearer {caller}"},
+        )
+    assert failed.status_code == 502
+    page = await chromium.new_page()
+    await sign_in(page, console["url"], ADMIN)
+    row = page.get_by_role("listitem", name="acme")
+    await row.get_by_text(
+        re.compile(r"cooling down until .+ after 1 failure in a row: HTTP 503")
+    ).wait_for()
