@@ -27,7 +27,9 @@ class Dialect(Enum):
     @classmethod
     def of_path(cls, path: str) -> Dialect:
         """The format of a path under /v1 or /v1beta, a path no route serves included."""
-        if path == "/v1beta" or path.startswith(("/v1beta/", "/v1/models/")):
+        if path == "/v1beta" or path.startswith("/v1beta/"):
+            return cls.GEMINI
+        if path.startswith("/v1/models/") and ":" in path:
             return cls.GEMINI  # /v1/models/{model}:method is Gemini's v1
         return cls.ANTHROPIC if path.startswith("/v1/messages") else cls.OPENAI
 

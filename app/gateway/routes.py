@@ -22,7 +22,7 @@ from litestar.types import Receive, Scope, Send
 from app.db.deadlines import DatabaseUnavailable
 from app.gateway.answers import Answer, CallerLeft, caller_headers, read_body, send_answer
 from app.gateway.callers import authenticate_caller
-from app.gateway.errors import Dialect, GatewayError, bad_request, error_payload
+from app.gateway.errors import Dialect, GatewayError, bad_request, error_payload, model_not_found
 from app.gateway.gemini_format import estimated_tokens
 from app.gateway.limits import CallerLimits
 from app.gateway.listing import visible_models
@@ -65,9 +65,13 @@ def _route(path: str, handlers: dict[str, Handler], mount: bool = False) -> ASGI
 
 
 def _handler(scope: Scope, handlers: dict[str, Handler]) -> Handler:
+    """The handler for the request's method. Under a models mount, GET reads (the list, or one
+    model) and POST calls (Gemini's {model}:method)."""
     path = scope["path"]
-    bare = path.rstrip("/") in ("/v1/models", "/v1beta/models")  # the lists; below, the calls
-    method = "GET" if bare else "POST"
+    if len(handlers) == 1:
+        (method,) = handlers
+    else:
+        method = "POST" if ":" in path.rpartition("/")[2] else "GET"
     if method not in handlers or scope.get("method") != method:
         raise GatewayError(
             405, "method_not_allowed", f"{path} answers {method} only.", {"Allow": method}
@@ -175,19 +179,24 @@ async def _models(scope: Scope, headers: dict[str, str], receive: Receive) -> An
     gemini = scope["path"].startswith("/v1beta") or _gemini_key(scope, headers)
     caller = await authenticate_caller(headers)
     visible = await visible_models(caller)
+    one = scope["path"].partition("/models/")[2].removeprefix("models/")
+    if one:  # GET .../models/{model}: that model, if this caller may use it
+        visible = [(name, owner) for name, owner in visible if name == one]
+        if not visible:
+            raise model_not_found(f"The model '{one}' is not one you may use; list them.")
     if gemini:
         methods = sorted(GEMINI_CALLS)
         models = [
             {"name": f"models/{name}", "displayName": name, "supportedGenerationMethods": methods}
             for name, _ in visible
         ]
-        return Answer.json({"models": models})
+        return Answer.json(models[0] if one else {"models": models})
     created = int(time.time())
     data = [
         {"id": name, "object": "model", "created": created, "owned_by": owner}
         for name, owner in visible
     ]
-    return Answer.json({"object": "list", "data": data})
+    return Answer.json(data[0] if one else {"object": "list", "data": data})
 
 
 def _gemini_key(scope: Scope, headers: dict[str, str]) -> bool:
@@ -219,6 +228,6 @@ def _posted(op: Operation) -> Handler:
 
 GATEWAY_ROUTES = [
     *(_route(f"/v1/{op.value}", {"POST": _posted(op)}) for op in Operation if not op.speaks_gemini),
-    _route("/v1/models", {"GET": _models, "POST": _gemini}, mount=True),
+    _route("/v1/models", {"GET": _models, "POST": _gemini}, mount=True),  # and GET /v1/models/{id}
     _route("/v1beta/models", {"GET": _models, "POST": _gemini}, mount=True),
 ]

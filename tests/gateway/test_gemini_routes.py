@@ -187,3 +187,18 @@ async def test_google_genai_lists_the_models_the_caller_may_use(app, admin, fake
     assert sorted(names) == ["models/gemini-fake", "models/llama-fake"]
     openai = await openai_client(app, await caller_token(admin)).models.list()
     assert sorted(m.id for m in openai.data) == ["gemini-fake", "llama-fake"]  # still OpenAI's
+
+
+async def test_one_model_is_read_in_either_format(app, client, admin, fake):
+    await gemini_connection(admin, fake, "gemini", ["gemini-fake"])
+    token = await caller_token(admin)
+    one = await openai_client(app, token).models.retrieve("gemini-fake")
+    assert one.id == "gemini-fake" and one.object == "model"
+    gemini = await gemini_client(app, token).aio.models.get(model="gemini-fake")
+    assert gemini.name == "models/gemini-fake"
+    missing = await client.get("/v1/models/nope", headers={"Authorization": f"Bearer {token}"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "model_not_found"
+    wrong = await client.post(
+        "/v1/models/gemini-fake", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert wrong.status_code == 405 and wrong.json()["error"]["type"] == "invalid_request_error"
