@@ -255,7 +255,12 @@ async def test_a_workspace_is_added_given_a_default_connection_and_deleted(chrom
     row = page.get_by_role("row", name=re.compile("research"))
     await row.wait_for()
     assert "none" in await row.inner_text(), "no global default yet"
-    await page.get_by_label("Default connection: research").select_option(label="acme")
+    # The select shows the choice at once; the server's answer to the update is what counts.
+    async with page.expect_response(
+        lambda r: "ConsoleUpdateWorkspace" in (r.request.post_data or "")
+    ) as updated:
+        await page.get_by_label("Default connection: research").select_option(label="acme")
+    assert (await updated.value).ok
     await row.get_by_role("cell", name="acme", exact=True).wait_for()
     read = await gql(
         console["port"], "{ workspaces { nodes { name effectiveConnection { name } } } }"
