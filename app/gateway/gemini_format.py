@@ -18,7 +18,7 @@ from typing import Any
 from app.gateway.chat_to_messages import Untranslatable
 from app.gateway.errors import TYPES, Dialect, error_body
 from app.gateway.stream_translation import ChatStreamReader
-from app.gateway.streams import Usage, add_usage
+from app.gateway.streams import Usage, add_usage, sse
 
 FINISH_REASONS = {"stop": "STOP", "length": "MAX_TOKENS", "tool_calls": "STOP"}
 FINISH_REASONS["content_filter"] = "SAFETY"
@@ -339,4 +339,4 @@ class ChatToGeminiStream(ChatStreamReader):
 
 
 def _sse(payload: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(payload).encode() + b"\r\n\r\n"
+    return sse(payload, end=b"\r\n\r\n")

@@ -4,7 +4,6 @@ request and the whole answer)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from app.gateway.responses_format import (
     text_part,
 )
 from app.gateway.stream_translation import ChatStreamReader
+from app.gateway.streams import sse
 
 
 @dataclass
@@ -37,7 +37,7 @@ class ChatToResponsesStream(ChatStreamReader):
     arguments: dict[int, str] = field(default_factory=dict)  # output index -> so far
 
     def _error(self, payload: dict[str, Any]) -> list[bytes]:
-        return [b"event: error\ndata: " + json.dumps(payload).encode() + b"\n\n"]
+        return [sse(payload, "error")]
 
     def _start(self, chunk: dict[str, Any]) -> list[bytes]:
         self.ids = ResponseIds(str(chunk.get("id", "")))
@@ -147,4 +147,4 @@ class ChatToResponsesStream(ChatStreamReader):
             payload["output_index"] = self.open_item
         body = {"type": kind, "sequence_number": self.sequence, **payload}
         self.sequence += 1
-        return f"event: {kind}\ndata: ".encode() + json.dumps(body).encode() + b"\n\n"
+        return sse(body, kind)

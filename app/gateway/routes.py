@@ -30,7 +30,7 @@ from app.gateway.request_shape import check_request
 from app.gateway.routing import route_for
 from app.gateway.streams import Usage
 from app.http.request_ids import current_request_id
-from app.providers.catalog import CATALOG, Family
+from app.providers.catalog import CATALOG
 from app.providers.families import GEMINI_OPERATIONS, Operation
 from app.usage.trace import CALLER_LEFT, CallTrace
 
@@ -122,7 +122,7 @@ def _call(op: Operation) -> Call:
 
 
 def _speaks_gemini(connection: Any) -> bool:
-    return CATALOG[connection.provider].family is Family.GEMINI
+    return CATALOG[connection.provider].speaks_gemini
 
 
 GEMINI_CALLS = {op.value: _call(op) for op in GEMINI_OPERATIONS}

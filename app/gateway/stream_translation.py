@@ -5,7 +5,6 @@ Messages event sequence."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from app.gateway.streams import (
     data_of,
     messages_usage,
     payload_carries_content,
+    sse,
 )
 
 
@@ -70,7 +70,7 @@ class MessagesToChatStream:
         if kind == "error":
             error = event.get("error") or {}
             body = {"error": {"message": error.get("message"), "type": error.get("type")}}
-            return [_sse(body), b"data: [DONE]\n\n"]
+            return [sse(body), b"data: [DONE]\n\n"]
         return []  # ping, content_block_stop
 
     def _block_start(self, event: dict[str, Any]) -> list[bytes]:
@@ -100,13 +100,13 @@ class MessagesToChatStream:
         out = []
         if self.include_usage:
             usage = chat_usage(self.usage)
-            out.append(_sse({**self._base(), "choices": [], "usage": usage}))
+            out.append(sse({**self._base(), "choices": [], "usage": usage}))
         out.append(b"data: [DONE]\n\n")
         return out
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
         choice = {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
-        return _sse({**self._base(), "choices": [choice]})
+        return sse({**self._base(), "choices": [choice]})
 
     def _base(self) -> dict[str, Any]:
         return {
@@ -115,10 +115,6 @@ class MessagesToChatStream:
             "created": self.created,
             "model": self.model,
         }
-
-
-def _sse(payload: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(payload).encode() + b"\n\n"
 
 
 @dataclass
@@ -264,6 +260,4 @@ class ChatToMessagesStream(ChatStreamReader):
 
 
 def _event(kind: str, payload: dict[str, Any]) -> bytes:
-    return (
-        f"event: {kind}\ndata: ".encode() + json.dumps({"type": kind, **payload}).encode() + b"\n\n"
-    )
+    return sse({"type": kind, **payload}, kind)

@@ -235,12 +235,18 @@ def _data_line(event: bytes) -> bytes | None:
     return None
 
 
+def sse(payload: Any, event: str | None = None, end: bytes = b"\n\n") -> bytes:
+    """One server-sent event: its name when the format names events (Messages, Responses), its
+    JSON data, and the blank line that ends it (Gemini's API ends its own with CRLFs)."""
+    head = f"event: {event}\n".encode() if event else b""
+    return head + b"data: " + json.dumps(payload).encode() + end
+
+
 def error_event(dialect: Dialect, error: GatewayError) -> bytes:
-    """A failure in the middle of a stream, as the caller's SDK reads one."""
-    body = json.dumps(error_body(dialect, error.status, error.code, error.message)).encode()
-    if dialect is Dialect.ANTHROPIC:
-        return b"event: error\ndata: " + body + b"\n\n"
-    return b"data: " + body + b"\n\n"  # OpenAI's SDK raises on it, Responses streams included
+    """A failure in the middle of a stream, as the caller's SDK reads one (OpenAI's SDK raises
+    on a data line holding an error, Responses streams included)."""
+    body = error_body(dialect, error.status, error.code, error.message)
+    return sse(body, "error" if dialect is Dialect.ANTHROPIC else None)
 
 
 STREAMED = (Operation.CHAT, Operation.MESSAGES, Operation.RESPONSES)

@@ -48,7 +48,7 @@ async def upstream_request(
     steps: tuple[Translation, ...] = ()
     if op is Operation.RESPONSES and not target.spec.speaks_responses:
         steps, op = (Translation.RESPONSES_TO_CHAT,), Operation.CHAT
-    elif op.speaks_gemini and family is not Family.GEMINI:
+    elif op.speaks_gemini and not target.spec.speaks_gemini:
         if op is Operation.GEMINI_COUNT_TOKENS:
             raise _unsupported(target, op)
         steps, op = (Translation.GEMINI_TO_CHAT,), Operation.CHAT

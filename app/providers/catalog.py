@@ -65,6 +65,11 @@ class ProviderSpec:
     speaks_responses: bool = False  # serves OpenAI's Responses API (/v1/responses) itself
 
     @property
+    def speaks_gemini(self) -> bool:
+        """Serves Gemini's own generateContent, streamGenerateContent and countTokens."""
+        return self.family is Family.GEMINI
+
+    @property
     def default_auth_method(self) -> AuthMethod:
         return self.auth_methods[0]
 
