@@ -50,6 +50,7 @@ async def start(app: Litestar) -> None:
     if journal is not None:  # answered calls a crashed process had not written
         await replay(journal.folder)
     app.state.services.usage.recorder.start()
+    app.state.services.spend.alerts.start()
     retention = app.state.settings.usage_retention_days
     await prune_now(retention)  # done before serving, not in the middle of the first requests
     loop = asyncio.get_running_loop()
@@ -65,6 +66,7 @@ async def stop(app: Litestar) -> None:
     app.state.pruning.cancel()
     if app.state.health_sync is not None:
         app.state.health_sync.cancel()
+    await app.state.services.spend.alerts.stop()
     await app.state.services.usage.recorder.stop()  # what is queued is written first
     for outbound in app.state.outbound:
         await outbound.client.aclose()
@@ -171,7 +173,7 @@ def create_app(
     outbound = build_outbound(settings, resolve)
 
     store = rate_limit_store(settings.redis_url, store_namespace)
-    services = build_services(settings, keyring, outbound)
+    services = build_services(settings, keyring, outbound, store)
     if settings.redis_url:  # connection health, shared by every instance
         services.gateway.balancer.share(store)
     state: dict[str, Any] = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from litestar.stores.base import Store
+
 from app.connections.models import ModelRefresh, ModelSync
 from app.connections.service import ConnectionService
 from app.dependents.endpoints import EndpointService
@@ -16,6 +18,9 @@ from app.providers.client import Outbound
 from app.providers.probing import ProviderProbe
 from app.security.keyring import Keyring
 from app.settings import Settings
+from app.spend.alerts import AlertSender
+from app.spend.control import SpendControl
+from app.spend.ledger import ledger_for
 from app.usage.journal import Journal, journal_folder
 from app.usage.metrics import GatewayMetrics
 from app.usage.recorder import Recorder
@@ -31,13 +36,21 @@ class Services:
     workspaces: WorkspaceService
     gateway: Forwarder
     usage: UsageSink
+    spend: SpendControl
     live: ChangeWatch
 
 
 def build_services(
-    settings: Settings, keyring: Keyring, outbound: tuple[Outbound, Outbound]
+    settings: Settings,
+    keyring: Keyring,
+    outbound: tuple[Outbound, Outbound],
+    store: Store | None = None,
 ) -> Services:
+    """`store`: the rate-limit store; budgets share it when it is Redis (else each process
+    keeps its own ledger)."""
     models = ModelSync(ProviderProbe(*outbound), keyring, settings.refresh_concurrency)
+    usage = UsageSink(_recorder(settings), GatewayMetrics(), settings.usage_recording)
+    alerts = AlertSender(keyring, outbound[0].client)
     return Services(
         keyring=keyring,
         connections=ConnectionService(keyring, models, Links()),
@@ -47,7 +60,8 @@ def build_services(
         gateway=Forwarder(
             keyring, *outbound, settings.gateway_timeout, settings.gateway_max_event_bytes
         ),
-        usage=UsageSink(_recorder(settings), GatewayMetrics(), settings.usage_recording),
+        usage=usage,
+        spend=SpendControl(ledger_for(store), alerts, usage.recorder.flush),
         live=ChangeWatch(),
     )
 

@@ -1,10 +1,11 @@
-"""Checks shared by every domain: names, descriptions, what a token looks like. Each check
-returns (normalised value, problem message or None). Imports nothing from the app."""
+"""Checks shared by every domain: names, descriptions, what a token looks like (each returns
+(normalised value, problem message or None)), and UNSET, a partial update's field not sent.
+Imports nothing from the app."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Final, TypeVar
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
 NAME_MAX = 64
@@ -13,6 +14,31 @@ TOKEN_PREFIX = "swb_"  # noqa: S105 (a prefix, not a secret)
 MIN_TOKEN_LENGTH = 24
 
 Checked = tuple[Any, str | None]
+
+
+class Unset:
+    """An input field that was not sent: keep what is stored."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Final = Unset()
+T = TypeVar("T")
+
+
+def given(value: T | Unset, fallback: T) -> T:
+    return fallback if isinstance(value, Unset) else value
 
 
 def check_name(raw: str) -> Checked:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from app.api.context import Info
-from app.graphql.errors import UserError
+from app.graphql.errors import UserError, maps_problems
 from app.graphql.permissions import ADMIN_ONLY
-from app.org.settings import OrgSettings, save_org_settings
+from app.org.settings import (
+    OrgSettings,
+    checked_secret,
+    save_org_settings,
+    sealed_webhook_secret,
+    webhook_url,
+)
 from app.security.key_registry import key_statuses
 
 
@@ -20,12 +28,21 @@ class SettingsType:
     allow_secret_reveal: bool = strawberry.field(
         description="Admins may read a stored secret back with revealConnectionSecret (audited)."
     )
+    alert_webhook_url: str | None = strawberry.field(
+        description="Where budget alerts are POSTed (JSON, signed in X-Switchboard-Signature)."
+    )
+    alert_webhook_secret_hint: str | None = strawberry.field(
+        description="The last 4 characters of the secret that signs alerts; null: none is set."
+    )
 
     @classmethod
     def of(cls, s: OrgSettings) -> SettingsType:
+        secret = s.alert_webhook_secret
         return cls(
             allow_direct_connections=s.allow_direct_connections,
             allow_secret_reveal=s.allow_secret_reveal,
+            alert_webhook_url=s.alert_webhook_url,
+            alert_webhook_secret_hint=secret["hint"] if secret else None,
         )
 
 
@@ -40,10 +57,20 @@ class EncryptionKeyType:
     secrets: int = strawberry.field(description="Stored secrets sealed under it now.")
 
 
-@strawberry.input
+@strawberry.input(description="Partial: an absent field is unchanged.")
 class UpdateSettingsInput:
     allow_direct_connections: bool | None = None
     allow_secret_reveal: bool | None = None
+    alert_webhook_url: strawberry.Maybe[str | None] = strawberry.field(
+        description="http(s) URL budget alerts are POSTed to; null or empty: none."
+    )
+    alert_webhook_secret: strawberry.Maybe[str | None] = strawberry.field(
+        description="Signs each alert (HMAC-SHA256); stored sealed, never shown again but for "
+        "its hint. Null or empty: alerts go unsigned."
+    )
+
+
+WEBHOOK = ("alert_webhook_url", "alert_webhook_secret")
 
 
 @strawberry.type
@@ -70,7 +97,18 @@ class SettingsQueries:
 @strawberry.type
 class SettingsMutations:
     @strawberry.mutation(permission_classes=ADMIN_ONLY)
+    @maps_problems
     async def update_settings(self, info: Info, input: UpdateSettingsInput) -> SettingsPayload:
-        changes = {k: v for k, v in vars(input).items() if v is not None}
+        changes: dict[str, Any] = {
+            k: v for k, v in vars(input).items() if v is not None and k not in WEBHOOK
+        }
+        if input.alert_webhook_url is not None:
+            changes["alert_webhook_url"] = webhook_url(input.alert_webhook_url.value)
+        if input.alert_webhook_secret is not None:
+            secret = input.alert_webhook_secret.value
+            keyring = info.context.services.keyring
+            changes["alert_webhook_secret"] = (
+                sealed_webhook_secret(keyring, checked_secret(secret)) if secret else None
+            )
         after = await save_org_settings(info.context.actor, changes)
         return SettingsPayload(settings=SettingsType.of(after), user_errors=[])

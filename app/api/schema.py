@@ -4,6 +4,7 @@ modules beside this one), with `node(id:)` over every registered type."""
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import logging
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors
-from strawberry.schema.types.base_scalars import DateTimeDefinition
+from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition
 
 from app.api.audit import AuditQueries
 from app.api.auth import AuthQuery, TokenMutations, TokenQueries, User
@@ -26,6 +27,7 @@ from app.api.live import LiveSubscriptions
 from app.api.model_catalog import Model, ModelMutations, ModelQueries
 from app.api.org import SettingsMutations, SettingsQueries
 from app.api.providers import ProviderQueries
+from app.api.spend import BudgetType, SpendMutations, SpendQueries
 from app.api.usage import UsageQueries
 from app.budgets import Budgets
 from app.errors import Unavailable
@@ -59,6 +61,7 @@ class Query(
     SettingsQueries,
     AuditQueries,
     UsageQueries,
+    SpendQueries,
 ):
     pass
 
@@ -72,6 +75,7 @@ class Mutation(
     ModelMutations,
     TokenMutations,
     SettingsMutations,
+    SpendMutations,
 ):
     pass
 
@@ -115,6 +119,26 @@ DATE_TIME = dataclasses.replace(
 )
 
 
+def _decimal(value: object) -> decimal.Decimal:
+    """A JSON number is read as it is written (0.1 is 0.1, not the float's binary value)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError('Expected a decimal string, e.g. "2.50"')
+    try:
+        parsed = decimal.Decimal(repr(value) if isinstance(value, float) else value)
+    except decimal.InvalidOperation:
+        raise ValueError(f"'{value}' is not a decimal number") from None
+    return parsed
+
+
+# Money is exact: a decimal string, never a float, and never in exponent form.
+DECIMAL = dataclasses.replace(
+    DecimalDefinition,
+    description='An exact decimal number as a JSON string, e.g. "0.000125" (money is in USD).',
+    serialize=lambda value: format(value, "f"),
+    parse_value=_decimal,
+)
+
+
 def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> strawberry.Schema:
     hardening: list[Any] = [] if introspection else [DisableIntrospection]
     gate = budgets or Budgets()
@@ -122,8 +146,8 @@ def build_schema(introspection: bool = True, budgets: Budgets | None = None) -> 
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        scalar_overrides={datetime: DATE_TIME},
-        types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType],
+        scalar_overrides={datetime: DATE_TIME, decimal.Decimal: DECIMAL},
+        types=[LLMConnectionType, User, Model, EndpointType, WorkspaceType, BudgetType],
         execution_context_class=PlannedExecution,
         extensions=[
             # Parses and validates (both cached) only within the budgets.

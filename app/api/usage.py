@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -17,6 +18,7 @@ from app.api.context import Info
 from app.graphql.node import Node, to_global_id
 from app.graphql.pagination import Connection, listed
 from app.ids import uuid_of
+from app.spend.money import usd_of_picos
 from app.usage.queries import (
     HOUR_MS,
     Bucket,
@@ -69,6 +71,16 @@ class UsageBucket:
         default=None, description="Estimated from latency buckets (as histogram_quantile does)."
     )
     latency_p95_ms: float | None = None
+    cost_usd: Decimal | None = strawberry.field(
+        default=None, description="What the priced calls cost; null when every call was unpriced."
+    )
+    unpriced_requests: int = strawberry.field(
+        default=0,
+        description="Calls that used tokens of a model with no price (never counted as $0).",
+    )
+    cached_input_tokens: int = strawberry.field(
+        default=0, description="Of the input tokens, those read from the provider's cache."
+    )
 
 
 @strawberry.type(description="Calls through one connection or endpoint since a time.")
@@ -79,6 +91,20 @@ class UsageSummary:
     output_tokens: int
     latency_p50_ms: float | None
     latency_p95_ms: float | None
+    cost_usd: Decimal | None = strawberry.field(
+        description="What the priced calls cost; null when every call was unpriced."
+    )
+    unpriced_requests: int
+    cached_input_tokens: int
+
+
+def _money(b: Bucket) -> dict[str, Any]:
+    """A bucket's cost fields (cost null when no call of it was priced)."""
+    return {
+        "cost_usd": usd_of_picos(b.cost_pusd) if b.priced else None,
+        "unpriced_requests": b.unpriced,
+        "cached_input_tokens": b.cached_input_tokens,
+    }
 
 
 T = TypeVar("T")
@@ -101,6 +127,11 @@ class GatewayCallType(Node):
     time_to_first_token_ms: int | None
     input_tokens: int
     output_tokens: int
+    cached_input_tokens: int = strawberry.field(description="Of the input, read from the cache.")
+    cache_write_tokens: int = strawberry.field(description="Of the input, written to the cache.")
+    cost_usd: Decimal | None = strawberry.field(
+        description="With the price in force when it was made; null: its model had no price."
+    )
     user_id: strawberry.ID | None
     token_id: strawberry.ID | None
     connection_id: strawberry.ID | None
@@ -143,6 +174,9 @@ class GatewayCallType(Node):
             time_to_first_token_ms=row["first_token_ms"],
             input_tokens=row["input_tokens"],
             output_tokens=row["output_tokens"],
+            cached_input_tokens=row["cached_input_tokens"],
+            cache_write_tokens=row["cache_write_tokens"],
+            cost_usd=None if row["cost_pusd"] is None else usd_of_picos(row["cost_pusd"]),
             user_id=ref("User", "user_key"),
             token_id=ref("ApiToken", "token_key"),
             connection_id=ref("LLMConnection", "connection_key"),
@@ -216,6 +250,7 @@ async def summary(info: Info, since: datetime | None, kind: str, key: str) -> Us
         output_tokens=b.output_tokens,
         latency_p50_ms=b.latency_p50_ms,
         latency_p95_ms=b.latency_p95_ms,
+        **_money(b),
     )
 
 
@@ -231,6 +266,7 @@ async def _buckets_out(buckets: Sequence[Bucket]) -> list[UsageBucket]:
             output_tokens=b.output_tokens,
             latency_p50_ms=b.latency_p50_ms,
             latency_p95_ms=b.latency_p95_ms,
+            **_money(b),
         )
         _set_dimensions(item, b.values, names)
         out.append(item)

@@ -4,35 +4,11 @@ planning decides from it (ConnectionPlan and its secret and header plans)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Literal
 
 from app.errors import ErrorCode, Problem
 from app.providers.catalog import AuthMethod, Provider
-
-
-class Unset:
-    """An input field that was not sent: keep what is stored."""
-
-    _instance: Unset | None = None
-
-    def __new__(cls) -> Unset:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET: Final = Unset()
-T = TypeVar("T")
-
-
-def given(value: T | Unset, fallback: T) -> T:
-    return fallback if isinstance(value, Unset) else value
+from app.validation import UNSET, Unset
 
 
 @dataclass(frozen=True)

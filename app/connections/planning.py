@@ -9,7 +9,7 @@ from typing import Any
 
 from app.connections import checks as check
 from app.connections.checks import default_refusal, normalize_base_url
-from app.connections.inputs import UNSET, ConnectionInput, ConnectionPlan, Problems, Unset
+from app.connections.inputs import ConnectionInput, ConnectionPlan, Problems
 from app.connections.plain_fields import PLAIN_FIELDS
 from app.connections.records import ConnectionRecord
 from app.connections.sealing import guard_origin_change, plan_secrets
@@ -22,7 +22,7 @@ from app.providers.catalog import (
     spec_for,
 )
 from app.providers.verification import VerificationResult, VerificationStatus
-from app.validation import check_name
+from app.validation import UNSET, Unset, check_name
 
 
 def _required(p: Problems, path: str, value: Any, current: Any) -> Any:

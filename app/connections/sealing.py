@@ -42,6 +42,7 @@ from app.providers.catalog import (
 from app.providers.families import family_of
 from app.providers.target import ProviderTarget
 from app.security.envelope import open_sealed, seal
+from app.security.hints import hint
 from app.security.key_registry import active_sealing_key
 from app.security.keyring import Keyring
 from app.security.sealed_fields import (
@@ -50,16 +51,6 @@ from app.security.sealed_fields import (
     header_field,
     secret_context,
 )
-
-HINT_PREFIX = "…"
-HINT_VISIBLE = 4
-HINT_MIN_LENGTH = 9  # keys of 8 characters or fewer show "…" alone
-
-
-def hint(secret: str) -> str:
-    if len(secret) < HINT_MIN_LENGTH:
-        return HINT_PREFIX
-    return HINT_PREFIX + secret[-HINT_VISIBLE:]
 
 
 def seal_for(

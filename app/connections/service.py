@@ -15,7 +15,7 @@ from app.audit.service import Done, audited_write, diff
 from app.connections.access import Caller, Operation, check_creation, reach
 from app.connections.checks import default_refusal
 from app.connections.deletion import DependentLinks, check_deletion
-from app.connections.inputs import ConnectionInput, ConnectionPlan, Unset
+from app.connections.inputs import ConnectionInput, ConnectionPlan
 from app.connections.models import (
     Fetched,
     ModelSync,
@@ -52,6 +52,7 @@ from app.db.writes import (
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid
 from app.providers.verification import VerificationResult
 from app.security.keyring import Keyring
+from app.validation import Unset
 
 
 class ConnectionService:

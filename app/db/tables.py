@@ -191,9 +191,14 @@ class GatewayCall(Table, tablename="gateway_call"):
     attempts = Integer(default=0)
     latency_ms = Integer()
     first_token_ms = Integer(null=True, default=None)
-    input_tokens = Integer(default=0)
+    input_tokens = Integer(default=0)  # all of the input, cached and cache-written included
     output_tokens = Integer(default=0)
     latency_bucket = Integer()  # app.usage.buckets
+    cached_input_tokens = Integer(default=0)  # of the input: read from the provider's cache
+    cache_write_tokens = Integer(default=0)  # of the input: written to it (Anthropic bills these)
+    # What it cost in pico-dollars (app.spend.money), with the price in force when it was made;
+    # null: it used tokens and no price was known for its model (unpriced, never $0).
+    cost_pusd = BigInt(null=True, default=None)
 
 
 class UsageHour(Table, tablename="usage_hour"):
@@ -210,6 +215,9 @@ class UsageHour(Table, tablename="usage_hour"):
     errors = BigInt(default=0)
     input_tokens = BigInt(default=0)
     output_tokens = BigInt(default=0)
+    cached_input_tokens = BigInt(default=0)
+    cost_pusd = BigInt(default=0)  # the priced calls' cost, in pico-dollars
+    unpriced = BigInt(default=0)  # calls that used tokens with no price known
     lat_0 = BigInt(default=0)
     lat_1 = BigInt(default=0)
     lat_2 = BigInt(default=0)
@@ -236,6 +244,43 @@ class LastUse(Table, tablename="last_use"):
     last_ms = BigInt()
 
 
+class ModelPrice(Table, tablename="model_price"):
+    """An admin's price for a model (the upstream model id), for one connection or (connection
+    null) every one; it wins over the shipped defaults (app/spend/default_prices.json). Prices are
+    micro-dollars per million tokens; null cached or cache-write prices mean the input price."""
+
+    id = UUID(primary_key=True)
+    price_key = Varchar(length=340, unique=True)  # "<connection id or *>:<model>"
+    model = Varchar(length=300)
+    connection = ForeignKey(
+        references=LLMConnection, on_delete=OnDelete.cascade, null=True, default=None
+    )
+    input_per_mtok = BigInt()
+    output_per_mtok = BigInt()
+    cached_input_per_mtok = BigInt(null=True, default=None)
+    cache_write_per_mtok = BigInt(null=True, default=None)
+    effective_from = Timestamptz(default=TimestamptzNow())
+
+
+class Budget(Table, tablename="budget"):
+    """A limit on what gateway calls may spend in a calendar period (app.spend.budgets). The
+    scope's id is text, as usage stores it ('' for the organisation)."""
+
+    id = UUID(primary_key=True)
+    name = Varchar(length=64)
+    scope = Varchar(length=16)  # ORGANIZATION, USER, TOKEN, WORKSPACE or ENDPOINT
+    scope_key = Varchar(length=36, default="")
+    amount_pusd = BigInt(null=True, default=None)  # pico-dollars
+    amount_tokens = BigInt(null=True, default=None)  # input plus output tokens
+    period = Varchar(length=8)  # DAY, WEEK (from Monday) or MONTH
+    time_zone = Varchar(length=64, default="UTC")  # where the period's calendar is
+    action = Varchar(length=8)  # ALERT or REJECT
+    alert_at = JSON(default="[]")  # percents
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class CacheVersion(Table, tablename="cache_version"):
     """Moves with every write that cached reads depend on (token revocations, organisation
     settings): each instance reads it in one tiny statement per request and drops what it
@@ -259,5 +304,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     GatewayCall,
     UsageHour,
     LastUse,
+    ModelPrice,
+    Budget,
     CacheVersion,
 )

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from app.audit.service import Actor
-from app.connections.inputs import Unset, given
 from app.connections.records import fetch_connection
 from app.db.tables import Endpoint
 from app.db.writes import check_version, ensure_name_free, versioned_update
@@ -17,7 +16,7 @@ from app.dependents.records import EndpointRecord
 from app.dependents.served import model_refusal
 from app.dependents.writes import delete_dependent, write_dependent
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
-from app.validation import check_description, check_name
+from app.validation import Unset, check_description, check_name, given
 
 MODEL_MAX = 300
 CONFIG_MAX_BYTES = 16384

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from app.connections.inputs import UNSET, Unset
+from app.validation import UNSET, Unset
 
 
 @dataclass

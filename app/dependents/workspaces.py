@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from app.audit.service import Actor
-from app.connections.inputs import given
 from app.connections.records import fetch_connection
 from app.db.tables import Workspace
 from app.db.writes import check_version, ensure_name_free, versioned_update
@@ -14,7 +13,7 @@ from app.dependents.kinds import WORKSPACE, personal_refusal
 from app.dependents.records import WorkspaceRecord
 from app.dependents.writes import delete_dependent, write_dependent
 from app.errors import ErrorCode, Problem, ProblemsFound, invalid, not_found
-from app.validation import check_name
+from app.validation import check_name, given
 
 
 async def _check_default(connection_id: uuid.UUID | None) -> list[Problem]:

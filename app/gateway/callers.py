@@ -10,7 +10,7 @@ from app.auth.service import Viewer, authenticate
 from app.auth.tokens import bearer_token, hash_token
 from app.connections.access import can_see
 from app.connections.records import ConnectionRecord
-from app.gateway.cache import Recent
+from app.db.recent import Recent
 from app.gateway.errors import GatewayError, invalid_api_key
 from app.org.settings import OrgSettings, load_org_settings
 

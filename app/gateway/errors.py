@@ -93,8 +93,14 @@ def bad_request(message: str) -> GatewayError:
     return GatewayError(400, "invalid_request", message)
 
 
+# codes whose OpenAI type is the code itself (LiteLLM's and Portkey's budget errors say so too)
+TYPED_CODES = frozenset({"budget_exceeded"})
+
+
 def error_body(dialect: Dialect, status: int, code: str, message: str) -> dict[str, Any]:
     openai_type, anthropic_type = TYPES.get(status, ("api_error", "api_error"))
+    if code in TYPED_CODES:
+        openai_type = code
     if dialect is Dialect.GEMINI:
         google = GOOGLE_STATUSES.get(status, "UNAVAILABLE" if status >= 500 else "UNKNOWN")
         return {"error": {"code": status, "message": message, "status": google}}

@@ -116,7 +116,9 @@ class Forwarder:
         deadline = time.monotonic() + self.call_timeout
         for offering in self.balancer.order(route.offerings):
             attempts.count += 1
-            trace.tried(offering.connection.id, offering.connection.name, offering.upstream_model)
+            connection = offering.connection
+            provider = connection.provider.value
+            trace.tried(connection.id, connection.name, provider, offering.upstream_model)
             call = Call(offering, op, body, caller_headers, trace, deadline)
             answer = await self._attempt(call, attempts)
             if answer is not None:
@@ -281,7 +283,9 @@ class Forwarder:
 
 async def _ended(trace: CallTrace, status: int, usage: Usage) -> None:
     input_tokens, output_tokens = usage.counted()
-    await trace.end(status, input_tokens, output_tokens, usage_invalid=usage.invalid)
+    await trace.end(
+        status, input_tokens, output_tokens, usage.invalid, cached=usage.cache_counted()
+    )
 
 
 class _BrokeOff(Exception):

@@ -28,10 +28,13 @@ from app.gateway.limits import CallerLimits
 from app.gateway.listing import visible_models
 from app.gateway.request_shape import check_request
 from app.gateway.routing import route_for
+from app.gateway.spending import call_cost, estimate
 from app.gateway.streams import Usage
 from app.http.request_ids import current_request_id
 from app.providers.catalog import CATALOG
 from app.providers.families import GEMINI_OPERATIONS, Operation
+from app.spend.control import NOTHING, Admission, BudgetSpent, SpendControl, Who
+from app.spend.prices import price_book
 from app.usage.trace import CALLER_LEFT, CallTrace
 
 log = logging.getLogger(__name__)
@@ -89,16 +92,22 @@ def _call(op: Operation) -> Call:
         state = scope["app"].state
         caller = await authenticate_caller(headers)  # a call without a valid token is not usage
         limits, usage = CallerLimits(state.rate_limit_store), state.services.usage
+        spend = state.services.spend
         trace = CallTrace(op.value, str(caller.viewer.token_id), str(caller.viewer.user_id))
+        admission = NOTHING
 
         async def ended(done: CallTrace) -> None:
+            done.cost_pusd = call_cost(done, await price_book())
             usage.ended(done)
             await limits.used(caller.viewer, Usage(done.input_tokens, done.output_tokens))
+            tokens = done.input_tokens + done.output_tokens
+            await spend.settle(admission, done.cost_pusd, tokens)
 
         trace.on_end = ended
         usage.started()
         try:
-            body = _parsed(await read_body(receive, headers, state.settings.gateway_max_body_bytes))
+            raw = await read_body(receive, headers, state.settings.gateway_max_body_bytes)
+            body = _parsed(raw)
             if path_model is not None:  # Gemini names the model in the path
                 body["model"] = path_model
             trace.model = str(body.get("model") or "")
@@ -107,6 +116,8 @@ def _call(op: Operation) -> Call:
             trace.endpoint_id = str(route.endpoint_id or "")
             trace.workspace_id = str(route.workspace_id or "")
             await limits.admit(caller.viewer)
+            reserve = estimate(op, body, len(raw), route, await price_book())
+            admission = await _admitted(spend, trace, *reserve)
             if op is Operation.GEMINI_COUNT_TOKENS:
                 gemini = tuple(o for o in route.offerings if _speaks_gemini(o.connection))
                 if not gemini:  # no upstream that can count: an estimate, as documented
@@ -119,6 +130,18 @@ def _call(op: Operation) -> Call:
             raise
 
     return call
+
+
+async def _admitted(
+    spend: SpendControl, trace: CallTrace, reserve_usd: int, reserve_tokens: int
+) -> Admission:
+    """The call's place in the budgets it falls under, or a 429 in the caller's format."""
+    who = Who(trace.user_id, trace.token_id, trace.workspace_id, trace.endpoint_id)
+    try:
+        return await spend.admit(who, reserve_usd, reserve_tokens)
+    except BudgetSpent as spent:
+        headers = {"Retry-After": str(spent.retry_after)}
+        raise GatewayError(429, "budget_exceeded", str(spent), headers) from None
 
 
 def _speaks_gemini(connection: Any) -> bool:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.connections.records import ConnectionRecord, fetch_connections
+from app.db.recent import Recent
 from app.db.tables import ConnectionModel, Endpoint, LLMConnection, Workspace
 from app.dependents.resolution import resolve_connection
-from app.gateway.cache import Recent
 from app.gateway.callers import GatewayCaller
 from app.gateway.errors import GatewayError, model_not_found
 from app.ids import as_uuid, uuid_of

@@ -72,19 +72,30 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0  # of the input, read from the provider's cache (where it says)
+    cache_write_tokens: int = 0  # of the input, written to it (Anthropic's cache_creation)
     invalid: bool = False  # the upstream reported something that is not a token count
 
     def counted(self) -> tuple[int, int]:
         """What is recorded: a call whose report was not counts reports no usage."""
         return (0, 0) if self.invalid else (self.input_tokens, self.output_tokens)
 
+    def cache_counted(self) -> tuple[int, int]:
+        """(read from the cache, written to it), as recorded."""
+        return (0, 0) if self.invalid else (self.cached_tokens, self.cache_write_tokens)
+
 
 # Each field's names across the formats: Chat Completions, Messages and Responses, Gemini.
 INPUT_NAMES = ("prompt_tokens", "input_tokens", "promptTokenCount")
 OUTPUT_NAMES = ("completion_tokens", "output_tokens", "candidatesTokenCount")
 CACHED_NAMES = ("cache_read_input_tokens", "cachedContentTokenCount")
+CACHE_WRITE_NAMES = ("cache_creation_input_tokens",)
 CACHED_DETAILS = ("prompt_tokens_details", "input_tokens_details")  # {"cached_tokens": n}
-FIELDS = ((INPUT_NAMES, "input_tokens"), (OUTPUT_NAMES, "output_tokens"))
+FIELDS = (
+    (INPUT_NAMES, "input_tokens"),
+    (OUTPUT_NAMES, "output_tokens"),
+    (CACHED_NAMES, "cached_tokens"),
+    (CACHE_WRITE_NAMES, "cache_write_tokens"),
+)
 
 
 ANTHROPIC_CACHE = ("cache_read_input_tokens", "cache_creation_input_tokens")
@@ -97,7 +108,7 @@ def add_usage(usage: Usage, reported: Any) -> None:
     leave out what was read from or written to its cache, which is added back)."""
     if not isinstance(reported, dict):
         return
-    for names, attribute in (*FIELDS, (CACHED_NAMES, "cached_tokens")):
+    for names, attribute in FIELDS:
         value = next((reported[n] for n in names if reported.get(n) is not None), None)
         if value is None and attribute == "cached_tokens":
             details = next((reported[n] for n in CACHED_DETAILS if reported.get(n)), None)
@@ -128,12 +139,15 @@ def chat_usage(usage: Usage) -> dict[str, Any]:
 
 
 def messages_usage(usage: Usage) -> dict[str, Any]:
-    """Usage as Messages reports it (input_tokens leave out those read from the cache)."""
+    """Usage as Messages reports it (input_tokens leave out those read from or written to the
+    cache)."""
     input_tokens, output_tokens = usage.counted()
-    input_tokens = max(0, input_tokens - usage.cached_tokens)
+    input_tokens = max(0, input_tokens - usage.cached_tokens - usage.cache_write_tokens)
     shaped: dict[str, Any] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
     if usage.cached_tokens:
         shaped["cache_read_input_tokens"] = usage.cached_tokens
+    if usage.cache_write_tokens:
+        shaped["cache_creation_input_tokens"] = usage.cache_write_tokens
     return shaped
 
 

@@ -6,17 +6,63 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.audit.service import Actor, Done, Target, audited_write, diff
 from app.db.json_columns import load_json
 from app.db.tables import AppSetting
+from app.errors import ProblemsFound, invalid
 from app.naming import camel_snapshot
+from app.security.envelope import open_sealed, seal
+from app.security.hints import hint
+from app.security.keyring import Keyring
 
 
 @dataclass(frozen=True)
 class OrgSettings:
     allow_direct_connections: bool = True  # members may keep personal connections
     allow_secret_reveal: bool = False  # admins may read a stored secret back (audited)
+    alert_webhook_url: str | None = None  # where budget alerts are POSTed
+    alert_webhook_secret: dict[str, str] | None = None  # {"sealed", "hint"}: signs each alert
+
+
+WEBHOOK_SECRET_CONTEXT = "app_setting/alert_webhook_secret"  # noqa: S105 (a name)
+SECRET_FIELDS = ("alertWebhookSecret",)
+
+
+def sealed_webhook_secret(keyring: Keyring, secret: str) -> dict[str, str]:
+    """The webhook secret as stored: sealed like every other secret, with its hint."""
+    return {"sealed": seal(keyring, secret, WEBHOOK_SECRET_CONTEXT), "hint": hint(secret)}
+
+
+MAX_URL = 2048
+MAX_SECRET = 256
+
+
+def webhook_url(value: str | None) -> str | None:
+    """The alert webhook's URL as stored (None: none), or a VALIDATION problem."""
+    url = (value or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname:
+        message = "alertWebhookUrl: an http(s) URL of at most 2048 characters"
+        raise ProblemsFound([invalid(("input", "alertWebhookUrl"), message)])
+    return url
+
+
+def checked_secret(value: str) -> str:
+    if len(value) > MAX_SECRET:
+        message = f"alertWebhookSecret: at most {MAX_SECRET} characters"
+        raise ProblemsFound([invalid(("input", "alertWebhookSecret"), message)])
+    return value
+
+
+def webhook_secret(keyring: Keyring, settings: OrgSettings) -> str | None:
+    stored = settings.alert_webhook_secret
+    if not stored:
+        return None
+    return open_sealed(keyring, stored["sealed"], WEBHOOK_SECRET_CONTEXT)
 
 
 _CACHED: tuple[int, OrgSettings] | None = None
@@ -59,7 +105,7 @@ async def save_org_settings(actor: Actor, changes: dict[str, Any]) -> OrgSetting
             )
             if not updated:
                 await AppSetting.insert(AppSetting(key=key, value=json.dumps(value)))
-        changed = diff(camel_snapshot(before), camel_snapshot(after))
+        changed = diff(camel_snapshot(before), camel_snapshot(after), SECRET_FIELDS)
         return Done(after, Target("Settings", None, "settings"), changed)
 
     return await audited_write(AppSetting, actor, "settings.update", write)

@@ -23,6 +23,7 @@ from prometheus_client import (
 from app.auth.service import Role, authenticate
 from app.auth.tokens import bearer_token
 from app.http.failures import CHALLENGE
+from app.spend.money import PICO
 from app.usage.buckets import BOUNDS_MS
 from app.usage.trace import CallTrace
 
@@ -39,6 +40,18 @@ class GatewayMetrics:
             "tokens",
             "Tokens used by gateway calls.",
             (*LABELS, "direction"),
+            **made,  # type: ignore[arg-type]
+        )
+        self.cost = Counter(
+            "cost_usd",
+            "What priced gateway calls cost, in USD (with the price in force at each call).",
+            LABELS,
+            **made,  # type: ignore[arg-type]
+        )
+        self.unpriced = Counter(
+            "unpriced",
+            "Gateway calls that used tokens of a model with no price.",
+            LABELS,
             **made,  # type: ignore[arg-type]
         )
         self.latency = Histogram(
@@ -98,6 +111,11 @@ class GatewayMetrics:
             self.errors.labels(*labels).inc()
         self.tokens.labels(*labels, "input").inc(trace.input_tokens)
         self.tokens.labels(*labels, "output").inc(trace.output_tokens)
+        self.tokens.labels(*labels, "cached_input").inc(trace.cached_input_tokens)
+        if trace.cost_pusd is None:
+            self.unpriced.labels(*labels).inc()
+        elif trace.cost_pusd:  # a float sum, as Prometheus keeps every value; records are exact
+            self.cost.labels(*labels).inc(trace.cost_pusd / PICO)
         self.latency.labels(*labels).observe(trace.latency_ms / 1000)
         if trace.usage_invalid:
             self.usage_invalid.labels(labels[0]).inc()

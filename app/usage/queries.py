@@ -50,6 +50,25 @@ class Bucket:
     output_tokens: int
     latency_p50_ms: float | None
     latency_p95_ms: float | None
+    cached_input_tokens: int = 0
+    cost_pusd: int = 0  # the priced calls' cost, in pico-dollars
+    unpriced: int = 0  # calls that used tokens with no price known
+
+    @property
+    def priced(self) -> bool:
+        """Whether any call was priced (a bucket of unpriced calls alone has no cost)."""
+        return self.unpriced < self.requests
+
+
+COUNTED = (
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cost_pusd",
+    "unpriced",
+)
 
 
 async def usage_buckets(query: UsageQuery, group_by: Sequence[Dimension]) -> list[Bucket]:
@@ -58,8 +77,7 @@ async def usage_buckets(query: UsageQuery, group_by: Sequence[Dimension]) -> lis
     if not parts:
         return []
     outer = [f"{d.value} AS d{i}" for i, d in enumerate(dims)]
-    sums = [f"SUM({c}) AS {c}" for c in ("requests", "errors", "input_tokens", "output_tokens")]
-    sums += [f"SUM({c}) AS {c}" for c in LATENCY]
+    sums = [f"SUM({c}) AS {c}" for c in (*COUNTED, *LATENCY)]
     sql = f"SELECT {', '.join(outer + sums)} FROM ({' UNION ALL '.join(parts)}) AS t"  # noqa: S608
     if dims:
         grouped = ", ".join(f"d{i}" for i in range(len(dims)))
@@ -82,6 +100,9 @@ def _bucket(row: dict[str, Any], dims: list[Dimension]) -> Bucket:
         output_tokens=int(row["output_tokens"] or 0),
         latency_p50_ms=percentile(counts, 0.5),
         latency_p95_ms=percentile(counts, 0.95),
+        cached_input_tokens=int(row["cached_input_tokens"] or 0),
+        cost_pusd=int(row["cost_pusd"] or 0),
+        unpriced=int(row["unpriced"] or 0),
     )
 
 
@@ -123,7 +144,7 @@ def _filters(query: UsageQuery, params: list[Any]) -> list[str]:
 def _hourly(query: UsageQuery, hours: list[str], params: list[Any], bounds: list[Any]) -> str:
     params.extend(b for b in bounds if b is not None)
     where = hours + _filters(query, params)
-    columns = ", ".join((*BASE, "requests", "errors", "input_tokens", "output_tokens", *LATENCY))
+    columns = ", ".join((*BASE, *COUNTED, *LATENCY))
     return f"SELECT {columns} FROM usage_hour WHERE {' AND '.join(where)}"  # noqa: S608
 
 
@@ -136,7 +157,10 @@ def _calls(query: UsageQuery, low: int, high: int, params: list[Any]) -> str:
     return (
         f"SELECT {', '.join(BASE)}, COUNT(*) AS requests,"  # noqa: S608
         " SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS errors,"
-        f" SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, {latency}"
+        f" SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,"
+        " SUM(cached_input_tokens) AS cached_input_tokens, SUM(cost_pusd) AS cost_pusd,"
+        " SUM(CASE WHEN cost_pusd IS NULL THEN 1 ELSE 0 END) AS unpriced, "
+        f"{latency}"
         f" FROM gateway_call WHERE {' AND '.join(where)} GROUP BY {', '.join(BASE)}"
     )
 

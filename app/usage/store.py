@@ -18,7 +18,17 @@ from app.usage.buckets import COUNT
 ROWS_PER_STATEMENT = 500  # far below either database's limit on bound parameters
 CALL_COLUMNS = tuple(column._meta.db_column_name for column in GatewayCall._meta.columns)
 KEY = ("hour", "connection_key", "endpoint_key", "user_key", "model")
-SUMS = ("requests", "errors", "input_tokens", "output_tokens", *(f"lat_{i}" for i in range(COUNT)))
+SUMS = (
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cost_pusd",
+    "unpriced",
+    *(f"lat_{i}" for i in range(COUNT)),
+)
+LATENCY_AT = SUMS.index("lat_0")
 # Built from the constant names above only; values are always bound parameters.
 _ADDED = ", ".join(f"{c} = usage_hour.{c} + excluded.{c}" for c in SUMS)
 HOURLY_SQL = (
@@ -41,10 +51,18 @@ async def write_batch(rows: Sequence[dict[str, Any]]) -> None:
     engine = GatewayCall._meta.db
     async with write_transaction(engine, cached=False):
         await insert_many(
-            GatewayCall, CALL_COLUMNS, [[row[c] for c in CALL_COLUMNS] for row in rows]
+            GatewayCall, CALL_COLUMNS, [[_value(row, c) for c in CALL_COLUMNS] for row in rows]
         )
         await _add_hourly(rows)
         await _move_last_use(rows, "MAX" if isinstance(engine, SQLiteEngine) else "GREATEST")
+
+
+# What a record journaled before these columns existed holds: no cache counts, no known cost.
+ADDED_LATER = {"cached_input_tokens": 0, "cache_write_tokens": 0, "cost_pusd": None}
+
+
+def _value(row: dict[str, Any], column: str) -> Any:
+    return row[column] if column in row else ADDED_LATER[column]
 
 
 def hourly_counts(rows: Sequence[dict[str, Any]]) -> dict[tuple[Any, ...], list[int]]:
@@ -55,7 +73,11 @@ def hourly_counts(rows: Sequence[dict[str, Any]]) -> dict[tuple[Any, ...], list[
         sums[1] += row["status"] >= 400
         sums[2] += row["input_tokens"]
         sums[3] += row["output_tokens"]
-        sums[4 + row["latency_bucket"]] += 1
+        sums[4] += row.get("cached_input_tokens", 0)
+        cost = row.get("cost_pusd")
+        sums[5] += cost or 0
+        sums[6] += cost is None
+        sums[LATENCY_AT + row["latency_bucket"]] += 1
     return counts
 
 

@@ -24,11 +24,15 @@ class CallTrace:
     workspace_id: str = ""
     connection_id: str = ""
     connection_name: str = ""
+    provider: str = ""  # the serving connection's (its prices are looked up by it)
     upstream_model: str = ""
     attempts: int = 0
     status: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_pusd: int | None = 0  # pico-dollars; None: tokens were used and no price was known
     first_token_ms: int | None = None
     started_ms: int = field(default_factory=lambda: int(time.time() * 1000))
     started: float = field(default_factory=time.perf_counter)
@@ -40,10 +44,12 @@ class CallTrace:
     def elapsed_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)
 
-    def tried(self, connection_id: Any, connection_name: str, upstream_model: str) -> None:
+    def tried(
+        self, connection_id: Any, connection_name: str, provider: str, upstream_model: str
+    ) -> None:
         self.attempts += 1
         self.connection_id, self.connection_name = str(connection_id), connection_name
-        self.upstream_model = upstream_model
+        self.provider, self.upstream_model = provider, upstream_model
 
     def first_byte(self) -> None:
         if self.first_token_ms is None:
@@ -55,15 +61,18 @@ class CallTrace:
         input_tokens: int = 0,
         output_tokens: int = 0,
         usage_invalid: bool = False,
+        cached: tuple[int, int] = (0, 0),
     ) -> None:
         """Once per call, whatever way it ended. `usage_invalid`: the upstream reported counts
-        that were not counts, so the call is recorded as reporting none."""
+        that were not counts, so the call is recorded as reporting none. `cached`: of the
+        input, the tokens read from the provider's cache and written to it."""
         if self.ended:
             return
         self.ended = True
         self.latency_ms = self.elapsed_ms()
         self.status = status
         self.input_tokens, self.output_tokens = input_tokens, output_tokens
+        self.cached_input_tokens, self.cache_write_tokens = cached
         self.usage_invalid = usage_invalid
         if self.on_end is not None:
             await self.on_end(self)
@@ -92,4 +101,7 @@ class CallTrace:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "latency_bucket": bucket_of(latency),
+            "cached_input_tokens": self.cached_input_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "cost_pusd": self.cost_pusd,
         }

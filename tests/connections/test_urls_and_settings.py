@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.connections.checks import looks_masked, normalize_base_url, origin
-from app.connections.sealing import hint
 from app.db.urls import parse_database_url
+from app.security.hints import hint
 from app.settings import SettingsError, load_settings
 
 

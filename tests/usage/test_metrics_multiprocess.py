@@ -15,7 +15,7 @@ from app.usage.trace import CallTrace
 import asyncio
 metrics = GatewayMetrics()
 trace = CallTrace("chat/completions", model="m")
-trace.tried("c1", "main", "m")
+trace.tried("c1", "main", "OPENAI", "m")
 metrics.started()
 asyncio.run(trace.end(200, 3, 4))
 metrics.ended(trace)

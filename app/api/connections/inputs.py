@@ -15,9 +15,10 @@ from app.api.connections.plain_fields import (
     plain_maybe,
 )
 from app.api.providers import AuthMethod, Provider
-from app.connections.inputs import UNSET, ConnectionInput, HeaderInput, Unset
+from app.connections.inputs import ConnectionInput, HeaderInput
 from app.connections.records import ConnectionOrderField as DomainOrderField
 from app.connections.records import OwnerScope as DomainOwnerScope
+from app.validation import UNSET, Unset
 
 OwnerScope = strawberry.enum(DomainOwnerScope, name="OwnerScope")
 ConnectionOrderField = strawberry.enum(DomainOrderField, name="ConnectionOrderField")

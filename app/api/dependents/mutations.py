@@ -10,12 +10,12 @@ from strawberry.scalars import JSON
 
 from app.api.context import Info
 from app.api.dependents.types import EndpointType, WorkspaceType
-from app.connections.inputs import UNSET
 from app.dependents.inputs import EndpointInput, WorkspaceInput
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.node import to_global_id
 from app.graphql.permissions import ADMIN_ONLY
 from app.ids import uuid_of
+from app.validation import UNSET
 
 
 @strawberry.input

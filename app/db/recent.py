@@ -1,4 +1,5 @@
-"""What the gateway reads on every call (the token, the route to a model) kept for a moment.
+"""What the gateway reads on every call (the token, the route to a model, prices, budgets),
+kept for a moment.
 
 An entry is good while this process has committed no write since it was read (every write goes
 through write_transaction, so a rotation, a revocation or a new connection here reaches the
