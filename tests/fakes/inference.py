@@ -45,6 +45,12 @@ def cached(body: dict[str, Any]) -> int:
     return 2 if "cached" in json.dumps(body) else 0
 
 
+def cache_written(body: dict[str, Any]) -> int:
+    """Tokens Anthropic says it wrote to its prompt cache: 3 when the request marks a block
+    with cache_control (as a real request asks for caching)."""
+    return 3 if "cache_control" in json.dumps(body) else 0
+
+
 def sse(data: Any, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
     payload = data if isinstance(data, str) else json.dumps(data)
@@ -157,6 +163,7 @@ def anthropic_messages(body: dict[str, Any]) -> Answer:
                     "input_tokens": input_tokens,
                     "output_tokens": len(_words(text)),
                     "cache_read_input_tokens": cached(body),
+                    "cache_creation_input_tokens": cache_written(body),
                 },
             },
         )
@@ -164,6 +171,7 @@ def anthropic_messages(body: dict[str, Any]) -> Answer:
         "input_tokens": input_tokens,
         "output_tokens": 1,
         "cache_read_input_tokens": cached(body),
+        "cache_creation_input_tokens": cache_written(body),
     }
     start = {**message, "content": [], "usage": start_usage}
     events = [
