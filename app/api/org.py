@@ -75,8 +75,8 @@ WEBHOOK = ("alert_webhook_url", "alert_webhook_secret")
 
 @strawberry.type
 class SettingsPayload:
-    settings: SettingsType
-    user_errors: list[UserError]
+    settings: SettingsType | None = None  # null when userErrors say why nothing changed
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
