@@ -68,7 +68,8 @@ def export(path: str) -> None:
     refs = sorted(set(re.findall(r"\$\{([A-Z0-9_]+)\}", body)))
     print(
         f"Wrote {path}: {len(document['connections'])} connection(s), "
-        f"{len(document['endpoints'])} endpoint(s), {len(document['workspaces'])} workspace(s)."
+        f"{len(document['endpoints'])} endpoint(s), {len(document['workspaces'])} workspace(s), "
+        f"{len(document['prices'])} price(s)."
     )
     if refs:
         print("Set these before applying it: " + ", ".join(refs))
@@ -80,15 +81,18 @@ async def _export_document() -> dict[str, Any]:
     from app.connections.records import fetch_connections
     from app.db.tables import Endpoint, LLMConnection, Workspace
     from app.dependents.records import EndpointRecord, WorkspaceRecord
+    from app.spend.prices import admin_prices
 
     async with database():
         connections = await fetch_connections(LLMConnection.owner.is_null())
         endpoints = [EndpointRecord.from_row(r) for r in await Endpoint.select()]
         workspaces = [WorkspaceRecord.from_row(r) for r in await Workspace.select()]
+        prices = await admin_prices()
     return export_document(
         sorted(connections, key=lambda c: c.name.casefold()),
         sorted(endpoints, key=lambda e: e.name.casefold()),
         sorted(workspaces, key=lambda w: w.name.casefold()),
+        sorted(prices, key=lambda p: (p.model, str(p.connection_id or ""))),
     )
 
 

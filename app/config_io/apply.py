@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from app.config_io.document import Wanted
+from app.config_io.document import PRICE_FIELDS, Wanted, price_entry
 from app.config_io.reconcile import Outcome, Step, carry_out, existing_by_name, plan
 from app.db.tables import Endpoint, Workspace
 from app.dependents.inputs import EndpointInput, WorkspaceInput
 from app.dependents.records import EndpointRecord, WorkspaceRecord
 from app.errors import ProblemsFound
 from app.security.keyring import Keyring
+from app.spend.prices import Price, PriceInput, admin_prices, delete_price, set_price
 
 AT_ONCE = 16  # connections written concurrently (each may call its provider first)
 
@@ -27,10 +29,11 @@ class Plan:
     connections: list[Step] = field(default_factory=list)
     endpoints: list[Step] = field(default_factory=list)
     workspaces: list[Step] = field(default_factory=list)
+    prices: list[Step] = field(default_factory=list)
     deletions: list[Step] = field(default_factory=list)  # "delete endpoint x", ...
 
     def steps(self) -> list[Step]:
-        return self.connections + self.endpoints + self.workspaces + self.deletions
+        return self.connections + self.endpoints + self.workspaces + self.prices + self.deletions
 
     def changes(self) -> list[Step]:
         return [s for s in self.steps() if s.action != "unchanged"]
@@ -80,7 +83,19 @@ async def make_plan(wanted: Wanted, keyring: Keyring, prune: bool) -> Plan:
         action = "create" if space is None else ("update" if differs else "unchanged")
         fields = ("defaultConnection",) if differs else ()
         result.workspaces.append(Step(entry["name"], action, fields, "workspace"))
+    prices = await _prices(names)
+    for entry in wanted.prices:
+        held = prices.get(_price_key(entry))
+        changed = _price_changes(entry, held) if held else []
+        action = "create" if held is None else ("update" if changed else "unchanged")
+        result.prices.append(Step(_price_name(entry), action, tuple(changed), "price"))
     if prune:
+        keep_prices = {_price_key(e) for e in wanted.prices}
+        result.deletions += [
+            Step(_price_name(price_entry(p, names)), "delete", (), "price")
+            for k, p in prices.items()
+            if k not in keep_prices
+        ]
         keep = {e["name"].casefold() for e in wanted.endpoints}
         result.deletions += [
             Step(e.name, "delete", (), "endpoint") for k, e in endpoints.items() if k not in keep
@@ -92,6 +107,55 @@ async def make_plan(wanted: Wanted, keyring: Keyring, prune: bool) -> Plan:
         keep = {s.name.casefold() for s in wanted.connections}
         result.deletions += [Step(c.name, "delete") for k, c in existing.items() if k not in keep]
     return result
+
+
+def _price_key(entry: dict[str, Any]) -> tuple[str, str]:
+    return ((entry.get("connection") or "").casefold(), entry["model"])
+
+
+def _price_name(entry: dict[str, Any]) -> str:
+    on = entry.get("connection")
+    return f"{entry['model']} @ {on}" if on else entry["model"]
+
+
+async def _prices(names: dict[uuid.UUID, str]) -> dict[tuple[str, str], Price]:
+    """The admin's prices by (connection name or '', model)."""
+    found = await admin_prices()
+    return {(_name(names, p.connection_id), p.model): p for p in found}
+
+
+def _price_changes(entry: dict[str, Any], held: Price) -> list[str]:
+    usd = held.usd()
+    return [
+        name
+        for name, key in PRICE_FIELDS.items()
+        if (None if entry.get(name) is None else Decimal(str(entry[name]))) != usd[key]
+    ]
+
+
+async def _set_prices(
+    caller: Any, wanted: Wanted, steps: list[Step], ids: dict[str, uuid.UUID]
+) -> list[Outcome]:
+    outcomes = []
+    for entry, step in zip(wanted.prices, steps, strict=True):
+        on = entry.get("connection")
+        if on and on.casefold() not in ids:
+            outcomes.append(Outcome(step, f"no connection named {on!r}"))
+            continue
+        given = {
+            key: None if entry.get(name) is None else str(entry[name])
+            for name, key in PRICE_FIELDS.items()
+        }
+        data = PriceInput(
+            model=entry["model"],
+            connection_id=ids[on.casefold()] if on else None,
+            input=given["input"] or "",
+            output=given["output"] or "",
+            cached_input=given["cached_input"],
+            cache_write=given["cache_write"],
+        )
+        outcomes.append(await _attempt(step, lambda d=data: set_price(caller.actor, d)))
+    return outcomes
 
 
 async def _connections(
@@ -166,6 +230,7 @@ async def carry_out_plan(
                     step, lambda c=held, d=space: services.workspaces.update(actor, c.id, d)
                 )
             )
+    outcomes += await _set_prices(caller, wanted, planned.prices, ids)
     for step in planned.deletions:
         outcomes.append(
             await _attempt(
@@ -187,5 +252,8 @@ async def _delete(
         await services.endpoints.delete(caller.actor, endpoints[step.name.casefold()].id)
     elif step.kind == "workspace":
         await services.workspaces.delete(caller.actor, workspaces[step.name.casefold()].id)
+    elif step.kind == "price":
+        model, _, on = step.name.partition(" @ ")
+        await delete_price(caller.actor, model, ids[on.casefold()] if on else None)
     else:
         await services.connections.delete(caller, ids[step.name.casefold()])

@@ -4,7 +4,8 @@ a ${ENV_VAR} reference, resolved from the environment when the file is applied."
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,8 @@ from app.connections.plain_fields import PLAIN_FIELDS
 from app.connections.records import ConnectionRecord
 from app.dependents.records import EndpointRecord, WorkspaceRecord
 from app.providers.catalog import Provider
+from app.spend.money import NotMoney, price_micros
+from app.spend.prices import Price
 
 VERSION = 1
 _REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
@@ -50,10 +53,32 @@ def connection_entry(record: ConnectionRecord) -> dict[str, Any]:
     return entry
 
 
+PRICE_FIELDS = {  # the file's name -> Price.usd()'s
+    "inputPerMTok": "input",
+    "outputPerMTok": "output",
+    "cachedInputPerMTok": "cached_input",
+    "cacheWritePerMTok": "cache_write",
+}
+
+
+def price_entry(price: Price, names: Mapping[uuid.UUID, str]) -> dict[str, Any]:
+    """An admin's price: its model, its connection by name (absent: every connection), and its
+    prices per million tokens as decimal strings."""
+    entry: dict[str, Any] = {"model": price.model}
+    if price.connection_id is not None:
+        entry["connection"] = names.get(price.connection_id)
+    usd = price.usd()
+    for name, key in PRICE_FIELDS.items():
+        if usd[key] is not None:
+            entry[name] = format(usd[key], "f")
+    return entry
+
+
 def export_document(
     connections: list[ConnectionRecord],
     endpoints: list[EndpointRecord],
     workspaces: list[WorkspaceRecord],
+    prices: Sequence[Price] = (),
 ) -> dict[str, Any]:
     names = {c.id: c.name for c in connections}
     return {
@@ -78,6 +103,7 @@ def export_document(
             }
             for w in workspaces
         ],
+        "prices": [price_entry(p, names) for p in prices if p.connection_id in (None, *names)],
     }
 
 
@@ -86,6 +112,7 @@ class Wanted:
     connections: list[ConnectionSpec] = field(default_factory=list)
     endpoints: list[dict[str, Any]] = field(default_factory=list)  # name, connection, model...
     workspaces: list[dict[str, Any]] = field(default_factory=list)  # name, defaultConnection
+    prices: list[dict[str, Any]] = field(default_factory=list)  # model, connection, the prices
 
 
 def _secret(value: Any, where: str, environ: Mapping[str, str]) -> str | None:
@@ -132,6 +159,23 @@ def _connection(entry: Any, at: str, environ: Mapping[str, str]) -> ConnectionSp
     return spec
 
 
+def _price(entry: Any, at: str) -> dict[str, Any]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("model"), str):
+        raise DocumentError(f"{at}: needs a model")
+    for name in ("inputPerMTok", "outputPerMTok"):
+        if entry.get(name) is None:
+            raise DocumentError(f"{at}.{name}: needed (USD per million tokens)")
+    for name in PRICE_FIELDS:
+        value = entry.get(name)
+        if value is None:
+            continue
+        try:
+            price_micros(value)
+        except NotMoney as exc:
+            raise DocumentError(f"{at}.{name}: {exc}") from None
+    return entry
+
+
 def _check_variables(data: dict[str, Any], environ: Mapping[str, str]) -> None:
     """Name every variable the file's secrets need and the environment lacks, at once."""
     missing: list[str] = []
@@ -168,6 +212,8 @@ def read_document(data: Any, environ: Mapping[str, str]) -> Wanted:
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                 raise DocumentError(f"{kind}[{index}]: needs a name")
             getattr(wanted, kind).append(entry)
+    for index, entry in enumerate(data.get("prices") or []):
+        wanted.prices.append(_price(entry, f"prices[{index}]"))
     names = [s.name.casefold() for s in wanted.connections]
     if len(set(names)) != len(names):
         raise DocumentError("connections: two entries share a name")

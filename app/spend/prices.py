@@ -184,6 +184,10 @@ def _price(row: dict[str, Any]) -> Price:
     )
 
 
+async def admin_prices() -> list[Price]:
+    return list((await _load_book()).admin.values())
+
+
 async def listed_prices(model: str | None, connection_id: uuid.UUID | None) -> list[Price]:
     """The admin's prices, then the defaults they do not replace; narrowed to a model (as
     sent upstream) and to what applies to one connection (its own, every connection's, and

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.db.tables import AuditEvent, Endpoint, LLMConnection
+from app.db.tables import AuditEvent, Endpoint, LLMConnection, ModelPrice
 from tests.conftest import TEST_KEYRING, keyring_env, migrate, run_cli
 from tests.documents import create, create_endpoint, create_workspace
+from tests.spend.test_costs import set_price
 
 pytestmark = pytest.mark.db
 
@@ -44,6 +45,8 @@ async def _seed(admin, fake) -> None:
     await create(admin, name="local", provider="OLLAMA", baseUrl=fake("OLLAMA", models=["q"]).url)
     await create_endpoint(admin, name="chat", connectionId=prod["id"], model="m1")
     await create_workspace(admin, name="research", defaultConnectionId=prod["id"])
+    await set_price(admin, "m1", {"in": "2.50", "out": "10", "cached": "1.25"})
+    await set_price(admin, "m2", {"in": "0.1", "out": "0.2"}, prod["id"])
 
 
 async def test_export_then_apply_to_an_empty_database(admin, fake, database_url, tmp_path):
@@ -58,6 +61,10 @@ async def test_export_then_apply_to_an_empty_database(admin, fake, database_url,
     document = yaml.safe_load(text)
     assert [c["name"] for c in document["connections"]] == ["local", "prod"]
     assert document["endpoints"] == [{"name": "chat", "connection": "prod", "model": "m1"}]
+    assert document["prices"] == [
+        {"model": "m1", "inputPerMTok": "2.5", "outputPerMTok": "10", "cachedInputPerMTok": "1.25"},
+        {"model": "m2", "connection": "prod", "inputPerMTok": "0.1", "outputPerMTok": "0.2"},
+    ]
     with tempfile.TemporaryDirectory() as folder:
         empty = f"sqlite:///{folder}/empty.sqlite3"
         migrate(empty)
@@ -70,6 +77,7 @@ async def test_export_then_apply_to_an_empty_database(admin, fake, database_url,
         applied = run_cli("apply", str(exported), env=_env(empty, **secrets))
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert "create prod" in applied.stdout and "create endpoint chat" in applied.stdout
+        assert "create price m1" in applied.stdout and "create price m2 @ prod" in applied.stdout
         again = run_cli("apply", str(exported), env=_env(empty, **secrets))
         assert again.returncode == 0 and "Nothing to change" in again.stdout
         second = Path(folder) / "again.yaml"
@@ -87,11 +95,14 @@ async def test_prune_deletes_what_the_file_lacks_and_honours_dependents(
     assert run_cli("export", str(exported), env=_env(database_url)).returncode == 0
     document = yaml.safe_load(exported.read_text())
     document["endpoints"] = []  # the endpoint goes
+    document["prices"] = [{**document["prices"][0], "outputPerMTok": "12"}]  # m2's price goes
     document["connections"] = [c for c in document["connections"] if c["name"] != "prod"]
     exported.write_text(yaml.safe_dump(document))
     env = _env(database_url, PROD_API_KEY=KEY, PROD_HEADER_X_TEAM=HEADER)
     plan = run_cli("apply", str(exported), "--prune", "--dry-run", env=env)
     assert "would delete endpoint chat" in plan.stdout and "would delete prod" in plan.stdout
+    assert "would update price m1 (outputPerMTok)" in plan.stdout
+    assert "would delete price m2 @ prod" in plan.stdout
     assert await Endpoint.count() == 1
     pruned = run_cli("apply", str(exported), "--prune", env=env)
     # The workspace still uses prod (the file keeps it): prod is refused, the endpoint is gone.
@@ -99,5 +110,8 @@ async def test_prune_deletes_what_the_file_lacks_and_honours_dependents(
     assert "not done: delete prod" in pruned.stdout and "workspace" in pruned.stdout
     assert await Endpoint.count() == 0
     assert await LLMConnection.count() == 2
+    assert [(p["model"], p["output_per_mtok"]) for p in await ModelPrice.select()] == [
+        ("m1", 12_000_000)
+    ]
     actions = [r["action"] for r in await AuditEvent.select(AuditEvent.action)]
     assert "endpoint.delete" in actions
