@@ -1,9 +1,11 @@
 // The merged catalog: every model the connections offer, where each is offered, a switch to
-// hide or show it, and a refresh of the model lists (all, or one connection) with each outcome.
+// hide or show it, a refresh of the model lists (all, or one connection) with each outcome, and
+// (admins) the form that sets a model's price.
 import { useEffect, useState } from "preact/hooks";
 import { Switch } from "./controls";
 import { request } from "./api";
 import { graphql, readFragment, type ResultOf } from "./graphql";
+import { PriceForm } from "./Spend";
 
 const MODEL = graphql(`
   fragment ModelRow on Model {
@@ -60,6 +62,7 @@ export function Models(props: { admin: boolean }) {
   const [outcomes, setOutcomes] = useState<Outcome[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
+  const [priced, setPriced] = useState("");
 
   async function load(after: string | null) {
     const { models } = await request(MODELS, { search: search.trim() || null, after });
@@ -118,6 +121,17 @@ export function Models(props: { admin: boolean }) {
         )}
       </div>
       {error && <p role="alert">{error}</p>}
+      {props.admin && (
+        <details>
+          <summary>Prices</summary>
+          <p>
+            Calls are priced with the shipped list of each provider's prices unless you set one here; a model with no
+            price is counted as unpriced, never as $0.
+          </p>
+          <PriceForm onSaved={setPriced} />
+          {priced && <p role="status">{priced}</p>}
+        </details>
+      )}
       {outcomes && (
         <ul role="status" aria-label="Refresh outcomes" class="outcomes">
           {outcomes.map((o) => (

@@ -45,7 +45,7 @@ export function Settings() {
     if (!data) return;
     const { updateSettings: done } = await request(UPDATE, { input: { [name]: !data.settings[name] } });
     setError(done.userErrors.map((e) => e.message).join("; "));
-    setData({ ...data, settings: done.settings });
+    if (done.settings) setData({ ...data, settings: done.settings });
   }
 
   return (

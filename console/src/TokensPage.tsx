@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { request } from "./api";
 import { Field, FormErrors, useForm } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
+import { BudgetsOf, useBudgets } from "./Spend";
 
 const TOKEN = graphql(`
   fragment TokenRow on ApiToken {
@@ -45,6 +46,7 @@ export function Tokens(props: { admin: boolean }) {
   const [rows, setRows] = useState<Row[]>([]);
   const [users, setUsers] = useState<string[]>([]);
   const [error, setError] = useState("");
+  const budgets = useBudgets("TOKEN");
 
   async function load() {
     try {
@@ -80,6 +82,7 @@ export function Tokens(props: { admin: boolean }) {
             <th scope="col">Owner</th>
             <th scope="col">Starts with</th>
             <th scope="col">Limits</th>
+            <th scope="col">Budget</th>
             <th scope="col">Expires</th>
             <th scope="col">Last used</th>
             <th scope="col">State</th>
@@ -95,6 +98,9 @@ export function Tokens(props: { admin: boolean }) {
                 <code>{row.prefix}…</code>
               </td>
               <td>{limits(row)}</td>
+              <td>
+                <BudgetsOf budgets={budgets} scopeId={row.id} />
+              </td>
               <td>{row.expiresAt ? new Date(row.expiresAt).toLocaleString() : "never"}</td>
               <td>{row.lastUsedAt ? new Date(row.lastUsedAt).toLocaleString() : "never"}</td>
               <td>

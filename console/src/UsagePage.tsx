@@ -1,11 +1,13 @@
 // Usage: requests, tokens, errors and latency over time, grouped by connection, model, endpoint
-// or user, for one date range; totals per group; the latest gateway calls. One request.
+// or user, for one date range; totals per group with what they cost; each budget as a bar; the
+// latest gateway calls. One request (and one for the budgets).
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { request } from "./api";
 import { onChange } from "./live";
 import { graphql, type ResultOf } from "./graphql";
+import { BudgetBar, dollars, useBudgets } from "./Spend";
 
 const USAGE_CHANGED = graphql(`
   subscription ConsoleUsageChanged { usageChanged }
@@ -19,9 +21,11 @@ const USAGE = graphql(`
     overall: usage(groupBy: [HOUR], filter: $filter) { hour requests latencyP50Ms latencyP95Ms }
     totals: usage(groupBy: $totals, filter: $filter) {
       connectionName endpointName userName model requests errors inputTokens outputTokens latencyP95Ms
+      costUsd unpricedRequests
     }
+    spend: usage(groupBy: [], filter: $filter) { costUsd unpricedRequests }
     gatewayCalls(filter: $filter, first: 20) {
-      nodes { id at model status latencyMs inputTokens outputTokens }
+      nodes { id at model status latencyMs inputTokens outputTokens costUsd }
     }
   }
 `);
@@ -56,6 +60,7 @@ export function Usage() {
   const [data, setData] = useState<Data | null>(null);
   const [error, setError] = useState("");
 
+  const budgets = useBudgets();
   const [changes, setChanges] = useState(0); // a gateway call recorded, seen live
   useEffect(() => onChange(USAGE_CHANGED, () => setChanges((n) => n + 1)), []);
 
@@ -100,8 +105,20 @@ export function Usage() {
         </select>
       </div>
       {error && <p role="alert">{error}</p>}
+      {budgets.length > 0 && (
+        <section aria-labelledby="budgets-heading">
+          <h2 id="budgets-heading">Budgets</h2>
+          {budgets.map((b) => (
+            <BudgetBar key={b.id} budget={b} />
+          ))}
+        </section>
+      )}
       {data && (
         <>
+          <p role="status" aria-label="Spend">
+            Spend in this range: {dollars(data.spend[0]?.costUsd ?? "0")}
+            {(data.spend[0]?.unpricedRequests ?? 0) > 0 && ` (${data.spend[0]?.unpricedRequests} unpriced call(s) not counted)`}
+          </p>
           <div class="charts">
             <Chart title="Requests" span={span} x={x} series={per((b) => b.requests)} names={groups} />
             <Chart title="Tokens" span={span} x={x} series={per((b) => b.inputTokens + b.outputTokens)} names={groups} />
@@ -124,6 +141,8 @@ export function Usage() {
                 <th scope="col">Input tokens</th>
                 <th scope="col">Output tokens</th>
                 <th scope="col">p95 latency</th>
+                <th scope="col">Cost</th>
+                <th scope="col">Unpriced calls</th>
               </tr>
             </thead>
             <tbody>
@@ -135,6 +154,8 @@ export function Usage() {
                   <td>{b.inputTokens}</td>
                   <td>{b.outputTokens}</td>
                   <td>{b.latencyP95Ms === null ? "" : `${Math.round(b.latencyP95Ms)} ms`}</td>
+                  <td>{b.costUsd === null ? "unpriced" : dollars(b.costUsd)}</td>
+                  <td>{b.unpricedRequests}</td>
                 </tr>
               ))}
             </tbody>
@@ -148,6 +169,7 @@ export function Usage() {
                 <th scope="col">Status</th>
                 <th scope="col">Latency</th>
                 <th scope="col">Tokens in / out</th>
+                <th scope="col">Cost</th>
               </tr>
             </thead>
             <tbody>
@@ -160,6 +182,7 @@ export function Usage() {
                   <td>
                     {call.inputTokens} / {call.outputTokens}
                   </td>
+                  <td>{call.costUsd === null ? "unpriced" : dollars(call.costUsd)}</td>
                 </tr>
               ))}
             </tbody>

@@ -6,6 +6,7 @@ import { request } from "./api";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { Field, useForm } from "./Field";
 import { graphql, readFragment, type ResultOf } from "./graphql";
+import { BudgetsOf, useBudgets } from "./Spend";
 
 const WORKSPACE = graphql(`
   fragment WorkspaceRow on Workspace {
@@ -51,6 +52,7 @@ export function Workspaces(props: { admin: boolean }) {
   const [name, setName] = useState("");
   const { setErrors, errorOf } = useForm();
   const [said, setSaid] = useState("");
+  const budgets = useBudgets("WORKSPACE");
 
   async function load() {
     const data = await request(PAGE);
@@ -113,6 +115,7 @@ export function Workspaces(props: { admin: boolean }) {
             <th scope="col">Default connection</th>
             <th scope="col">Uses</th>
             <th scope="col">Calls (24 h)</th>
+            <th scope="col">Budget</th>
             <th scope="col">Actions</th>
           </tr>
         </thead>
@@ -133,6 +136,9 @@ export function Workspaces(props: { admin: boolean }) {
               </td>
               <td>{row.effectiveConnection?.name ?? "none"}</td>
               <td>{row.callsLast24Hours}</td>
+              <td>
+                <BudgetsOf budgets={budgets} scopeId={row.id} />
+              </td>
               <td>
                 {props.admin && (
                   <ConfirmDelete name={row.name} onConfirm={() => remove(row)}>

@@ -277,3 +277,55 @@ async def test_a_workspace_is_added_given_a_default_connection_and_deleted(chrom
     await page.get_by_role("button", name="Delete: research").click()
     await confirm.get_by_role("button", name="Delete").click()
     await page.get_by_text("Workspaces (0)").wait_for()
+
+
+async def test_prices_spend_and_budget_bars_show_where_admins_look(chromium, console):
+    page = await chromium.new_page()
+    await sign_in(page, console["url"], ADMIN)
+    await page.get_by_role("link", name="Models").click()
+    await page.get_by_text("Prices", exact=True).click()
+    form = page.get_by_role("form", name="Set a model price")
+    await form.get_by_label("Model (as the provider names it)").fill("gpt-fake")
+    await form.get_by_label("Input, USD per million tokens").fill("1")
+    await form.get_by_label("Output, USD per million tokens").fill("abc")
+    await form.get_by_role("button", name="Set price").click()
+    refused = form.get_by_role("alert")
+    await refused.wait_for()
+    assert "outputPerMTok" in await refused.inner_text(), await refused.inner_text()
+    await form.get_by_label("Output, USD per million tokens").fill("2")
+    await form.get_by_role("button", name="Set price").click()
+    await page.get_by_role("status").get_by_text("Price of gpt-fake: $1 in, $2 out").wait_for()
+    made = await gql(
+        console["port"],
+        'mutation { createWorkspace(input: {name: "research"}) { workspace { id } } }',
+    )
+    workspace = made["data"]["createWorkspace"]["workspace"]["id"]
+    for fields in (
+        'name: "team", scope: ORGANIZATION, amountUsd: "1"',
+        f'name: "lab", scope: WORKSPACE, scopeId: "{workspace}", amountTokens: 1000',
+    ):
+        created = await gql(
+            console["port"],
+            f"mutation {{ createBudget(input: {{{fields}}}) {{ userErrors {{ message }} }} }}",
+        )
+        assert created["data"]["createBudget"]["userErrors"] == []
+    call = {"model": "gpt-fake", "messages": [{"role": "user", "content": "one two"}]}
+    async with httpx.AsyncClient(base_url=console["url"]) as http:
+        for _ in range(2):  # 2 in at $1 and 3 out at $2 a million: $0.000008 each
+            answer = await http.post(
+                "/v1/chat/completions", json=call, headers={"Authorization": f"Bearer {ADMIN}"}
+            )
+            assert answer.status_code == 200
+    await page.get_by_role("link", name="Usage").click()
+    await page.get_by_role("status", name="Spend").get_by_text("$0.000016").wait_for()
+    meter = page.get_by_role("meter", name="Budget team")
+    await meter.wait_for()
+    assert "$0.000016 of $1.00 spent" in (await meter.get_attribute("aria-valuetext") or "")
+    totals = page.get_by_role("table", name="Totals by connection")
+    await totals.get_by_role("row", name=re.compile("acme")).get_by_text("$0.000016").wait_for()
+    await page.get_by_role("link", name="Workspaces").click()
+    row = page.get_by_role("row", name=re.compile("research"))
+    await row.get_by_role("meter", name="Budget lab").wait_for()
+    assert "0 of 1000 tokens spent" in (
+        await row.get_by_role("meter", name="Budget lab").get_attribute("aria-valuetext") or ""
+    )
