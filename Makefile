@@ -72,6 +72,7 @@ bench: install
 	$(BIN)/python -m bench.request_budgets
 	$(BIN)/python -m bench.write_path
 	$(BIN)/python -m bench.gateway
+	$(BIN)/python -m bench.budget_check
 	$(BIN)/python -m bench.hostile_upstreams
 	$(BIN)/python -m bench.usage_recording
 	$(BIN)/python -m bench.usage_query

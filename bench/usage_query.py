@@ -1,4 +1,5 @@
-"""`usage(groupBy: [CONNECTION, DAY])` over 30 days of 1,000,000 recorded calls on PostgreSQL.
+"""`usage(groupBy: [DAY])` with `costUsd` (and `[CONNECTION, DAY]`) over 30 days of 1,000,000
+recorded calls on PostgreSQL.
 
 make bench          (or: .venv/bin/python -m bench.usage_query [records])
 
@@ -28,14 +29,15 @@ DAY_MS = 24 * 3_600_000
 GENERATE = """
 INSERT INTO gateway_call (id, started_ms, hour, token_key, user_key, endpoint_key, workspace_key,
   connection_key, operation, model, upstream_model, status, attempts, latency_ms, first_token_ms,
-  input_tokens, output_tokens, latency_bucket)
+  input_tokens, output_tokens, latency_bucket, cached_input_tokens, cache_write_tokens, cost_pusd)
 SELECT gen_random_uuid(), ms, ms / 3600000, 't' || u, 'u' || u,
   CASE WHEN u % 2 = 0 THEN 'e' || (u % 50) ELSE '' END, '',
   '00000000-0000-0000-0000-0000000000' || lpad((u % 20)::text, 2, '0'),
   'chat/completions', 'model-' || ((u * 7 + i % 2) % 30), 'model',
   CASE WHEN i % 41 = 0 THEN 502 ELSE 200 END, 1, lat, lat / 3, 100 + i % 400, 50 + i % 300,
   width_bucket(lat, ARRAY[10, 25, 50, 100, 250, 500, 750, 1000, 1500, 2500, 5000, 7500, 10000,
-    20000, 60000])
+    20000, 60000]), (i % 7) * 10, 0,
+  CASE WHEN i % 17 = 0 THEN NULL ELSE (100 + i % 400) * 2500000::bigint + (50 + i % 300) * 10000000::bigint END
 FROM (SELECT i, i % 200 AS u, {now} - (random() * 30 * {day})::bigint AS ms,
         (50 + random() * 4000)::int AS lat FROM generate_series(1, {n}) AS i) AS g
 """
@@ -43,16 +45,21 @@ SUMS = ", ".join(f"SUM(CASE WHEN latency_bucket = {i} THEN 1 ELSE 0 END)" for i 
 LATS = ", ".join(f"lat_{i}" for i in range(COUNT))
 ROLL_UP = f"""
 INSERT INTO usage_hour (hour, connection_key, endpoint_key, user_key, model, requests, errors,
-  input_tokens, output_tokens, {LATS})
+  input_tokens, output_tokens, cached_input_tokens, cost_pusd, unpriced, {LATS})
 SELECT hour, connection_key, endpoint_key, user_key, model, COUNT(*),
-  SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(input_tokens), SUM(output_tokens), {SUMS}
+  SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(input_tokens), SUM(output_tokens),
+  SUM(cached_input_tokens), COALESCE(SUM(cost_pusd), 0),
+  SUM(CASE WHEN cost_pusd IS NULL THEN 1 ELSE 0 END), {SUMS}
 FROM gateway_call GROUP BY hour, connection_key, endpoint_key, user_key, model
 """
 FLOOR = """SELECT connection_key, started_ms / 86400000 AS day, COUNT(*) AS requests,
-  SUM(input_tokens) AS input_tokens FROM gateway_call WHERE started_ms >= {}
-  GROUP BY connection_key, started_ms / 86400000"""
+  SUM(input_tokens) AS input_tokens, SUM(cost_pusd) AS cost FROM gateway_call
+  WHERE started_ms >= {} GROUP BY connection_key, started_ms / 86400000"""
 QUERY = """query($from: DateTime) { usage(groupBy: [CONNECTION, DAY], filter: {from: $from}) {
-  connectionId day requests errors inputTokens outputTokens latencyP50Ms latencyP95Ms } }"""
+  connectionId day requests errors inputTokens outputTokens latencyP50Ms latencyP95Ms
+  costUsd unpricedRequests cachedInputTokens } }"""
+BY_DAY = """query($from: DateTime) { usage(groupBy: [DAY], filter: {from: $from}) {
+  day requests inputTokens outputTokens costUsd unpricedRequests cachedInputTokens } }"""
 
 
 async def timed(work: Any) -> tuple[float, Any]:
@@ -77,6 +84,9 @@ async def measure(records: int) -> None:
         query = UsageQuery(from_ms=since)
         variables = {"from": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(since / 1000))}
         kinds = {
+            "GraphQL usage(groupBy: [DAY]) with costUsd": lambda: graphql(
+                client, BY_DAY, variables
+            ),
             "GraphQL usage(groupBy: [CONNECTION, DAY])": lambda: graphql(client, QUERY, variables),
             "app.usage.queries directly": lambda: usage_buckets(
                 query, [Dimension.CONNECTION, Dimension.DAY]
@@ -108,6 +118,9 @@ def _check(answers: dict[str, Any]) -> None:
         for b in answers["app.usage.queries directly"]
     }
     assert ours == raw, "the hourly counts and the raw rows disagree"
+    raw_cost = sum(int(r["cost"] or 0) for r in answers["floor: one GROUP BY over the raw rows"])
+    ours_cost = sum(b.cost_pusd for b in answers["app.usage.queries directly"])
+    assert ours_cost == raw_cost, "the hourly costs and the raw rows disagree"
     served = answers["GraphQL usage(groupBy: [CONNECTION, DAY])"]["usage"]
     assert sum(b["requests"] for b in served) == sum(raw.values())
     print(f"  checked: {len(ours)} buckets, {sum(raw.values()):,} calls, equal to the raw rows")
