@@ -16,6 +16,7 @@ from app.naming import camel_snapshot
 from app.security.envelope import open_sealed, seal
 from app.security.hints import hint
 from app.security.keyring import Keyring
+from app.security.sealed_fields import WEBHOOK_SECRET_CONTEXT
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,6 @@ class OrgSettings:
     alert_webhook_secret: dict[str, str] | None = None  # {"sealed", "hint"}: signs each alert
 
 
-WEBHOOK_SECRET_CONTEXT = "app_setting/alert_webhook_secret"  # noqa: S105 (a name)
 SECRET_FIELDS = ("alertWebhookSecret",)
 
 

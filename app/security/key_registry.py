@@ -22,7 +22,7 @@ from app.db.tables import EncryptionKeyCheck
 from app.errors import Unavailable
 from app.security.envelope import key_id_of, seal
 from app.security.keyring import Keyring
-from app.security.sealed_fields import sealed_rows
+from app.security.sealed_fields import sealed_rows, sealed_setting
 
 CANARY = "switchboard-key-check"
 
@@ -90,6 +90,9 @@ async def key_usage() -> Counter[str]:
     usage: Counter[str] = Counter()
     for row in await sealed_rows():
         usage.update(key_id_of(value) for value in row.values())
+    setting = await sealed_setting()
+    if setting is not None:
+        usage[key_id_of(setting[0]["sealed"])] += 1
     return usage
 
 

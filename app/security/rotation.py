@@ -12,16 +12,19 @@ from collections.abc import Callable
 from typing import Any
 
 from app.db.engine import is_deadlock
-from app.db.tables import LLMConnection
+from app.db.tables import AppSetting, LLMConnection
 from app.security.envelope import key_id_of, rewrap
 from app.security.key_registry import register
 from app.security.keyring import Keyring
 from app.security.sealed_fields import (
     API_KEY_FIELD,
     SERVICE_ACCOUNT_FIELD,
+    WEBHOOK_SECRET_CONTEXT,
+    WEBHOOK_SECRET_SETTING,
     SealedRow,
     header_field,
     sealed_rows,
+    sealed_setting,
     secret_context,
 )
 
@@ -53,10 +56,26 @@ def _rewrapped_columns(keyring: Keyring, record: SealedRow) -> dict[Any, Any]:
     return columns
 
 
+async def _rewrap_setting(keyring: Keyring) -> int:
+    """The alert webhook secret under the primary key (1: it was re-wrapped), conditional on it
+    being unchanged since read."""
+    found = await sealed_setting()
+    if found is None or key_id_of(found[0]["sealed"]) == keyring.primary_id:
+        return 0
+    stored, written_at = found
+    fresh = {**stored, "sealed": rewrap(keyring, stored["sealed"], WEBHOOK_SECRET_CONTEXT)}
+    updated = (
+        await AppSetting.update({AppSetting.value: json.dumps(fresh)})
+        .where((AppSetting.key == WEBHOOK_SECRET_SETTING) & (AppSetting.updated_at == written_at))
+        .returning(AppSetting.key)
+    )
+    return len(updated)
+
+
 async def rewrap_all(keyring: Keyring, progress: Progress | None = None) -> int:
     """Re-wrap every secret not yet under the primary key; return how many rows changed."""
     await register(keyring, keyring.primary_id)
-    changed = 0
+    changed = await _rewrap_setting(keyring)
     for _ in range(MAX_PASSES):
         stale = [
             r

@@ -1,4 +1,5 @@
-"""Where connection secrets are sealed, and what each sealed value is bound to.
+"""Where secrets are sealed (each connection's, and the organisation's alert webhook secret), and
+what each sealed value is bound to.
 
 The one copy of the encryption-context string: sealing, opening, `keys rewrap` and `keys retire`
 all use it, so a drift cannot make rewrap write values nobody can open.
@@ -12,8 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from app.db.json_columns import load_json
-from app.db.tables import LLMConnection
+from app.db.tables import AppSetting, LLMConnection
 
+WEBHOOK_SECRET_SETTING = "alert_webhook_secret"  # noqa: S105 (the app_setting row's key)
+WEBHOOK_SECRET_CONTEXT = f"app_setting/{WEBHOOK_SECRET_SETTING}"
 API_KEY_FIELD = "api_key"
 SERVICE_ACCOUNT_FIELD = "service_account"
 
@@ -60,3 +63,19 @@ async def sealed_rows() -> list[SealedRow]:
         )
         for row in rows
     ]
+
+
+async def sealed_setting() -> tuple[dict[str, str], datetime] | None:
+    """The alert webhook secret as stored ({"sealed", "hint"}) and when it was written, or
+    None."""
+    row = (
+        await AppSetting.select(AppSetting.value, AppSetting.updated_at)
+        .where(AppSetting.key == WEBHOOK_SECRET_SETTING)
+        .first()
+    )
+    if row is None:
+        return None
+    value = load_json(row["value"])
+    if not isinstance(value, dict) or not value.get("sealed"):
+        return None
+    return value, row["updated_at"]

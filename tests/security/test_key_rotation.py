@@ -125,3 +125,21 @@ async def test_keys_command_line(admin, database_url):
     retired = run_cli("keys", "retire", "test1", env=both)
     assert retired.returncode == 0, retired.stderr
     assert "fresh (primary): protects 1 secrets" in run_cli("keys", "status", env=both).stdout
+
+
+async def test_the_alert_webhook_secret_is_counted_rewrapped_and_still_opens(admin):
+    from app.org.settings import load_org_settings, webhook_secret
+
+    secret = "whsec-S3CR3T-rotation-0001"
+    saved = await admin(
+        "mutation($s: String) { updateSettings(input: {alertWebhookSecret: $s}) {"
+        " settings { alertWebhookSecretHint } } }",
+        {"s": secret},
+    )
+    assert saved["updateSettings"]["settings"]["alertWebhookSecretHint"] == "…0001"
+    assert await key_usage() == {TEST_KEYRING.primary_id: 1}
+    rotated = Keyring("fresh", {"fresh": bytes(32), **TEST_KEYRING.keys})
+    assert await rewrap_all(rotated) == 1
+    assert await key_usage() == {"fresh": 1}, "retiring the old key would now be allowed"
+    assert webhook_secret(rotated, await load_org_settings()) == secret
+    assert await rewrap_all(rotated) == 0
