@@ -129,3 +129,34 @@ async def test_a_caller_token_cannot_read_budgets(app, admin, client):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert "errors" in answer.json()
+
+
+async def test_listing_budgets_costs_the_same_statements_for_two_or_twenty(admin):
+    from tests.db_tally import tally
+
+    async def statements_for_a_fresh_list() -> int:
+        await admin(LIST)  # the periods seeded once; then what a list costs every time
+        with tally() as counted:
+            listed = await admin(LIST)
+        assert all(b["spentUsd"] == "0" for b in listed["budgets"])
+        return counted.statements
+
+    for n in range(2):
+        await create_budget(admin, name=f"b{n}", amountUsd="1", period="DAY")
+    two = await statements_for_a_fresh_list()
+    for n in range(2, 20):
+        await create_budget(admin, name=f"b{n}", amountUsd="1", period="WEEK")
+    assert await statements_for_a_fresh_list() == two
+
+
+async def test_seeding_new_periods_takes_one_statement_for_many_budgets(app, admin):
+    from tests.db_tally import tally
+
+    for n in range(10):
+        await create_budget(admin, name=f"b{n}", amountUsd="1", period="MONTH")
+    with tally() as counted:
+        await admin(LIST)
+    app.state.services.spend.ledger.entries.clear()  # as after a restart: every period unseeded
+    with tally() as reseeded:
+        await admin(LIST)
+    assert reseeded.statements == counted.statements + 1  # one UNION for the ten periods
