@@ -154,6 +154,9 @@ async def test_an_endpoint_is_added_used_from_its_snippet_and_deleted(chromium, 
     page = await chromium.new_page()
     await sign_in(page, console["url"], ADMIN)
     await page.get_by_role("link", name="Endpoints").click()
+    # The connections arrive with the page's data: a form sent before names none (the error is
+    # then the connection's, not the model's), as a person would see the select still empty.
+    await page.locator("#endpoint-connection option", has_text="acme").wait_for(state="attached")
     await page.get_by_label("Name").fill("chat")
     await page.get_by_label("Model").fill("not-served")
     await page.get_by_role("button", name="Add endpoint").click()
