@@ -18,9 +18,8 @@ from typing import Any
 
 import httpx
 
-from bench.gateway import KEY, Upstream, _one, _percentile
+from bench.gateway import KEY, Upstream, _one, _percentile, admin_gql
 from bench.serving import serving
-from tests.serving import ADMIN
 
 TOKEN = """mutation($name: String!) { createApiToken(input: {name: $name, role: CALLER}) {
   token apiToken { id } } }"""
@@ -34,12 +33,7 @@ CONNECTION = """mutation($input: CreateConnectionInput!) { createConnection(inpu
 
 def _setup(port: int, fake: Upstream) -> tuple[str, str]:
     def gql(query: str, variables: dict[str, Any] | None = None) -> Any:
-        response = httpx.post(
-            f"http://127.0.0.1:{port}/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {ADMIN}"},
-        )
-        return response.json()["data"]
+        return admin_gql(port, query, variables)
 
     fields = {"name": "bench", "provider": "OPENAI_COMPATIBLE", "baseUrl": fake.url, "apiKey": KEY}
     assert gql(CONNECTION, {"input": fields})["createConnection"]["userErrors"] == []

@@ -324,14 +324,19 @@ def main(requests: int) -> None:
             fake.close()
 
 
+def admin_gql(port: int, query: str, variables: dict[str, Any] | None = None) -> Any:
+    """A GraphQL answer's data from a serve on `port`, as the admin."""
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {ADMIN}"},
+    )
+    return response.json()["data"]
+
+
 def _setup(port: int, fake: Upstream) -> str:
     def gql(query: str, variables: dict[str, Any] | None = None) -> Any:
-        response = httpx.post(
-            f"http://127.0.0.1:{port}/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {ADMIN}"},
-        )
-        return response.json()["data"]
+        return admin_gql(port, query, variables)
 
     for fields in (
         {"name": "bench", "provider": "OPENAI_COMPATIBLE", "baseUrl": fake.url, "apiKey": KEY},

@@ -30,6 +30,40 @@ RETRY_AFTER = 5.0  # seconds before a Redis that failed is tried again
 MAX_LOCAL_COUNTERS = 100_000  # past this, expired counters are swept
 
 
+class RedisFallback:
+    """Runs a step on Redis, or on this instance's memory while Redis does not answer (within
+    REDIS_TIMEOUT), trying Redis again every RETRY_AFTER seconds; logs when that starts and
+    ends. `what` names what counts there ("rate limits", "budgets")."""
+
+    def __init__(self, where: str, what: str) -> None:
+        self.where = where
+        self.what = what
+        self.degraded = False
+        self._retry_at = 0.0
+
+    async def run(self, shared: Callable[[], Awaitable[T]], local: Callable[[], Awaitable[T]]) -> T:
+        if self.degraded and time.monotonic() < self._retry_at:
+            return await local()
+        try:
+            result = await asyncio.wait_for(shared(), REDIS_TIMEOUT)
+        except Exception as exc:  # redis-py raises its own errors, OSError and timeouts
+            self._retry_at = time.monotonic() + RETRY_AFTER
+            if not self.degraded:
+                self.degraded = True
+                log.warning(
+                    "Redis at %s does not answer (%s): %s count in this instance's memory "
+                    "until it does",
+                    self.where,
+                    type(exc).__name__,
+                    self.what,
+                )
+            return await local()
+        if self.degraded:
+            self.degraded = False
+            log.warning("Redis at %s answers again: %s are shared again", self.where, self.what)
+        return result
+
+
 class FallbackStore(Store):
     def __init__(
         self,
@@ -42,29 +76,16 @@ class FallbackStore(Store):
         self.ping = ping
         self.fallback = fallback or LocalStore()
         self.where = where
-        self.degraded = False
-        self._retry_at = 0.0
+        self.redis = RedisFallback(where, "rate limits")
+
+    @property
+    def degraded(self) -> bool:
+        return self.redis.degraded
 
     async def _call(self, operation: Callable[[Store], Awaitable[T]]) -> T:
-        if self.degraded and time.monotonic() < self._retry_at:
-            return await operation(self.fallback)
-        try:
-            result = await asyncio.wait_for(operation(self.primary), REDIS_TIMEOUT)
-        except Exception as exc:  # redis-py raises its own errors, OSError and timeouts
-            self._retry_at = time.monotonic() + RETRY_AFTER
-            if not self.degraded:
-                self.degraded = True
-                log.warning(
-                    "Redis at %s does not answer (%s): rate limits count in this instance's "
-                    "memory until it does",
-                    self.where,
-                    type(exc).__name__,
-                )
-            return await operation(self.fallback)
-        if self.degraded:
-            self.degraded = False
-            log.warning("Redis at %s answers again: rate limits are shared again", self.where)
-        return result
+        return await self.redis.run(
+            lambda: operation(self.primary), lambda: operation(self.fallback)
+        )
 
     async def set(
         self, key: str, value: str | bytes, expires_in: int | timedelta | None = None

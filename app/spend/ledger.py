@@ -14,18 +14,13 @@ than shared ones, but an outage of the cache must not stop the gateway."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-log = logging.getLogger("switchboard.budgets")
+from app.http.stores import RedisFallback
 
-T = TypeVar("T")
-REDIS_TIMEOUT = 0.5
-RETRY_AFTER = 5.0
 NO_LIMIT = -1
 
 
@@ -213,34 +208,10 @@ class RedisLedger:
         self.make_key = make_key
         self.where = where
         self.fallback = fallback
-        self.degraded = False
-        self._retry_at = 0.0
+        self.sharing = RedisFallback(where, "budgets")
         self._admit = redis.register_script(ADMIT)
         self._settle = redis.register_script(SETTLE)
         self._seed_one = redis.register_script(SEED)
-
-    async def _call(
-        self, shared: Callable[[], Awaitable[T]], local: Callable[[], Awaitable[T]]
-    ) -> T:
-        if self.degraded and time.monotonic() < self._retry_at:
-            return await local()
-        try:
-            result = await asyncio.wait_for(shared(), REDIS_TIMEOUT)
-        except Exception as exc:  # redis-py's errors, OSError, timeouts
-            self._retry_at = time.monotonic() + RETRY_AFTER
-            if not self.degraded:
-                self.degraded = True
-                log.warning(
-                    "Redis at %s does not answer (%s): budgets count in this instance's memory "
-                    "until it does",
-                    self.where,
-                    type(exc).__name__,
-                )
-            return await local()
-        if self.degraded:
-            self.degraded = False
-            log.warning("Redis at %s answers again: budgets are shared again", self.where)
-        return result
 
     def _keys(self, lines: Sequence[Line]) -> list[str]:
         return [self.make_key(line.key) for line in lines]
@@ -264,7 +235,7 @@ class RedisLedger:
                 await self._seed(lines, [int(i) - 1 for i in answer[1:]], seed)
             return None
 
-        return await self._call(shared, lambda: self.fallback.admit(lines, seed))
+        return await self.sharing.run(shared, lambda: self.fallback.admit(lines, seed))
 
     async def settle(self, lines: Sequence[Line], usd: int, tokens: int) -> list[Spent]:
         async def shared() -> list[Spent]:
@@ -272,7 +243,7 @@ class RedisLedger:
             answer = await self._settle(keys=self._keys(lines), args=args)
             return [Spent(int(answer[i]), int(answer[i + 1])) for i in range(0, len(answer), 2)]
 
-        return await self._call(shared, lambda: self.fallback.settle(lines, usd, tokens))
+        return await self.sharing.run(shared, lambda: self.fallback.settle(lines, usd, tokens))
 
     async def spent(self, lines: Sequence[Line], seed: Seeder) -> list[Spent]:
         async def shared() -> list[Spent]:
@@ -290,13 +261,13 @@ class RedisLedger:
                     found = await pipe.execute()
             return [Spent(int(usd or 0), int(tokens or 0)) for usd, tokens in found]
 
-        return await self._call(shared, lambda: self.fallback.spent(lines, seed))
+        return await self.sharing.run(shared, lambda: self.fallback.spent(lines, seed))
 
     async def first_alert(self, key: str, percent: int) -> bool:
         async def shared() -> bool:
             return bool(await self.redis.hsetnx(self.make_key(key), f"alert:{percent}", 1))
 
-        return await self._call(shared, lambda: self.fallback.first_alert(key, percent))
+        return await self.sharing.run(shared, lambda: self.fallback.first_alert(key, percent))
 
 
 def _limits(line: Line) -> tuple[int, int, int, int]:

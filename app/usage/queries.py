@@ -16,6 +16,7 @@ from typing import Any
 from app.db.pagination import Listing, OrderKey
 from app.db.tables import AppUser, Endpoint, GatewayCall, LastUse, LLMConnection
 from app.usage.buckets import COUNT, percentile
+from app.usage.store import LATENCY_AT, SUMS
 
 HOUR_MS = 3_600_000
 LATENCY = tuple(f"lat_{i}" for i in range(COUNT))
@@ -60,15 +61,7 @@ class Bucket:
         return self.unpriced < self.requests
 
 
-COUNTED = (
-    "requests",
-    "errors",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "cost_pusd",
-    "unpriced",
-)
+COUNTED = SUMS[:LATENCY_AT]  # what usage_hour sums besides latency buckets
 
 
 async def usage_buckets(query: UsageQuery, group_by: Sequence[Dimension]) -> list[Bucket]:

@@ -108,3 +108,14 @@ async def test_two_instances_share_one_redis_ledger():
     await first.settle([line], 150, 0)
     assert await second.spent([line], seeder()) == [Spent(150, 0)]
     await one.delete_all()
+
+
+async def test_a_redis_that_does_not_answer_leaves_budgets_to_this_instance(caplog):
+    store = rate_limit_store("redis://127.0.0.1:9/0", f"switchboard-test-{uuid.uuid4().hex}")
+    ledger = ledger_for(store)
+    line = Line("budget:down:1", limit_usd=100, reserve_usd=60)
+    assert await ledger.admit([line], seeder()) is None  # counted in memory meanwhile
+    assert await ledger.admit([line], seeder()) is None
+    assert await ledger.admit([line], seeder()) == 0
+    assert ledger.sharing.degraded
+    assert "budgets count in this instance's memory" in caplog.text
