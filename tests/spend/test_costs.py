@@ -154,6 +154,8 @@ async def test_a_later_price_never_rewrites_history(app, admin, fake):
     new = by_hand({"in": "10", "out": "20"}, second.prompt_tokens, second.completion_tokens)
     assert [Decimal(c["costUsd"]) for c in recorded] == [old, new]
     assert new == 10 * old
+    summary = await admin('query { connection(name: "local") { usage { requests costUsd } } }')
+    assert summary["connection"]["usage"] == {"requests": 2, "costUsd": format(old + new, "f")}
 
 
 async def test_a_model_without_a_price_is_unpriced_never_zero(app, admin, fake):

@@ -173,9 +173,10 @@ async def test_a_reject_budget_holds_on_a_second_instance(app, admin, fake, data
 
 
 class Receiver:
-    """A loopback webhook receiver: every POST's body and headers."""
+    """A loopback webhook receiver: every POST's body and headers; it answers 503 to the first
+    `failures` of them."""
 
-    def __init__(self) -> None:
+    def __init__(self, failures: int = 0) -> None:
         self.posts: list[tuple[bytes, dict[str, str]]] = []
         posts = self.posts
 
@@ -183,7 +184,7 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["content-length"]))
                 posts.append((body, {k.lower(): v for k, v in self.headers.items()}))
-                self.send_response(204)
+                self.send_response(503 if len(posts) <= failures else 204)
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:
@@ -282,3 +283,25 @@ def test_a_new_period_is_a_new_ledger_entry():
     )
     today, tomorrow = entry_of(budget, now), entry_of(budget, now + timedelta(days=1))
     assert today.key != tomorrow.key and today.end == tomorrow.start
+
+
+async def test_a_failed_delivery_is_retried_and_never_holds_a_call(app, admin, fake):
+    receiver = Receiver(failures=1)
+    try:
+        await admin(SETTINGS, {"input": {"alertWebhookUrl": receiver.url}})
+        await openai_connection(admin, fake, "local", ["gpt-fake"])
+        await set_price(admin, "gpt-fake", {"in": "1", "out": "1"})
+        await create_budget(admin, amountUsd="0.000001", alertAt=[100])
+        client = openai_client(app, await caller_token(admin))
+        started = asyncio.get_running_loop().time()
+        await client.chat.completions.create(model="gpt-fake", messages=HI)
+        assert asyncio.get_running_loop().time() - started < 0.9  # the 1 s backoff is not ours
+        for _ in range(60):
+            if len(receiver.posts) >= 2:
+                break
+            await asyncio.sleep(0.05)
+        first, second = receiver.posts
+        assert first == second, "the same body, and no signature without a secret"
+        assert "x-switchboard-signature" not in first[1]
+    finally:
+        receiver.close()
