@@ -10,10 +10,10 @@ from app.api.context import Info
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.permissions import ADMIN_ONLY
 from app.org.settings import (
+    NewSecret,
     OrgSettings,
     checked_secret,
     save_org_settings,
-    sealed_webhook_secret,
     webhook_url,
 )
 from app.security.key_registry import key_statuses
@@ -104,11 +104,10 @@ class SettingsMutations:
         }
         if input.alert_webhook_url is not None:
             changes["alert_webhook_url"] = webhook_url(input.alert_webhook_url.value)
+        secret = None
         if input.alert_webhook_secret is not None:
-            secret = input.alert_webhook_secret.value
+            plaintext = input.alert_webhook_secret.value
             keyring = info.context.services.keyring
-            changes["alert_webhook_secret"] = (
-                sealed_webhook_secret(keyring, checked_secret(secret)) if secret else None
-            )
-        after = await save_org_settings(info.context.actor, changes)
+            secret = NewSecret(keyring, checked_secret(plaintext) if plaintext else None)
+        after = await save_org_settings(info.context.actor, changes, secret)
         return SettingsPayload(settings=SettingsType.of(after), user_errors=[])

@@ -15,6 +15,7 @@ from app.errors import ProblemsFound, invalid
 from app.naming import camel_snapshot
 from app.security.envelope import open_sealed, seal
 from app.security.hints import hint
+from app.security.key_registry import active_sealing_key
 from app.security.keyring import Keyring
 from app.security.sealed_fields import WEBHOOK_SECRET_CONTEXT
 
@@ -28,11 +29,6 @@ class OrgSettings:
 
 
 SECRET_FIELDS = ("alertWebhookSecret",)
-
-
-def sealed_webhook_secret(keyring: Keyring, secret: str) -> dict[str, str]:
-    """The webhook secret as stored: sealed like every other secret, with its hint."""
-    return {"sealed": seal(keyring, secret, WEBHOOK_SECRET_CONTEXT), "hint": hint(secret)}
 
 
 MAX_URL = 2048
@@ -86,10 +82,31 @@ async def _read_settings() -> OrgSettings:
     return replace(OrgSettings(), **{k: v for k, v in stored.items() if k in known})
 
 
-async def save_org_settings(actor: Actor, changes: dict[str, Any]) -> OrgSettings:
-    """Apply `changes` with their audit event in one transaction; return the settings after."""
+@dataclass(frozen=True)
+class NewSecret:
+    """The alert webhook secret to store (None: clear it), sealed inside the write's
+    transaction with the key the registry says is active there, as connection secrets are."""
+
+    keyring: Keyring
+    plaintext: str | None
+
+    async def stored(self) -> dict[str, str] | None:
+        if not self.plaintext:
+            return None
+        key_id = await active_sealing_key(self.keyring)
+        sealed = seal(self.keyring, self.plaintext, WEBHOOK_SECRET_CONTEXT, key_id=key_id)
+        return {"sealed": sealed, "hint": hint(self.plaintext)}
+
+
+async def save_org_settings(
+    actor: Actor, changes: dict[str, Any], secret: NewSecret | None = None
+) -> OrgSettings:
+    """Apply `changes` (and a new webhook `secret`) with their audit event in one transaction;
+    return the settings after."""
 
     async def write() -> Done[OrgSettings]:
+        if secret is not None:
+            changes["alert_webhook_secret"] = await secret.stored()
         before = await _read_settings()
         after = replace(before, **changes)
         now = datetime.now(UTC)
