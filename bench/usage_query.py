@@ -69,7 +69,7 @@ async def timed(work: Any) -> tuple[float, Any]:
 
 
 async def measure(records: int) -> None:
-    async with bench_app() as (_, client):
+    async with bench_app(SWITCHBOARD_DATABASE_TIMEOUT="300") as (_, client):  # loading 1M rows
         now = int(time.time() * 1000)
         started = time.perf_counter()
         await GatewayCall.raw(GENERATE.format(now=now, day=DAY_MS, n=records))
