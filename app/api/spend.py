@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from app.api.context import Info
-from app.db.tables import ApiToken
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.node import Node, register_node, to_global_id
 from app.graphql.permissions import ADMIN_ONLY
@@ -223,15 +222,8 @@ async def budget_types(info: Info, budgets: Sequence[rules.BudgetRecord]) -> lis
 
 
 async def _visible(info: Info, budgets: list[rules.BudgetRecord]) -> list[rules.BudgetRecord]:
-    """Admins see every budget; members the organisation's, workspaces' and endpoints', and
-    their own and their tokens'."""
     viewer = info.context.viewer
-    if viewer.is_admin:
-        return budgets
-    rows = await ApiToken.select(ApiToken.id).where(ApiToken.user == viewer.user_id)
-    own = {str(viewer.user_id), *(str(row["id"]) for row in rows)}
-    personal = (rules.Scope.USER, rules.Scope.TOKEN)
-    return [b for b in budgets if b.scope not in personal or b.scope_key in own]
+    return await rules.visible_to(viewer.user_id, viewer.is_admin, budgets)
 
 
 @register_node("Budget")

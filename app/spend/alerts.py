@@ -20,9 +20,8 @@ from typing import Any
 
 import httpx
 
-from app.audit.service import Actor, Target, record, set_to
+from app.audit.service import Actor, Done, Target, audited_write, set_to
 from app.db.tables import AuditEvent
-from app.db.writes import run_write
 from app.ids import global_id
 from app.org.settings import load_org_settings, webhook_secret
 from app.security.keyring import Keyring
@@ -127,10 +126,10 @@ class AlertSender:
             percent=alert.percent, spentUsd=body["spentUsd"], spentTokens=body["spentTokens"]
         )
 
-        async def write() -> None:
-            await record(SYSTEM, "budget.alert", Target("Budget", b.id, b.name), changes)
+        async def write() -> Done[None]:  # the event is the whole write
+            return Done(None, Target("Budget", b.id, b.name), changes)
 
-        await run_write(AuditEvent, write)
+        await audited_write(AuditEvent, SYSTEM, "budget.alert", write)
 
     async def _deliver(self, alert: Alert) -> None:
         settings = await load_org_settings()

@@ -285,6 +285,19 @@ async def list_budgets(scope: Scope | None, scope_key: str | None) -> list[Budge
     return [BudgetRecord.of(row) for row in await query]
 
 
+async def visible_to(
+    user_id: uuid.UUID | None, admin: bool, budgets: list[BudgetRecord]
+) -> list[BudgetRecord]:
+    """Admins see every budget; members the organisation's, workspaces' and endpoints', and
+    their own and their tokens'."""
+    if admin:
+        return budgets
+    rows = await ApiToken.select(ApiToken.id).where(ApiToken.user == user_id)
+    own = {str(user_id), *(str(row["id"]) for row in rows)}
+    personal = (Scope.USER, Scope.TOKEN)
+    return [b for b in budgets if b.scope not in personal or b.scope_key in own]
+
+
 # What the gateway checks on every call: every budget by (scope, id), read once and kept.
 BudgetIndex = dict[tuple[Scope, str], tuple[BudgetRecord, ...]]
 INDEX: Recent[BudgetIndex] = Recent()

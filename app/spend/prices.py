@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.audit.service import Actor, Done, Target, audited_write, diff
+from app.db.deadlines import DatabaseUnavailable
 from app.db.recent import Recent
 from app.db.tables import LLMConnection, ModelPrice
 from app.errors import Problem, ProblemsFound, invalid, not_found
@@ -159,10 +160,20 @@ class PriceBook:
 
 
 BOOK: Recent[PriceBook] = Recent()
+_last_read: list[PriceBook] = []  # the latest book read, for a database that stops answering
 
 
 async def price_book() -> PriceBook:
-    return await BOOK.get("prices", _load_book)
+    """The admin's prices; when the database does not answer, the last ones read (a call that
+    has been answered is costed all the same, never failed for it)."""
+    try:
+        book = await BOOK.get("prices", _load_book)
+    except DatabaseUnavailable:
+        if not _last_read:
+            raise
+        return _last_read[0]
+    _last_read[:] = [book]
+    return book
 
 
 async def _load_book() -> PriceBook:
