@@ -161,17 +161,30 @@ class LocalStore(MemoryStore):
 async def add_to_counter(store: Store, key: str, amount: int, expires_in: int) -> int:
     """Add `amount` to the counter `key` (created at 0, gone `expires_in` seconds after it was
     created) and return its new value, atomically; adding 0 reads it."""
+    (value,) = await add_to_counters(store, [(key, amount)], expires_in)
+    return value
+
+
+async def add_to_counters(
+    store: Store, additions: list[tuple[str, int]], expires_in: int
+) -> list[int]:
+    """add_to_counter for several counters at once: one atomic step (one Redis round trip)."""
     if isinstance(store, FallbackStore):
-        return await store._call(lambda inner: add_to_counter(inner, key, amount, expires_in))
+        return await store._call(lambda inner: add_to_counters(inner, additions, expires_in))
     redis = getattr(store, "_redis", None)
     if redis is not None:
-        name = store._make_key(key)  # type: ignore[attr-defined]
         async with redis.pipeline(transaction=True) as pipe:  # MULTI ... EXEC
-            pipe.incrby(name, amount)
-            pipe.expire(name, expires_in, nx=True)
-            value, _ = await pipe.execute()
-        return int(value)
+            for key, amount in additions:
+                name = store._make_key(key)  # type: ignore[attr-defined]
+                pipe.incrby(name, amount)
+                pipe.expire(name, expires_in, nx=True)
+            answers = await pipe.execute()
+        return [int(value) for value in answers[::2]]
     assert isinstance(store, LocalStore), "rate limits count in Redis or in a LocalStore"
+    return [_add_locally(store, key, amount, expires_in) for key, amount in additions]
+
+
+def _add_locally(store: LocalStore, key: str, amount: int, expires_in: int) -> int:
     counters = store.counters
     now = time.monotonic()
     value, until = counters.get(key, (0, now + expires_in))

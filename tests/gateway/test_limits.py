@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import openai
 import pytest
 
@@ -39,3 +41,33 @@ async def test_tokens_per_minute_counts_what_each_call_used(app, admin, fake, st
     with pytest.raises(openai.RateLimitError) as limited:
         await client.chat.completions.create(model="gpt-fake", messages=HELLO)
     assert "10 tokens a minute" in limited.value.body["message"]
+
+
+async def test_both_limits_are_checked_in_one_redis_round_trip():
+    import uuid
+
+    from app.auth.service import GatewayLimits, Role, Viewer
+    from app.gateway.limits import CallerLimits
+    from app.http.stores import rate_limit_store
+    from tests.instances import require_redis
+
+    store: Any = rate_limit_store(await require_redis(), f"switchboard-test-{uuid.uuid4().hex}")
+    client = store.primary._redis
+    executed = 0
+    original = client.pipeline
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal executed
+        executed += 1
+        return original(*args, **kwargs)
+
+    client.pipeline = counting  # redis-py's own client, counted: one pipeline is one round trip
+    limits = GatewayLimits(requests_per_minute=2, tokens_per_minute=1000)
+    viewer = Viewer(uuid.uuid4(), "u", Role.CALLER, uuid.uuid4(), limits=limits)
+    gate = CallerLimits(store)
+    await gate.admit(viewer)
+    assert executed == 1
+    await gate.admit(viewer)
+    with pytest.raises(Exception, match="2 requests a minute"):
+        await gate.admit(viewer)
+    await store.delete_all()
