@@ -22,6 +22,7 @@ from app.db.engine import (
     bind_tables,
     close_engine,
     engine_from_url,
+    is_postgres,
     open_engine,
 )
 from app.gateway.routes import GATEWAY_ROUTES, gateway_failure
@@ -57,6 +58,12 @@ async def start(app: Litestar) -> None:
     app.state.pruning = loop.create_task(prune_forever(retention))
     balancer = app.state.services.gateway.balancer
     app.state.health_sync = loop.create_task(balancer.sync_forever()) if balancer.store else None
+    # Several instances share PostgreSQL: without Redis, each re-reads the budgets' spend.
+    settings = app.state.settings
+    every = settings.budget_reread_seconds
+    shared = is_postgres(app.state.engine) and not settings.redis_url and every > 0
+    spend = app.state.services.spend
+    app.state.budget_sync = loop.create_task(spend.reread_forever(every)) if shared else None
     # What exists now (schema, modules, settings) lives as long as the process: keep it out of
     # the collector's full scans, which otherwise pause the event loop for tens of ms.
     gc.freeze()
@@ -64,8 +71,9 @@ async def start(app: Litestar) -> None:
 
 async def stop(app: Litestar) -> None:
     app.state.pruning.cancel()
-    if app.state.health_sync is not None:
-        app.state.health_sync.cancel()
+    for task in (app.state.health_sync, app.state.budget_sync):
+        if task is not None:
+            task.cancel()
     await app.state.services.spend.alerts.stop()
     await app.state.services.usage.recorder.stop()  # what is queued is written first
     for outbound in app.state.outbound:

@@ -54,6 +54,9 @@ class Settings:
     shutdown_timeout: float = 10.0  # seconds in-flight requests get after SIGTERM
     gateway_max_body_bytes: int = 32 * 1024 * 1024  # a gateway request (images travel inline)
     usage_retention_days: int = 90  # gateway call records older than this are pruned
+    # On PostgreSQL without Redis: how often each instance re-reads the budgets' spend from the
+    # recorded calls (so budgets hold across instances); 0: never.
+    budget_reread_seconds: float = 2.0
     usage_recording: bool = True  # false: gateway calls are counted in /metrics only
     workers: int = 1  # serving processes; more than one needs REDIS_URL (shared rate limits)
     metrics_public: bool = False  # /metrics without an ADMIN token
@@ -205,6 +208,7 @@ def _gateway_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "gateway_max_body_bytes": int(
             _number(environ, "SWITCHBOARD_GATEWAY_MAX_BODY_BYTES", 32 * 1024 * 1024, 1024, 1 << 30)
         ),
+        "budget_reread_seconds": _number(environ, "SWITCHBOARD_BUDGET_REREAD_SECONDS", 2, 0, 3600),
         "usage_retention_days": int(
             _number(environ, "SWITCHBOARD_USAGE_RETENTION_DAYS", 90, 1, 36500)
         ),

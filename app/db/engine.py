@@ -155,6 +155,11 @@ async def _nothing_to_reset(connection: Any) -> None:
     otherwise sends after every statement."""
 
 
+def is_postgres(engine: Engine) -> bool:
+    """PostgreSQL (several instances may share it) rather than the embedded SQLite."""
+    return isinstance(engine, PostgresEngine)
+
+
 async def open_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=POOL_SIZE, reset=_nothing_to_reset)

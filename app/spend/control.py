@@ -5,6 +5,7 @@ A call no budget applies to costs one dictionary lookup per scope."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -13,12 +14,13 @@ from datetime import UTC, datetime
 from app.db.tables import GatewayCall
 from app.spend.alerts import Alert, AlertSender
 from app.spend.budgets import Action, BudgetRecord, Scope, budget_index
-from app.spend.ledger import NO_LIMIT, Ledger, Line, Seeder, Spent
+from app.spend.ledger import NO_LIMIT, Ledger, Line, MemoryLedger, Seeder, Spent
 from app.spend.money import usd_of_picos
 
 log = logging.getLogger("switchboard.budgets")
 
 KEPT_AFTER_PERIOD = 86_400  # seconds a period's ledger entry outlives it
+REREAD_SECONDS = 2.0  # without Redis on PostgreSQL: how often other instances' spend is read
 MAX_FIRED = 10_000
 SCOPE_COLUMNS = {
     Scope.ORGANIZATION: None,
@@ -131,6 +133,36 @@ class SpendControl:
             return []
         found = await self.ledger.spent([e.line() for e in entries], self._seeder(entries))
         return list(zip(entries, found, strict=True))
+
+    async def reread(self) -> None:
+        """Each budget's current spend as the recorded calls of every instance say it (this
+        one's written first): how budgets hold across instances on PostgreSQL without Redis,
+        whose ledger is each instance's memory. Nothing to do with the Redis ledger."""
+        if not isinstance(self.ledger, MemoryLedger):
+            return
+        held = set(self.ledger.keys())
+        if not held:
+            return
+        now = datetime.now(UTC)
+        entries = [
+            entry
+            for budgets in (await budget_index()).values()
+            for entry in (entry_of(b, now) for b in budgets)
+            if entry.key in held
+        ]
+        if not entries:
+            return
+        await self.flush()
+        for entry, spent in zip(entries, await recorded_spend(entries), strict=True):
+            self.ledger.reset(entry.key, spent)
+
+    async def reread_forever(self, interval: float = REREAD_SECONDS) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.reread()
+            except Exception as exc:  # the database may be away: the next round tries again
+                log.warning("Could not re-read the budgets' spend: %s", exc)
 
     async def _alert(self, entry: Entry, spent: Spent) -> None:
         budget = entry.budget

@@ -129,6 +129,15 @@ class MemoryLedger:
         entry.alerted.add(percent)
         return True
 
+    def keys(self) -> list[str]:
+        return [key for key in list(self.entries) if self._live(key) is not None]
+
+    def reset(self, key: str, spent: Spent) -> None:
+        """What the recorded calls say this entry spent (its reservations stay)."""
+        entry = self._live(key)
+        if entry is not None:
+            entry.usd, entry.tokens = spent.usd, spent.tokens
+
 
 def _over(line: Line, usd: int, tokens: int) -> bool:
     return (line.limit_usd != NO_LIMIT and usd >= line.limit_usd) or (

@@ -305,3 +305,21 @@ async def test_a_failed_delivery_is_retried_and_never_holds_a_call(app, admin, f
         assert "x-switchboard-signature" not in first[1]
     finally:
         receiver.close()
+
+
+async def test_without_redis_each_instance_rereads_what_the_others_spent(
+    app, admin, fake, database_url
+):
+    await openai_connection(admin, fake, "local", ["llama-fake"])
+    await create_budget(admin, amountTokens=10, action="REJECT")  # each call uses 5 tokens
+    token = await caller_token(admin)
+    headers = {"Authorization": f"Bearer {token}"}
+    ask = {"model": "llama-fake", "messages": HI}
+    async with instance(database_url) as one, instance(database_url) as two:
+        assert (await two.post("/v1/chat/completions", json=ask, headers=headers)).is_success
+        assert (await one.post("/v1/chat/completions", json=ask, headers=headers)).is_success
+        await one.app.state.services.usage.recorder.flush()  # its one-second timer, at once
+        # Until it re-reads, the second instance knows only its own 5 tokens.
+        await two.app.state.services.spend.reread()  # what its background task does every 2 s
+        refused = await two.post("/v1/chat/completions", json=ask, headers=headers)
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "budget_exceeded"
