@@ -99,17 +99,30 @@ FIELDS = (
 
 
 ANTHROPIC_CACHE = ("cache_read_input_tokens", "cache_creation_input_tokens")
+GEMINI_THOUGHTS = "thoughtsTokenCount"  # billed as output, reported apart from the candidates'
+
+
+def _count(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MAX_TOKENS
 
 
 def add_usage(usage: Usage, reported: Any) -> None:
     """Take what a provider reported; later reports of a stream supersede earlier ones (a
     zero does not: Anthropic's message_start reports output 0 before the real count). Input
     tokens count the cached ones, as OpenAI and Gemini count them (Anthropic's input_tokens
-    leave out what was read from or written to its cache, which is added back)."""
+    leave out what was read from or written to its cache, which is added back). Output tokens
+    count a thinking model's thoughts, as OpenAI and Anthropic count them (Gemini reports its
+    thoughtsTokenCount apart, and bills it as output)."""
     if not isinstance(reported, dict):
         return
+    thoughts = reported.get(GEMINI_THOUGHTS)
     for names, attribute in FIELDS:
         value = next((reported[n] for n in names if reported.get(n) is not None), None)
+        if attribute == "output_tokens" and thoughts is not None:
+            if not _count(thoughts):
+                usage.invalid = True
+            elif value is None or _count(value):
+                value = (value or 0) + thoughts
         if value is None and attribute == "cached_tokens":
             details = next((reported[n] for n in CACHED_DETAILS if reported.get(n)), None)
             value = details.get("cached_tokens") if isinstance(details, dict) else None
@@ -117,9 +130,9 @@ def add_usage(usage: Usage, reported: Any) -> None:
             continue
         if attribute == "input_tokens" and "input_tokens" in reported:
             cache = [reported.get(n) or 0 for n in ANTHROPIC_CACHE]
-            if all(type(c) is int and 0 <= c <= MAX_TOKENS for c in cache) and type(value) is int:
+            if all(_count(c) for c in cache) and type(value) is int:
                 value += sum(cache)
-        if type(value) is not int or not 0 <= value <= MAX_TOKENS:
+        if not _count(value):
             usage.invalid = True
         elif value:
             setattr(usage, attribute, value)

@@ -118,6 +118,10 @@ async def test_every_route_records_its_cost_to_the_last_digit(app, admin, fake):
     g = generated.usage_metadata
     assert g.cached_content_token_count == 2
     openai_style(GEMINI, g.prompt_token_count, g.candidates_token_count, 2)
+    thought = await ge.aio.models.generate_content(model="gemini-fake", contents="think hard")
+    t = thought.usage_metadata
+    assert t.thoughts_token_count == 4  # billed as output: Gemini reports them apart
+    openai_style(GEMINI, t.prompt_token_count, t.candidates_token_count + 4, 0)
     chunks = [
         c
         async for c in await ge.aio.models.generate_content_stream(
@@ -132,6 +136,7 @@ async def test_every_route_records_its_cost_to_the_last_digit(app, admin, fake):
     assert [Decimal(c["costUsd"]) for c in recorded] == expected
     assert all(Decimal(c["costUsd"]) > 0 for c in recorded)
     assert [c["cacheWriteTokens"] for c in recorded][4] == 3
+    assert recorded[7]["outputTokens"] == t.candidates_token_count + 4
     [total] = (await admin(TOTAL))["usage"]
     assert Decimal(total["costUsd"]) == sum(expected)
     assert total["requests"] == len(expected) and total["unpricedRequests"] == 0
