@@ -45,6 +45,8 @@ class Context:
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=_loaders)
     cache_version: int | None = None  # read at the start of the request (app.db.versions)
     catalog_version: int | None = None  # likewise, for the merged model catalog
+    # What bounds the lists the operation selects, for the cost gate (app.api.list_bounds).
+    list_bounds: dict[tuple[str, str], float] = field(default_factory=dict)
     _org: OrgSettings | None = None
 
     @classmethod

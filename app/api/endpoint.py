@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from graphql import GraphQLError
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import MediaType
@@ -24,6 +25,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from app.api.context import Context
+from app.api.list_bounds import list_bounds
 from app.auth.service import authenticate
 from app.auth.tokens import bearer_token
 from app.budgets import BudgetExceeded, Budgets, check_json_depth
@@ -31,6 +33,7 @@ from app.db.deadlines import DatabaseUnavailable
 from app.db.engine import request_statement_limit
 from app.db.versions import read_versions
 from app.graphql.body import NOT_JSON, decoded_body
+from app.graphql.cost import parse_document
 from app.graphql.errors import unauthenticated, without_values
 from app.http.failures import CHALLENGE, graphql_error_body
 from app.http.request_ids import current_request_id, request_id_from
@@ -218,6 +221,7 @@ async def _execute(
     """Run the operation within its share of the connection pool."""
     try:
         with request_statement_limit():
+            context.list_bounds = await _bounds(schema, body, context, budgets)
             result = await schema.execute(
                 body["query"],
                 variable_values=body.get("variables"),
@@ -242,6 +246,21 @@ async def _execute(
             del payload["data"]
             status = 400
     return _capped(encode_json(payload), budgets, status, media)
+
+
+async def _bounds(
+    schema: Any, body: dict[str, Any], context: Context, budgets: Budgets
+) -> dict[tuple[str, str], float]:
+    """The bounds of the lists the document selects; none when it does not parse (the gate
+    then answers why, with the same cached parse)."""
+    query = body.get("query")
+    if not isinstance(query, str):
+        return {}
+    try:
+        document = parse_document(query, budgets)
+    except (BudgetExceeded, GraphQLError):
+        return {}
+    return await list_bounds(document, schema._schema, context, budgets.max_fields)
 
 
 def _not_run(result: Any) -> bool:

@@ -72,7 +72,9 @@ class CostGate(SchemaExtension):
         document = context.graphql_document
         assert document is not None
         try:
-            measure(document, context.schema._schema, context.variables, self.budgets)
+            bounds = getattr(context.context, "list_bounds", None)
+            schema = context.schema._schema
+            measure(document, schema, context.variables, self.budgets, bounds)
         except BudgetExceeded as exc:
             context.pre_execution_errors = [budget_error(exc)]
         except GraphQLError as error:  # a fragment cycle: nothing below may expand it

@@ -40,6 +40,10 @@ class Catalog:
             self._selections[q] = found
         return found
 
+    def most_offerings(self) -> int:
+        """The most connections that offer any one model (the cost gate's bound)."""
+        return max((len(entry.offerings) for entry in self.entries.values()), default=0)
+
     def _keeps(self, q: ModelQuery, model_id: str) -> bool:
         entry = self.entries[model_id]
         if q.enabled is not None and entry.enabled != q.enabled:

@@ -12,7 +12,9 @@ stop at the first budget exceeded:
    as executed, depth, fragment nesting, and spread cycles;
 3. only when (2) is within budget, and so bounded: the merged tree of what executes, giving the
    field pairs that merging compares and the result size (list fields times their `first`/`last`
-   or the default page size; other lists at an estimate).
+   or the default page size; other lists at the bound the API gives for them, `bounds`, else at
+   an estimate). `bounded_lists` says which lists a document selects, so the API finds only
+   those bounds.
 """
 
 from __future__ import annotations
@@ -20,9 +22,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, FragmentDefinitionNode, GraphQLSchema, OperationDefinitionNode
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+)
 
 from app.budgets import Budgets, check
 from app.graphql.cost.fragments import (
@@ -37,7 +46,8 @@ from app.graphql.cost.fragments import (
 from app.graphql.cost.merging import Merger, full_introspection_size
 from app.graphql.cost.parsing import parse_document
 
-__all__ = ["CAP", "FragmentCycle", "Measured", "measure", "parse_document"]
+__all__ = ["CAP", "FragmentCycle", "Measured", "bounded_lists", "measure", "parse_document"]
+Bounds = Mapping[tuple[str, str], float]
 
 
 @dataclass
@@ -57,8 +67,61 @@ def measure(
     schema: GraphQLSchema,
     variables: Mapping[str, Any] | None,
     budgets: Budgets,
+    bounds: Bounds | None = None,
 ) -> Measured:
     """Steps 2 and 3. Raises BudgetExceeded (or FragmentCycle) at the first budget exceeded."""
+    fragments, roots, total = _roots(document)
+    exact = total.fields < CAP
+    check("max_fields", budgets.max_fields, total.fields, exact)
+    check("max_aliases", budgets.max_aliases, total.aliases)
+    check("max_depth", budgets.max_depth, total.depth)
+    check("max_fragment_depth", budgets.max_fragment_depth, total.fragment_depth)
+    merged = Merger(schema, fragments, variables or {}, bounds)
+    for root in roots:
+        merged.add_root(root)
+    check("max_field_merges", budgets.max_field_merges, merged.field_merges)
+    # Introspection costs what our schema makes it cost: one full introspection is free.
+    beyond = max(0.0, merged.introspection_size - full_introspection_size(schema))
+    result_size = math.ceil(merged.result_size + beyond)
+    check("max_result_size", budgets.max_result_size, result_size)
+    return Measured(
+        fields=total.fields,
+        aliases=total.aliases,
+        depth=total.depth,
+        fragment_depth=total.fragment_depth,
+        field_merges=merged.field_merges,
+        result_size=result_size,
+    )
+
+
+@lru_cache(maxsize=256)
+def bounded_lists(
+    document: DocumentNode, schema: GraphQLSchema, max_fields: int
+) -> frozenset[tuple[str, str]]:
+    """The unpaginated lists a document selects, as (type, field): the ones whose bounds the
+    gate asks for. Keyed by the document object (parse_document's cache hands the same one back
+    for the same text); one over the fields budget selects none (the gate refuses it)."""
+    try:
+        fragments, roots, total = _roots(document)
+        if total.fields > max_fields:
+            return frozenset()
+        merged = Merger(schema, fragments, {})
+        for root in roots:
+            merged.add_root(root)
+    except GraphQLError:  # a fragment cycle: the gate says so
+        return frozenset()
+    return frozenset(merged.bounded)
+
+
+def _roots(
+    document: DocumentNode,
+) -> tuple[
+    dict[str, FragmentDefinitionNode],
+    list[OperationDefinitionNode | FragmentDefinitionNode],
+    Summary,
+]:
+    """The fragments, the roots that execute (operations, and fragments no one spreads), and
+    what step 2 found of them."""
     fragments: dict[str, FragmentDefinitionNode] = {}
     operations: list[OperationDefinitionNode] = []
     for definition in document.definitions:
@@ -79,24 +142,4 @@ def measure(
     total = EMPTY
     for root in roots:
         total = total.plus(summarise(root.selection_set, known))
-    exact = total.fields < CAP
-    check("max_fields", budgets.max_fields, total.fields, exact)
-    check("max_aliases", budgets.max_aliases, total.aliases)
-    check("max_depth", budgets.max_depth, total.depth)
-    check("max_fragment_depth", budgets.max_fragment_depth, total.fragment_depth)
-    merged = Merger(schema, fragments, variables or {})
-    for root in roots:
-        merged.add_root(root)
-    check("max_field_merges", budgets.max_field_merges, merged.field_merges)
-    # Introspection costs what our schema makes it cost: one full introspection is free.
-    beyond = max(0.0, merged.introspection_size - full_introspection_size(schema))
-    result_size = math.ceil(merged.result_size + beyond)
-    check("max_result_size", budgets.max_result_size, result_size)
-    return Measured(
-        fields=total.fields,
-        aliases=total.aliases,
-        depth=total.depth,
-        fragment_depth=total.fragment_depth,
-        field_merges=merged.field_merges,
-        result_size=result_size,
-    )
+    return fragments, roots, total

@@ -52,10 +52,13 @@ class Merger:
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
+        bounds: Mapping[tuple[str, str], float] | None = None,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.bounds = bounds or {}  # (type, field) -> the most items that list can hold now
+        self.bounded: set[tuple[str, str]] = set()  # the unpaginated lists the document selects
         self.field_merges = 0
         self.result_size = 0.0  # of the data
         self.introspection_size = 0.0  # fractional: introspection lists are averages
@@ -121,7 +124,10 @@ class Merger:
             # A paginated field answers one connection; its edges/nodes hold the page.
             own_page, items = _page_size(node, self.variables), 1
         else:
-            own_page, items = None, _items(self.schema, parent, node.name.value, definition, page)
+            own_page = None
+            items = _items(self.schema, parent, node.name.value, definition, page, self.bounds)
+            if _is_plain_list(parent, definition):
+                self.bounded.add((parent.name, node.name.value))
         if node.name.value == "ofType" and getattr(parent, "name", None) == "__Type":
             child.wrapping = place.wrapping + 1
             items = wrapped_share(self.schema, child.wrapping)
@@ -151,9 +157,16 @@ def _meta(schema: GraphQLSchema, type_name: str) -> _MetaField:
 
 
 def _items(
-    schema: GraphQLSchema, parent: Any, name: str, definition: Any, page: int | None
+    schema: GraphQLSchema,
+    parent: Any,
+    name: str,
+    definition: Any,
+    page: int | None,
+    bounds: Mapping[tuple[str, str], float],
 ) -> float:
-    """How many items a field's answer holds, for the result-size estimate."""
+    """How many items a field's answer holds, for the result-size estimate: a page's size, an
+    introspection list's real length, an unpaginated list's bound where the API knows what
+    bounds it (a model's offerings, the providers...), else LIST_ESTIMATE."""
     if definition is None or not _is_list(definition.type):
         return 1
     if is_object_type(parent) and "pageInfo" in parent.fields:
@@ -161,7 +174,14 @@ def _items(
     if parent is not None and parent.name.startswith("__"):
         # Introspection lists are as long as our schema makes them: count them.
         return introspection_sizes(schema).get((parent.name, name), LIST_ESTIMATE)
-    return LIST_ESTIMATE
+    return bounds.get((getattr(parent, "name", ""), name), LIST_ESTIMATE)
+
+
+def _is_plain_list(parent: Any, definition: Any) -> bool:
+    """A list of objects that is neither a page nor introspection's."""
+    if definition is None or not _is_list(definition.type) or parent is None:
+        return False
+    return not parent.name.startswith("__") and "pageInfo" not in getattr(parent, "fields", {})
 
 
 def _page_size(node: FieldNode, variables: Mapping[str, Any]) -> int:

@@ -1,0 +1,38 @@
+"""How long the schema's unpaginated lists can be now, for the cost gate (app.graphql.cost): a
+list is priced at what bounds it rather than at a guess, so an ordinary query over real data is
+admitted (200 models with their offerings, say), and one that fans out over data that exists is
+still refused. Only the lists a document selects are looked at, and each bound comes from what
+the request reads anyway: the provider catalog in code, and the model catalog held in memory
+(which the `models` resolver then serves from)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import DocumentNode, GraphQLSchema
+
+from app.graphql.cost import bounded_lists
+from app.model_catalog.cache import catalog
+from app.providers.catalog import CATALOG
+
+SPECS = CATALOG.values()
+FIXED: dict[tuple[str, str], float] = {
+    ("Query", "providers"): len(CATALOG),
+    ("ProviderInfo", "authMethods"): max(len(s.auth_methods) for s in SPECS),
+    ("ProviderInfo", "authOptions"): max(len(s.auth_methods) for s in SPECS),
+    ("ProviderInfo", "configFields"): max(len(s.config_fields) for s in SPECS),
+}
+OFFERINGS = ("Model", "offerings")
+
+
+async def list_bounds(
+    document: DocumentNode, schema: GraphQLSchema, context: Any, max_fields: int
+) -> dict[tuple[str, str], float]:
+    """The bounds of the lists `document` selects (those the API knows a bound for)."""
+    asked = bounded_lists(document, schema, max_fields)
+    bounds = {key: value for key, value in FIXED.items() if key in asked}
+    if OFFERINGS in asked and context.catalog_version is not None:
+        held = await catalog(context.catalog_version)
+        # Every shared connection that offers a model, and a member's own one besides.
+        bounds[OFFERINGS] = held.most_offerings() + 1
+    return bounds

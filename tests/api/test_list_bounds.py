@@ -1,0 +1,46 @@
+"""Unpaginated lists priced at what bounds them: a model's offerings at the most connections
+that offer any model, so the console's and SPAs' query over 200 models and their offerings is
+admitted on a real catalog, while a list the API knows no bound for keeps the estimate, and
+the fan-out documents stay refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.api.schema import build_schema
+from app.budgets import BudgetExceeded, Budgets
+from app.graphql.cost import bounded_lists, measure, parse_document
+from tests.documents import create
+
+pytestmark = pytest.mark.db
+
+SCHEMA = build_schema()._schema
+SPA_QUERY = """query { models(first: 200) { totalCount nodes { modelId enabled
+  offerings { upstreamId connection { name } } } } }"""
+
+
+def test_without_a_bound_the_estimate_would_refuse_it():
+    document = parse_document(SPA_QUERY, Budgets())
+    assert bounded_lists(document, SCHEMA, Budgets().max_fields) == {("Model", "offerings")}
+    with pytest.raises(BudgetExceeded, match="max_result_size"):
+        measure(document, SCHEMA, {}, Budgets())  # offerings guessed at 10 each
+    admitted = measure(document, SCHEMA, {}, Budgets(), {("Model", "offerings"): 4})
+    assert admitted.result_size < 5000  # 200 models, 4 offerings each: within 2x of the answer
+
+
+async def test_two_hundred_models_and_their_offerings_are_admitted(admin, fake):
+    models = [f"m{i:03d}" for i in range(70)]
+    for name in ("a", "b", "c"):  # each model offered by all three
+        server = fake("OLLAMA", models=models)
+        await create(admin, name=name, provider="OLLAMA", baseUrl=server.url)
+    answer = await admin.raw(SPA_QUERY)
+    body = answer.json()
+    assert "errors" not in body, body.get("errors")
+    nodes = body["data"]["models"]["nodes"]
+    assert len(nodes) == 70 and all(len(n["offerings"]) == 3 for n in nodes)
+
+
+async def test_a_list_without_a_known_bound_keeps_its_estimate(admin):
+    document = parse_document("query { budgets { name alertAt } }", Budgets())
+    assert bounded_lists(document, SCHEMA, Budgets().max_fields) == {("Query", "budgets")}
+    assert "errors" not in (await admin.raw("query { budgets { name } }")).json()
