@@ -236,6 +236,8 @@ async def _execute(
         problem = _operation_problem(exc)
         return _error(400, f"Malformed GraphQL request: {problem}", "BAD_REQUEST", media)
     payload: dict[str, Any] = {"data": result.data}
+    if result.extensions:
+        payload["extensions"] = result.extensions  # what it cost (app.graphql.gate)
     status = 200
     if result.errors:
         variables = body.get("variables")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
 from graphql.validation import ASTValidationRule, MaxIntrospectionDepthRule
@@ -43,9 +44,22 @@ def _validate(
     return validate_document(schema, document, rules)
 
 
+def answer_size(value: Any) -> int:
+    """Values and objects in an answer's data, counted as the gate estimates them."""
+    if isinstance(value, dict):
+        return 1 + sum(answer_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(answer_size(v) for v in value)
+    return 1
+
+
 class CostGate(SchemaExtension):
+    """Each answer carries what it cost in `extensions.cost` (as GitHub's and Shopify's APIs
+    tell their clients): the gate's estimate, the actual values and objects, and the limit."""
+
     def __init__(self, budgets: Budgets) -> None:
         self.budgets = budgets
+        self.estimated: int | None = None
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -74,13 +88,25 @@ class CostGate(SchemaExtension):
         try:
             bounds = getattr(context.context, "list_bounds", None)
             schema = context.schema._schema
-            measure(document, schema, context.variables, self.budgets, bounds)
+            measured = measure(document, schema, context.variables, self.budgets, bounds)
         except BudgetExceeded as exc:
             context.pre_execution_errors = [budget_error(exc)]
         except GraphQLError as error:  # a fragment cycle: nothing below may expand it
             context.pre_execution_errors = [error]
         else:
+            self.estimated = measured.result_size
             rules = (*context.validation_rules, MaxIntrospectionDepthRule)
             errors = _validate(context.schema._schema, document, rules)
             context.pre_execution_errors = [_coded(error) for error in errors]
         yield
+
+    def get_results(self) -> dict[str, Any]:
+        result = self.execution_context.result
+        if self.estimated is None or result is None or result.data is None:
+            return {}
+        cost = {
+            "estimated": self.estimated,
+            "actual": answer_size(result.data),
+            "limit": self.budgets.max_result_size,
+        }
+        return {"cost": cost}

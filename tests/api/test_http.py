@@ -81,7 +81,7 @@ async def test_queries_may_come_as_get_for_caches_and_mutations_may_not(admin):
     params = {"query": query, "variables": '{"first": 5}', "operationName": "Count"}
     got = await http.get("/graphql", params=params, headers=auth)
     assert got.status_code == 200, got.text
-    assert got.json() == {"data": {"connections": {"totalCount": 0}}}
+    assert got.json()["data"] == {"connections": {"totalCount": 0}}
     assert {"Authorization", "Accept"} <= set(got.headers["vary"].replace(" ", "").split(","))
     same = await http.get(
         "/graphql", params=params, headers={**auth, "If-None-Match": got.headers["etag"]}
@@ -124,7 +124,7 @@ async def test_a_request_that_cannot_run_is_a_400_for_clients_of_the_graphql_med
         legacy = await http.post("/graphql", json=body, headers=auth)
         assert legacy.status_code == 200 and legacy.json()["data"] is None
     ran = await http.post("/graphql", json={"query": "{ viewer { name } }"}, headers=spec)
-    assert ran.status_code == 200 and ran.json() == {"data": {"viewer": {"name": "root"}}}
+    assert ran.status_code == 200 and ran.json()["data"] == {"viewer": {"name": "root"}}
 
 
 async def test_malformed_queries_get_clear_errors(admin):

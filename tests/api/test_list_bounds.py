@@ -38,6 +38,10 @@ async def test_two_hundred_models_and_their_offerings_are_admitted(admin, fake):
     assert "errors" not in body, body.get("errors")
     nodes = body["data"]["models"]["nodes"]
     assert len(nodes) == 70 and all(len(n["offerings"]) == 3 for n in nodes)
+    cost = body["extensions"]["cost"]  # every answer says what it cost, and against what
+    assert cost["limit"] == 10_000 and cost["actual"] <= cost["estimated"]
+    # 200 models asked, 70 there: the estimate prices the page asked for, not the catalog
+    assert cost["actual"] == 3 + 70 * (3 + 3 * 4)  # data, models, totalCount; per model
 
 
 async def test_a_list_without_a_known_bound_keeps_its_estimate(admin):

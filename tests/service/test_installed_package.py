@@ -83,7 +83,7 @@ def test_installed_elsewhere_it_migrates_and_serves(tmp_path):
                 json={"query": "{ viewer { name role } }"},
                 headers={"Authorization": f"Bearer {ADMIN}"},
             )
-            assert answer.json() == {"data": {"viewer": {"name": "admin", "role": "ADMIN"}}}
+            assert answer.json()["data"] == {"viewer": {"name": "admin", "role": "ADMIN"}}
             page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"})
             assert page.status_code == 200 and "GraphiQL" in page.text
         finally:
