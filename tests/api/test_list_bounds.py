@@ -48,3 +48,27 @@ async def test_a_list_without_a_known_bound_keeps_its_estimate(admin):
     document = parse_document("query { budgets { name alertAt } }", Budgets())
     assert bounded_lists(document, SCHEMA, Budgets().max_fields) == {("Query", "budgets")}
     assert "errors" not in (await admin.raw("query { budgets { name } }")).json()
+
+
+async def test_lists_whose_length_is_a_tables_are_priced_by_counting_it(admin, fake):
+    from app.api.context import Context
+    from app.api.list_bounds import list_bounds
+    from app.db.versions import read_versions
+
+    server = fake("OLLAMA", models=["m1"])
+    connection = await create(admin, name="a", provider="OLLAMA", baseUrl=server.url)
+    for n in range(3):
+        await admin(
+            "mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { userErrors { message } } }",
+            {"i": {"name": f"w{n}", "defaultConnectionId": connection["id"]}},
+        )
+    query = """query { dependents(connectionId: "x") { __typename } budgets { name }
+      modelPrices { model } providers { name authOptions { method } } }"""
+    document = parse_document(query, Budgets())
+    versions = await read_versions()
+    context = Context(viewer=None, services=None, catalog_version=versions.catalog)  # type: ignore[arg-type]
+    bounds = await list_bounds(document, SCHEMA, context, Budgets().max_fields)
+    assert bounds[("Query", "dependents")] == 3  # three workspaces, no endpoint
+    assert bounds[("Query", "budgets")] == 0
+    assert bounds[("Query", "modelPrices")] == 29  # the shipped prices, none of an admin's
+    assert bounds[("Query", "providers")] == 13
