@@ -37,6 +37,7 @@ from app.graphql.execution import PlannedExecution
 from app.graphql.gate import CostGate
 from app.graphql.node import Node, resolve_node
 from app.http.failures import UNEXPECTED, masked_extensions
+from app.money import usd_text
 
 log = logging.getLogger("switchboard.errors")
 
@@ -134,7 +135,7 @@ def _decimal(value: object) -> decimal.Decimal:
 DECIMAL = dataclasses.replace(
     DecimalDefinition,
     description='An exact decimal number as a JSON string, e.g. "0.000125" (money is in USD).',
-    serialize=lambda value: format(value, "f"),
+    serialize=usd_text,
     parse_value=_decimal,
 )
 

@@ -13,22 +13,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from app.api.context import Info
+from app.graphql.arguments import NO_SUCH, id_of, optional_id, sent
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.node import Node, register_node, to_global_id
 from app.graphql.permissions import ADMIN_ONLY
 from app.ids import uuid_of
+from app.money import usd_of_picos
 from app.spend import budgets as rules
 from app.spend import prices
 from app.spend.control import Entry
 from app.spend.ledger import Spent
-from app.spend.money import usd_of_picos
 from app.validation import UNSET
 
 if TYPE_CHECKING:
     from app.api.connections.types import LLMConnectionType
 
 CONNECTION_TYPES = "app.api.connections.types"
-NO_SUCH = uuid.UUID(int=0)  # what an ID of another type names: nothing
 
 
 @strawberry.type(name="ModelPrice", description="What a model's tokens cost, in USD per million.")
@@ -139,12 +139,12 @@ class BudgetType(Node):
         remaining_tokens = None
         if b.amount_tokens is not None:
             remaining_tokens = max(0, b.amount_tokens - spent.tokens)
-        scope_type = rules.SCOPE_TABLES.get(b.scope)
+        scope_id = b.scope_id()
         return cls(
             id=to_global_id("Budget", b.id),
             name=b.name,
             scope=b.scope,
-            scope_id=to_global_id(scope_type[1], b.scope_key) if scope_type else None,
+            scope_id=strawberry.ID(scope_id) if scope_id else None,
             amount_usd=None if b.amount_pusd is None else usd_of_picos(b.amount_pusd),
             amount_tokens=b.amount_tokens,
             period=b.period,
@@ -168,10 +168,10 @@ class CreateBudgetInput:
     scope_id: strawberry.ID | None = None
     amount_usd: Decimal | None = None
     amount_tokens: int | None = None
-    period: BudgetPeriod = rules.Period.MONTH  # type: ignore[valid-type]
-    time_zone: str = "UTC"
-    action: BudgetAction = rules.Action.ALERT  # type: ignore[valid-type]
-    alert_at: list[int] = strawberry.field(default_factory=lambda: [80, 100])
+    period: BudgetPeriod = rules.DEFAULT_PERIOD  # type: ignore[valid-type]
+    time_zone: str = rules.DEFAULT_TIME_ZONE
+    action: BudgetAction = rules.DEFAULT_ACTION  # type: ignore[valid-type]
+    alert_at: list[int] = strawberry.field(default_factory=lambda: list(rules.DEFAULT_ALERT_AT))
 
 
 @strawberry.input(description="Partial: an absent field is unchanged.")
@@ -229,8 +229,8 @@ async def _visible(info: Info, budgets: list[rules.BudgetRecord]) -> list[rules.
 @register_node("Budget")
 async def resolve_budget(info: Info, global_id: str) -> BudgetType | None:
     budget_id = uuid_of(global_id, "Budget")
-    found = [b for b in await rules.list_budgets(None, None) if b.id == budget_id]
-    shown = await budget_types(info, await _visible(info, found))
+    found = await rules.fetch_budget(budget_id) if budget_id else None
+    shown = await budget_types(info, await _visible(info, [found] if found else []))
     return shown[0] if shown else None
 
 
@@ -243,7 +243,7 @@ class SpendQueries:
     async def model_prices(
         self, info: Info, model: str | None = None, connection_id: strawberry.ID | None = None
     ) -> list[ModelPriceType]:
-        connection = uuid_of(connection_id, "LLMConnection") or NO_SUCH if connection_id else None
+        connection = optional_id(connection_id, "LLMConnection")
         return [ModelPriceType.of(p) for p in await prices.listed_prices(model, connection)]
 
     @strawberry.field(description="Budgets, oldest first, each with this period's spend.")
@@ -263,12 +263,9 @@ class SpendMutations:
     @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def set_model_price(self, info: Info, input: SetModelPriceInput) -> ModelPricePayload:
-        connection = None
-        if input.connection_id is not None:
-            connection = uuid_of(input.connection_id, "LLMConnection") or NO_SUCH
         data = prices.PriceInput(
             model=input.model,
-            connection_id=connection,
+            connection_id=optional_id(input.connection_id, "LLMConnection"),
             input=str(input.input_per_m_tok),
             output=str(input.output_per_m_tok),
             cached_input=_text(input.cached_input_per_m_tok),
@@ -285,9 +282,7 @@ class SpendMutations:
     async def delete_model_price(
         self, info: Info, model: str, connection_id: strawberry.ID | None = None
     ) -> ModelPricePayload:
-        connection = None
-        if connection_id is not None:
-            connection = uuid_of(connection_id, "LLMConnection") or NO_SUCH
+        connection = optional_id(connection_id, "LLMConnection")
         price = await prices.delete_price(info.context.actor, model, connection)
         return ModelPricePayload(model_price=ModelPriceType.of(price))
 
@@ -313,38 +308,30 @@ class SpendMutations:
     async def update_budget(
         self, info: Info, id: strawberry.ID, input: UpdateBudgetInput
     ) -> BudgetPayload:
-        scope = _maybe(input.scope)
-        scope_id = _maybe(input.scope_id)
+        scope = sent(input.scope)
+        scope_id = sent(input.scope_id)
         data = rules.BudgetInput(
-            name=_maybe(input.name),
+            name=sent(input.name),
             scope=scope,
             scope_id=(
                 scope_id
                 if scope_id is UNSET
                 else _scope_key(None if scope is UNSET else scope, scope_id)
             ),
-            amount_usd=_maybe(input.amount_usd, _text),
-            amount_tokens=_maybe(input.amount_tokens),
-            period=_maybe(input.period),
-            time_zone=_maybe(input.time_zone),
-            action=_maybe(input.action),
-            alert_at=_maybe(input.alert_at),
+            amount_usd=sent(input.amount_usd, _text),
+            amount_tokens=sent(input.amount_tokens),
+            period=sent(input.period),
+            time_zone=sent(input.time_zone),
+            action=sent(input.action),
+            alert_at=sent(input.alert_at),
         )
-        budget_id = uuid_of(id, "Budget") or NO_SUCH
+        budget_id = id_of(id, "Budget")
         updated = await rules.update_budget(info.context.actor, budget_id, data)
         return BudgetPayload(budget=(await budget_types(info, [updated]))[0])
 
     @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def delete_budget(self, info: Info, id: strawberry.ID) -> DeleteBudgetPayload:
-        budget_id = uuid_of(id, "Budget") or NO_SUCH
+        budget_id = id_of(id, "Budget")
         deleted = await rules.delete_budget(info.context.actor, budget_id)
         return DeleteBudgetPayload(deleted_id=to_global_id("Budget", deleted.id))
-
-
-def _maybe(value: Any, convert: Any = None) -> Any:
-    """A partial update's field: UNSET when absent; `convert` applied to a given value."""
-    if value is None:
-        return UNSET
-    given = value.value
-    return convert(given) if convert is not None and given is not None else given

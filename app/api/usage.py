@@ -18,7 +18,7 @@ from app.api.context import Info
 from app.graphql.node import Node, to_global_id
 from app.graphql.pagination import Connection, listed
 from app.ids import uuid_of
-from app.spend.money import usd_of_picos
+from app.money import usd_of_picos
 from app.usage.queries import (
     HOUR_MS,
     Bucket,

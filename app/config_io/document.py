@@ -13,8 +13,8 @@ from app.config_io.specs import ConnectionSpec
 from app.connections.plain_fields import PLAIN_FIELDS
 from app.connections.records import ConnectionRecord
 from app.dependents.records import EndpointRecord, WorkspaceRecord
+from app.money import NotMoney, price_micros, usd_text
 from app.providers.catalog import Provider
-from app.spend.money import NotMoney, price_micros
 from app.spend.prices import Price
 
 VERSION = 1
@@ -70,7 +70,7 @@ def price_entry(price: Price, names: Mapping[uuid.UUID, str]) -> dict[str, Any]:
     usd = price.usd()
     for name, key in PRICE_FIELDS.items():
         if usd[key] is not None:
-            entry[name] = format(usd[key], "f")
+            entry[name] = usd_text(usd[key])
     return entry
 
 

@@ -196,7 +196,7 @@ class GatewayCall(Table, tablename="gateway_call"):
     latency_bucket = Integer()  # app.usage.buckets
     cached_input_tokens = Integer(default=0)  # of the input: read from the provider's cache
     cache_write_tokens = Integer(default=0)  # of the input: written to it (Anthropic bills these)
-    # What it cost in pico-dollars (app.spend.money), with the price in force when it was made;
+    # What it cost in pico-dollars (app.money), with the price in force when it was made;
     # null: it used tokens and no price was known for its model (unpriced, never $0).
     cost_pusd = BigInt(null=True, default=None)
 

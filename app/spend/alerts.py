@@ -23,11 +23,11 @@ import httpx
 from app.audit.service import Actor, Done, Target, audited_write, set_to
 from app.db.tables import AuditEvent
 from app.ids import global_id
+from app.money import picos_text
 from app.org.settings import load_org_settings, webhook_secret
 from app.security.keyring import Keyring
 from app.spend.budgets import BudgetRecord
 from app.spend.ledger import Spent
-from app.spend.money import usd_of_picos
 
 log = logging.getLogger("switchboard.budgets")
 
@@ -48,31 +48,24 @@ class Alert:
 
     def body(self) -> dict[str, Any]:
         b = self.budget
-        amount = None if b.amount_pusd is None else format(usd_of_picos(b.amount_pusd), "f")
+        amount = None if b.amount_pusd is None else picos_text(b.amount_pusd)
         return {
             "event": "budget.threshold",
             "budget": {
                 "id": global_id("Budget", b.id),
                 "name": b.name,
                 "scope": b.scope.value,
-                "scopeId": _scope_id(b),
+                "scopeId": b.scope_id(),
                 "action": b.action.value,
                 "amountTokens": b.amount_tokens,
             },
             "percent": self.percent,
-            "spentUsd": format(usd_of_picos(self.spent.usd), "f"),
+            "spentUsd": picos_text(self.spent.usd),
             "spentTokens": self.spent.tokens,
             "amountUsd": amount,
             "periodStart": self.period_start.isoformat(),
             "resetsAt": self.resets_at.isoformat(),
         }
-
-
-def _scope_id(budget: BudgetRecord) -> str | None:
-    from app.spend.budgets import SCOPE_TABLES
-
-    found = SCOPE_TABLES.get(budget.scope)
-    return global_id(found[1], budget.scope_key) if found and budget.scope_key else None
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -84,7 +77,6 @@ class AlertSender:
         self.keyring = keyring
         self.client = client  # the outbound client (its policy applies); set when serving
         self.queue: asyncio.Queue[Alert] = asyncio.Queue(MAX_QUEUED)
-        self.delivered = 0
         self._task: asyncio.Task[None] | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
 
@@ -153,7 +145,6 @@ class AlertSender:
                 why = type(exc).__name__
             else:
                 if response.status_code < 300:
-                    self.delivered += 1
                     return
                 why = f"HTTP {response.status_code}"
                 if response.status_code < 500 and response.status_code != 429:

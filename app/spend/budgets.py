@@ -21,7 +21,8 @@ from app.db.json_columns import load_json
 from app.db.recent import Recent
 from app.db.tables import ApiToken, AppUser, Budget, Endpoint, Workspace
 from app.errors import Problem, ProblemsFound, invalid, not_found
-from app.spend.money import NotMoney, amount_picos, usd_of_picos
+from app.ids import global_id
+from app.money import NotMoney, amount_picos, picos_text
 from app.validation import UNSET, Unset, check_name, given
 
 
@@ -51,6 +52,11 @@ SCOPE_TABLES: dict[Scope, tuple[Any, str]] = {
     Scope.WORKSPACE: (Workspace, "Workspace"),
     Scope.ENDPOINT: (Endpoint, "Endpoint"),
 }
+# What a new budget is unless it says otherwise.
+DEFAULT_PERIOD = Period.MONTH
+DEFAULT_TIME_ZONE = "UTC"
+DEFAULT_ACTION = Action.ALERT
+DEFAULT_ALERT_AT = (80, 100)
 MAX_THRESHOLDS = 10
 MAX_PERCENT = 1000
 MAX_TOKENS = 10**15
@@ -90,6 +96,11 @@ class BudgetRecord:
             updated_at=row["updated_at"],
         )
 
+    def scope_id(self) -> str | None:
+        """The global ID of the user, token, workspace or endpoint; None for the organisation."""
+        found = SCOPE_TABLES.get(self.scope)
+        return global_id(found[1], self.scope_key) if found and self.scope_key else None
+
     def bounds(self, now: datetime | None = None) -> tuple[datetime, datetime]:
         return period_bounds(self.period, self.time_zone, now or datetime.now(UTC))
 
@@ -99,7 +110,7 @@ class BudgetRecord:
             "name": self.name,
             "scope": self.scope.value,
             "scopeId": self.scope_key or None,
-            "amountUsd": None if self.amount_pusd is None else str(usd_of_picos(self.amount_pusd)),
+            "amountUsd": None if self.amount_pusd is None else picos_text(self.amount_pusd),
             "amountTokens": self.amount_tokens,
             "period": self.period.value,
             "timeZone": self.time_zone,
@@ -167,7 +178,7 @@ def _amounts(data: BudgetInput, current: BudgetRecord | None, problems: list[Pro
 
 
 def _alert_at(data: BudgetInput, current: BudgetRecord | None, problems: list[Problem]) -> Any:
-    default = list(current.alert_at) if current else [80, 100]
+    default = list(current.alert_at if current else DEFAULT_ALERT_AT)
     given_at = given(data.alert_at, default)
     percents = sorted(set(default if given_at is None else given_at))
     if len(percents) > MAX_THRESHOLDS or any(not 0 < p <= MAX_PERCENT for p in percents):
@@ -177,7 +188,7 @@ def _alert_at(data: BudgetInput, current: BudgetRecord | None, problems: list[Pr
 
 
 def _time_zone(data: BudgetInput, current: BudgetRecord | None, problems: list[Problem]) -> str:
-    zone = given(data.time_zone, current.time_zone if current else "UTC") or "UTC"
+    zone = given(data.time_zone, current.time_zone if current else None) or DEFAULT_TIME_ZONE
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -187,7 +198,7 @@ def _time_zone(data: BudgetInput, current: BudgetRecord | None, problems: list[P
 
 
 async def _scope(data: BudgetInput, current: BudgetRecord | None, problems: list[Problem]) -> Any:
-    scope = given(data.scope, None) or (current.scope if current else Scope.ORGANIZATION)
+    scope = _kept(data.scope, current.scope if current else Scope.ORGANIZATION)
     kept = current.scope_key if current and current.scope is scope else ""
     key_id = given(data.scope_id, uuid.UUID(kept) if kept else None)
     if scope is Scope.ORGANIZATION:
@@ -203,6 +214,11 @@ async def _scope(data: BudgetInput, current: BudgetRecord | None, problems: list
     return scope, str(key_id)
 
 
+def _kept(value: Any, fallback: Any) -> Any:
+    """A required field of a partial update: what was sent, else (absent or null) the fallback."""
+    return given(value, None) or fallback
+
+
 async def _checked(data: BudgetInput, current: BudgetRecord | None) -> dict[str, Any]:
     problems: list[Problem] = []
     name, message = check_name(given(data.name, current.name if current else "") or "")
@@ -216,9 +232,13 @@ async def _checked(data: BudgetInput, current: BudgetRecord | None) -> dict[str,
         "scope_key": scope_key,
         "amount_pusd": picos,
         "amount_tokens": tokens,
-        "period": (given(data.period, None) or (current.period if current else Period.MONTH)).value,
+        "period": (
+            given(data.period, None) or (current.period if current else DEFAULT_PERIOD)
+        ).value,
         "time_zone": _time_zone(data, current, problems),
-        "action": (given(data.action, None) or (current.action if current else Action.ALERT)).value,
+        "action": (
+            given(data.action, None) or (current.action if current else DEFAULT_ACTION)
+        ).value,
         "alert_at": json.dumps(_alert_at(data, current, problems)),
     }
     if problems:
@@ -226,13 +246,13 @@ async def _checked(data: BudgetInput, current: BudgetRecord | None) -> dict[str,
     return values
 
 
-async def _fetch(budget_id: uuid.UUID) -> BudgetRecord | None:
+async def fetch_budget(budget_id: uuid.UUID) -> BudgetRecord | None:
     row = await Budget.select().where(Budget.id == budget_id).first()
     return BudgetRecord.of(row) if row else None
 
 
 async def _found(budget_id: uuid.UUID) -> BudgetRecord:
-    found = await _fetch(budget_id)
+    found = await fetch_budget(budget_id)
     if found is None:
         raise ProblemsFound([not_found("budget")])
     return found

@@ -11,24 +11,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from app.db.tables import GatewayCall
+from app.money import usd_of_picos
 from app.spend.alerts import Alert, AlertSender
 from app.spend.budgets import Action, BudgetRecord, Scope, budget_index
 from app.spend.ledger import NO_LIMIT, Ledger, Line, MemoryLedger, Seeder, Spent
-from app.spend.money import usd_of_picos
+from app.usage.queries import spent_since
 
 log = logging.getLogger("switchboard.budgets")
 
 KEPT_AFTER_PERIOD = 86_400  # seconds a period's ledger entry outlives it
 REREAD_SECONDS = 2.0  # without Redis on PostgreSQL: how often other instances' spend is read
 MAX_FIRED = 10_000
-SCOPE_COLUMNS = {
-    Scope.ORGANIZATION: None,
-    Scope.USER: "user_key",
-    Scope.TOKEN: "token_key",
-    Scope.WORKSPACE: "workspace_key",
-    Scope.ENDPOINT: "endpoint_key",
-}
 
 
 @dataclass(frozen=True)
@@ -190,24 +183,17 @@ class SpendControl:
 
 
 async def recorded_spend(entries: Sequence[Entry]) -> list[Spent]:
-    """What the recorded calls of each entry's scope spent since its period began, in one
-    statement."""
-    parts: list[str] = []
-    params: list[object] = []
-    for i, entry in enumerate(entries):
-        where = "started_ms >= {}"
-        params.append(int(entry.start.timestamp() * 1000))
-        column = SCOPE_COLUMNS[entry.budget.scope]
-        if column is not None:
-            where += f" AND {column} = {{}}"
-            params.append(entry.budget.scope_key)
-        parts.append(
-            f"SELECT {i} AS i, SUM(cost_pusd) AS usd,"  # noqa: S608 (constant names only)
-            f" SUM(input_tokens + output_tokens) AS tokens FROM gateway_call WHERE {where}"
+    """What the recorded calls of each entry's scope spent since its period began (one
+    statement)."""
+    asked = [
+        (
+            int(e.start.timestamp() * 1000),
+            None if e.budget.scope is Scope.ORGANIZATION else e.budget.scope.value.lower(),
+            e.budget.scope_key,
         )
-    rows = await GatewayCall.raw(" UNION ALL ".join(parts), *params)
-    found = {int(row["i"]): Spent(int(row["usd"] or 0), int(row["tokens"] or 0)) for row in rows}
-    return [found.get(i, Spent(0, 0)) for i in range(len(entries))]
+        for e in entries
+    ]
+    return [Spent(usd, tokens) for usd, tokens in await spent_since(asked)]
 
 
 class BudgetSpent(Exception):

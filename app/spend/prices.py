@@ -22,7 +22,7 @@ from app.db.deadlines import DatabaseUnavailable
 from app.db.recent import Recent
 from app.db.tables import LLMConnection, ModelPrice
 from app.errors import Problem, ProblemsFound, invalid, not_found
-from app.spend.money import NotMoney, price_micros, usd_of_micros
+from app.money import NotMoney, price_micros, usd_of_micros, usd_text
 
 DEFAULTS_FILE = Path(__file__).with_name("default_prices.json")
 # A dated or pinned release of a listed model costs what the model does ("gpt-4o-2024-08-06",
@@ -267,7 +267,7 @@ def _checked(data: PriceInput) -> dict[str, Any]:
 def _snapshot(price: Price | None) -> dict[str, Any] | None:
     if price is None:
         return None
-    return {k: None if v is None else str(v) for k, v in price.usd().items()}
+    return {k: None if v is None else usd_text(v) for k, v in price.usd().items()}
 
 
 async def set_price(actor: Actor, data: PriceInput) -> Price:

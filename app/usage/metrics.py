@@ -23,7 +23,7 @@ from prometheus_client import (
 from app.auth.service import Role, authenticate
 from app.auth.tokens import bearer_token
 from app.http.failures import CHALLENGE
-from app.spend.money import PICO
+from app.money import PICO
 from app.usage.buckets import BOUNDS_MS
 from app.usage.trace import CallTrace
 

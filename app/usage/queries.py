@@ -16,7 +16,7 @@ from typing import Any
 from app.db.pagination import Listing, OrderKey
 from app.db.tables import AppUser, Endpoint, GatewayCall, LastUse, LLMConnection
 from app.usage.buckets import COUNT, percentile
-from app.usage.store import LATENCY_AT, SUMS
+from app.usage.store import KEY_COLUMNS, LATENCY_AT, SUMS
 
 HOUR_MS = 3_600_000
 LATENCY = tuple(f"lat_{i}" for i in range(COUNT))
@@ -183,7 +183,6 @@ async def calls_since(column: str, keys: Sequence[str], since_ms: int) -> dict[s
 
 
 DAY_MS = 24 * 3_600_000
-COLUMNS = {"connection": "connection_key", "endpoint": "endpoint_key", "workspace": "workspace_key"}
 
 
 async def recent_calls(subjects: Sequence[tuple[str, str]]) -> list[int]:
@@ -192,7 +191,9 @@ async def recent_calls(subjects: Sequence[tuple[str, str]]) -> list[int]:
     by_kind: dict[str, list[str]] = defaultdict(list)
     for kind, key in subjects:
         by_kind[kind].append(key)
-    counts = {kind: await calls_since(COLUMNS[kind], keys, since) for kind, keys in by_kind.items()}
+    counts = {
+        kind: await calls_since(KEY_COLUMNS[kind], keys, since) for kind, keys in by_kind.items()
+    }
     return [counts[kind].get(key, 0) for kind, key in subjects]
 
 
@@ -276,3 +277,26 @@ async def names_of(buckets: Sequence[Bucket]) -> dict[Dimension, dict[str, str]]
         rows = await table.select(table.id, table.name).where(table.id.is_in(ids)) if ids else []
         names[dim] = {str(row["id"]): row["name"] for row in rows}
     return names
+
+
+SpendAsked = tuple[int, str | None, str]  # since (epoch ms), a kind of KEY_COLUMNS or None, its id
+
+
+async def spent_since(asked: Sequence[SpendAsked]) -> list[tuple[int, int]]:
+    """What the recorded calls of each (kind, id) cost (pico-dollars, priced calls only) and
+    used (input plus output tokens) since a time; kind None: every call. One statement."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, (since_ms, kind, key) in enumerate(asked):
+        where = "started_ms >= {}"
+        params.append(since_ms)
+        if kind is not None:
+            where += f" AND {KEY_COLUMNS[kind]} = {{}}"
+            params.append(key)
+        parts.append(
+            f"SELECT {i} AS i, SUM(cost_pusd) AS usd,"  # noqa: S608 (constant names only)
+            f" SUM(input_tokens + output_tokens) AS tokens FROM gateway_call WHERE {where}"
+        )
+    rows = await GatewayCall.raw(" UNION ALL ".join(parts), *params) if parts else []
+    found = {int(row["i"]): (int(row["usd"] or 0), int(row["tokens"] or 0)) for row in rows}
+    return [found.get(i, (0, 0)) for i in range(len(asked))]

@@ -39,11 +39,16 @@ LAST_USE_SQL = (
     "INSERT INTO last_use (subject, last_ms) VALUES {rows} ON CONFLICT (subject)"
     " DO UPDATE SET last_ms = {greatest}(last_use.last_ms, excluded.last_ms)"
 )
-SUBJECTS = (
-    ("connection", "connection_key"),
-    ("endpoint", "endpoint_key"),
-    ("workspace", "workspace_key"),
-    ("token", "token_key"),
+# Each kind of thing a call names, and the gateway_call column that holds its id.
+KEY_COLUMNS = {
+    "connection": "connection_key",
+    "endpoint": "endpoint_key",
+    "workspace": "workspace_key",
+    "token": "token_key",
+    "user": "user_key",
+}
+SUBJECTS = tuple(  # what last_use remembers
+    (kind, KEY_COLUMNS[kind]) for kind in ("connection", "endpoint", "workspace", "token")
 )
 
 

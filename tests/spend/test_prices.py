@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.spend.money import NotMoney, amount_picos, price_micros, usd_of_picos
+from app.money import NotMoney, amount_picos, price_micros, usd_of_picos
 from app.spend.prices import PriceBook, Tokens, default_lists, default_price
 
 

@@ -18,6 +18,7 @@ from app.api.providers import AuthMethod, Provider
 from app.connections.inputs import ConnectionInput, HeaderInput
 from app.connections.records import ConnectionOrderField as DomainOrderField
 from app.connections.records import OwnerScope as DomainOwnerScope
+from app.graphql.arguments import sent
 from app.validation import UNSET, Unset
 
 OwnerScope = strawberry.enum(DomainOwnerScope, name="OwnerScope")
@@ -111,10 +112,6 @@ def _headers(raw: list[CustomHeaderInput] | None) -> list[HeaderInput] | None:
     return None if raw is None else [HeaderInput(h.name, h.value) for h in raw]
 
 
-def _maybe(value: Any) -> Any:
-    return UNSET if value is None else value.value
-
-
 def create_input(data: CreateConnectionInput) -> ConnectionInput:
     return ConnectionInput(
         provider=data.provider,
@@ -132,17 +129,17 @@ def create_input(data: CreateConnectionInput) -> ConnectionInput:
 
 
 def update_input(data: UpdateConnectionInput) -> ConnectionInput:
-    headers = _maybe(data.custom_headers)
+    headers = sent(data.custom_headers)
     return ConnectionInput(
-        name=_maybe(data.name),
-        auth_method=_maybe(data.auth_method),
-        base_url=_maybe(data.base_url),
-        api_key=_maybe(data.api_key),
-        service_account_json=_maybe(data.service_account_json),
-        config=_maybe(data.config),
+        name=sent(data.name),
+        auth_method=sent(data.auth_method),
+        base_url=sent(data.base_url),
+        api_key=sent(data.api_key),
+        service_account_json=sent(data.service_account_json),
+        config=sent(data.config),
         custom_headers=headers if isinstance(headers, Unset) else _headers(headers),
-        enabled=_maybe(data.enabled),
-        is_default=_maybe(data.is_default),
+        enabled=sent(data.enabled),
+        is_default=sent(data.is_default),
         expected_version=UNSET if data.expected_version is None else data.expected_version,
         plain=plain_maybe(data),
     )

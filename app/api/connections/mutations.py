@@ -26,17 +26,16 @@ from app.connections.models import RefreshResult
 from app.connections.sealing import reveal_secrets
 from app.connections.service import Written
 from app.errors import ProblemsFound, invalid, not_found
+from app.graphql.arguments import id_of
 from app.graphql.errors import UserError, maps_problems, user_errors
 from app.graphql.node import to_global_id
 from app.graphql.permissions import ADMIN_ONLY
 from app.ids import uuid_of
 from app.providers.verification import VerificationResult
 
-NO_SUCH = uuid.UUID(int=0)  # what an ID of another type names: no connection, for anyone
-
 
 def connection_id(global_id: str) -> uuid.UUID:
-    return uuid_of(global_id, "LLMConnection") or NO_SUCH
+    return id_of(global_id, "LLMConnection")
 
 
 @strawberry.type

@@ -11,10 +11,10 @@ from strawberry.scalars import JSON
 from app.api.context import Info
 from app.api.dependents.types import EndpointType, WorkspaceType
 from app.dependents.inputs import EndpointInput, WorkspaceInput
+from app.graphql.arguments import id_of, optional_id, sent
 from app.graphql.errors import UserError, maps_problems
 from app.graphql.node import to_global_id
 from app.graphql.permissions import ADMIN_ONLY
-from app.ids import uuid_of
 from app.validation import UNSET
 
 
@@ -76,24 +76,8 @@ class DeleteWorkspacePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-NO_SUCH = uuid.UUID(int=0)  # what an ID of another type names: nothing, for anyone
-
-
-def _maybe(value: Any) -> Any:
-    return UNSET if value is None else value.value
-
-
-def _id(global_id: str, type_name: str) -> uuid.UUID:
-    return uuid_of(global_id, type_name) or NO_SUCH
-
-
 def _connection(global_id: str | None) -> uuid.UUID | None:
-    return None if global_id is None else _id(global_id, "LLMConnection")
-
-
-def _maybe_connection(value: Any) -> Any:
-    given = _maybe(value)
-    return given if given is UNSET else _connection(given)
+    return optional_id(global_id, "LLMConnection")
 
 
 def _expected(version: int | None) -> Any:
@@ -121,22 +105,22 @@ class DependentMutations:
         self, info: Info, id: strawberry.ID, input: UpdateEndpointInput
     ) -> EndpointPayload:
         data = EndpointInput(
-            name=_maybe(input.name),
-            model=_maybe(input.model),
-            description=_maybe(input.description),
-            config=_maybe(input.config),
-            connection_id=_maybe_connection(input.connection_id),
+            name=sent(input.name),
+            model=sent(input.model),
+            description=sent(input.description),
+            config=sent(input.config),
+            connection_id=sent(input.connection_id, _connection),
             expected_version=_expected(input.expected_version),
         )
         service = info.context.services.endpoints
-        updated = await service.update(info.context.actor, _id(id, "Endpoint"), data)
+        updated = await service.update(info.context.actor, id_of(id, "Endpoint"), data)
         return EndpointPayload(endpoint=EndpointType.of(updated))
 
     @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def delete_endpoint(self, info: Info, id: strawberry.ID) -> DeleteEndpointPayload:
         service = info.context.services.endpoints
-        deleted = await service.delete(info.context.actor, _id(id, "Endpoint"))
+        deleted = await service.delete(info.context.actor, id_of(id, "Endpoint"))
         return DeleteEndpointPayload(deleted_id=to_global_id("Endpoint", deleted.id))
 
     @strawberry.mutation(permission_classes=ADMIN_ONLY)
@@ -154,17 +138,17 @@ class DependentMutations:
         self, info: Info, id: strawberry.ID, input: UpdateWorkspaceInput
     ) -> WorkspacePayload:
         data = WorkspaceInput(
-            name=_maybe(input.name),
-            default_connection_id=_maybe_connection(input.default_connection_id),
+            name=sent(input.name),
+            default_connection_id=sent(input.default_connection_id, _connection),
             expected_version=_expected(input.expected_version),
         )
         service = info.context.services.workspaces
-        updated = await service.update(info.context.actor, _id(id, "Workspace"), data)
+        updated = await service.update(info.context.actor, id_of(id, "Workspace"), data)
         return WorkspacePayload(workspace=WorkspaceType.of(updated))
 
     @strawberry.mutation(permission_classes=ADMIN_ONLY)
     @maps_problems
     async def delete_workspace(self, info: Info, id: strawberry.ID) -> DeleteWorkspacePayload:
         service = info.context.services.workspaces
-        deleted = await service.delete(info.context.actor, _id(id, "Workspace"))
+        deleted = await service.delete(info.context.actor, id_of(id, "Workspace"))
         return DeleteWorkspacePayload(deleted_id=to_global_id("Workspace", deleted.id))

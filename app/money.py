@@ -43,6 +43,15 @@ def amount_picos(text: object) -> int:
     return int(dollars(text, 6, MAX_AMOUNT_USD) * PICO)
 
 
+def usd_text(value: Decimal) -> str:
+    """Dollars as the API writes them: a plain decimal string ("0.00000015", never "1.5E-7")."""
+    return format(value, "f")
+
+
+def picos_text(picos: int) -> str:
+    return usd_text(usd_of_picos(picos))
+
+
 def usd_of_micros(micros: int) -> Decimal:
     return _plain(Decimal(micros) / MICRO)
 
