@@ -38,7 +38,7 @@ from app.security.outbound import OutboundPolicy, Resolver, system_resolver
 from app.settings import Settings, get_settings
 from app.usage.journal import replay
 from app.usage.metrics import metrics
-from app.usage.retention import prune_forever, prune_now
+from app.usage.retention import START_STEPS, prune_forever, prune_now
 from app.web.assets import WEB_ROUTES
 
 
@@ -53,9 +53,10 @@ async def start(app: Litestar) -> None:
     app.state.services.usage.recorder.start()
     app.state.services.spend.alerts.start()
     retention = app.state.settings.usage_retention_days
-    await prune_now(retention)  # done before serving, not in the middle of the first requests
+    # Before serving, not in the middle of the first requests (up to START_STEPS steps).
+    done = await prune_now(retention, steps=START_STEPS)
     loop = asyncio.get_running_loop()
-    app.state.pruning = loop.create_task(prune_forever(retention))
+    app.state.pruning = loop.create_task(prune_forever(retention, done))
     balancer = app.state.services.gateway.balancer
     app.state.health_sync = loop.create_task(balancer.sync_forever()) if balancer.store else None
     # Several instances share PostgreSQL: without Redis, each re-reads the budgets' spend.

@@ -201,12 +201,12 @@ class GatewayCall(Table, tablename="gateway_call"):
     cost_pusd = BigInt(null=True, default=None)
 
 
-class UsageHour(Table, tablename="usage_hour"):
-    """Calls counted per hour, connection, endpoint, user and model, kept up to date with each
-    batch of gateway_call rows: usage queries read these instead of every call. Latencies are
-    counted per bucket (app.usage.buckets) so percentiles can be estimated from sums."""
+class UsageCounts:
+    """What usage_hour and usage_day count per connection, endpoint, user and model: kept up to
+    date with each batch of gateway_call rows, so usage queries read these instead of every call.
+    Latencies are counted per bucket (app.usage.buckets) so percentiles can be estimated from
+    sums."""
 
-    hour = Integer()
     connection_key = Varchar(length=36, default="")
     endpoint_key = Varchar(length=36, default="")
     user_key = Varchar(length=36, default="")
@@ -234,6 +234,19 @@ class UsageHour(Table, tablename="usage_hour"):
     lat_13 = BigInt(default=0)
     lat_14 = BigInt(default=0)
     lat_15 = BigInt(default=0)
+
+
+class UsageHour(UsageCounts, Table, tablename="usage_hour"):
+    """Calls counted per epoch hour."""
+
+    hour = Integer()
+
+
+class UsageDay(UsageCounts, Table, tablename="usage_day"):
+    """Calls counted per UTC day (epoch hours // 24): whole days of a usage query read these,
+    24 times fewer rows than the hours."""
+
+    day = Integer()
 
 
 class LastUse(Table, tablename="last_use"):
@@ -303,6 +316,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     AuditEvent,
     GatewayCall,
     UsageHour,
+    UsageDay,
     LastUse,
     ModelPrice,
     Budget,

@@ -1,6 +1,7 @@
-"""Usage answered in SQL on either database: whole hours from usage_hour, and the partial hours
-at either end of the asked range from gateway_call itself (by the time index), summed together
-per asked dimension. Only percentiles are finished in Python, from the summed bucket counts."""
+"""Usage answered in SQL on either database: whole days from usage_day, whole hours from
+usage_hour, and the partial hours at either end of the asked range from gateway_call itself (by
+the time index), summed together per asked dimension. Only percentiles are finished in Python,
+from the summed bucket counts."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from typing import Any
 from app.db.pagination import Listing, OrderKey
 from app.db.tables import AppUser, Endpoint, GatewayCall, LastUse, LLMConnection
 from app.usage.buckets import COUNT, percentile
-from app.usage.store import KEY_COLUMNS, LATENCY_AT, SUMS
+from app.usage.store import DAYS, HOURS, KEY_COLUMNS, LATENCY_AT, NAMES, SUMS, Period
 
 HOUR_MS = 3_600_000
 LATENCY = tuple(f"lat_{i}" for i in range(COUNT))
-BASE = ("hour", "connection_key", "endpoint_key", "user_key", "model")
+BASE = ("hour", *NAMES)
 
 
 class Dimension(Enum):
@@ -66,7 +67,7 @@ COUNTED = SUMS[:LATENCY_AT]  # what usage_hour sums besides latency buckets
 
 async def usage_buckets(query: UsageQuery, group_by: Sequence[Dimension]) -> list[Bucket]:
     dims = list(dict.fromkeys(group_by))
-    parts, params = _parts(query)
+    parts, params = _parts(query, Dimension.HOUR in dims)
     if not parts:
         return []
     outer = [f"{d.value} AS d{i}" for i, d in enumerate(dims)]
@@ -99,25 +100,38 @@ def _bucket(row: dict[str, Any], dims: list[Dimension]) -> Bucket:
     )
 
 
-def _parts(query: UsageQuery) -> tuple[list[str], list[Any]]:
-    """The sub-selects (whole hours from usage_hour, edges from gateway_call) and their params."""
+def _parts(query: UsageQuery, by_hour: bool) -> tuple[list[str], list[Any]]:
+    """The sub-selects and their params: whole days from usage_day (unless grouped by hour),
+    whole hours from usage_hour, and the partial hours at either end from gateway_call."""
     start = query.from_ms or 0
-    first_whole = math.ceil(start / HOUR_MS)
-    end_whole = query.to_ms // HOUR_MS if query.to_ms is not None else None
+    first_hour = math.ceil(start / HOUR_MS)
+    end_hour = query.to_ms // HOUR_MS if query.to_ms is not None else None
     parts: list[str] = []
     params: list[Any] = []
-    if end_whole is None or first_whole < end_whole:
-        hours = ["hour >= {}"] + (["hour < {}"] if end_whole is not None else [])
-        parts.append(_hourly(query, hours, params, [first_whole, end_whole]))
-        edges = [(start, first_whole * HOUR_MS)]
-        if end_whole is not None and query.to_ms is not None:
-            edges.append((end_whole * HOUR_MS, query.to_ms))
-    else:
+    if end_hour is not None and first_hour >= end_hour:  # within one hour, or two partial ones
         edges = [(start, query.to_ms)] if query.to_ms is not None else []
+    else:
+        edges = [(start, first_hour * HOUR_MS)]
+        if end_hour is not None and query.to_ms is not None:
+            edges.append((end_hour * HOUR_MS, query.to_ms))
+        for period, low, high in _whole(first_hour, end_hour, by_hour):
+            parts.append(_counted(query, period, low, high, params))
     for low, high in edges:
         if high is not None and low < high:
             parts.append(_calls(query, low, high, params))
     return parts, params
+
+
+def _whole(first: int, end: int | None, by_hour: bool) -> list[tuple[Period, int, int | None]]:
+    """Whole hours [first, end) as whole days and the hours either side of them."""
+    first_day = math.ceil(first / 24)
+    end_day = end // 24 if end is not None else None
+    if by_hour or (end_day is not None and first_day >= end_day):
+        return [(HOURS, first, end)]
+    found = [(DAYS, first_day, end_day), (HOURS, first, first_day * 24)]
+    if end is not None and end_day is not None:
+        found.append((HOURS, end_day * 24, end))
+    return [(period, low, high) for period, low, high in found if high is None or low < high]
 
 
 def _filters(query: UsageQuery, params: list[Any]) -> list[str]:
@@ -134,11 +148,14 @@ def _filters(query: UsageQuery, params: list[Any]) -> list[str]:
     return where
 
 
-def _hourly(query: UsageQuery, hours: list[str], params: list[Any], bounds: list[Any]) -> str:
-    params.extend(b for b in bounds if b is not None)
-    where = hours + _filters(query, params)
-    columns = ", ".join((*BASE, *COUNTED, *LATENCY))
-    return f"SELECT {columns} FROM usage_hour WHERE {' AND '.join(where)}"  # noqa: S608
+def _counted(query: UsageQuery, period: Period, low: int, high: int | None, params: list) -> str:
+    """Counted periods [low, high) of usage_hour or usage_day, each as its first hour."""
+    where = [f"{period.column} >= {{}}"] + ([f"{period.column} < {{}}"] if high is not None else [])
+    params.extend(b for b in (low, high) if b is not None)
+    where += _filters(query, params)
+    hour = "hour" if period is HOURS else f"{period.column} * {period.hours} AS hour"
+    columns = ", ".join((hour, *NAMES, *COUNTED, *LATENCY))
+    return f"SELECT {columns} FROM {period.table} WHERE {' AND '.join(where)}"  # noqa: S608
 
 
 def _calls(query: UsageQuery, low: int, high: int, params: list[Any]) -> str:

@@ -1,11 +1,12 @@
-"""Writing a batch of finished calls: their gateway_call rows, the hourly counts they add to and
-the last-use times they move, in one transaction (all or nothing, so the counts always equal
-the calls kept)."""
+"""Writing a batch of finished calls: their gateway_call rows, the hourly and daily counts they
+add to and the last-use times they move, in one transaction (all or nothing, so the counts always
+equal the calls kept)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
@@ -17,7 +18,7 @@ from app.usage.buckets import COUNT
 
 ROWS_PER_STATEMENT = 500  # far below either database's limit on bound parameters
 CALL_COLUMNS = tuple(column._meta.db_column_name for column in GatewayCall._meta.columns)
-KEY = ("hour", "connection_key", "endpoint_key", "user_key", "model")
+NAMES = ("connection_key", "endpoint_key", "user_key", "model")  # what a count is kept per
 SUMS = (
     "requests",
     "errors",
@@ -29,12 +30,29 @@ SUMS = (
     *(f"lat_{i}" for i in range(COUNT)),
 )
 LATENCY_AT = SUMS.index("lat_0")
-# Built from the constant names above only; values are always bound parameters.
-_ADDED = ", ".join(f"{c} = usage_hour.{c} + excluded.{c}" for c in SUMS)
-HOURLY_SQL = (
-    f"INSERT INTO usage_hour ({', '.join(KEY + SUMS)}) VALUES {{rows}}"  # noqa: S608
-    f" ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {_ADDED}"
-)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A table of counts per period (usage_hour, usage_day) and how a call's hour maps to it."""
+
+    table: str
+    column: str
+    hours: int
+
+    @property
+    def upsert(self) -> str:
+        # Built from the constant names above only; values are always bound parameters.
+        key = ", ".join((self.column, *NAMES))
+        added = ", ".join(f"{c} = {self.table}.{c} + excluded.{c}" for c in SUMS)
+        return (
+            f"INSERT INTO {self.table} ({key}, {', '.join(SUMS)}) VALUES {{rows}}"  # noqa: S608
+            f" ON CONFLICT ({key}) DO UPDATE SET {added}"
+        )
+
+
+HOURS = Period("usage_hour", "hour", 1)
+DAYS = Period("usage_day", "day", 24)
 LAST_USE_SQL = (
     "INSERT INTO last_use (subject, last_ms) VALUES {rows} ON CONFLICT (subject)"
     " DO UPDATE SET last_ms = {greatest}(last_use.last_ms, excluded.last_ms)"
@@ -58,7 +76,8 @@ async def write_batch(rows: Sequence[dict[str, Any]]) -> None:
         await insert_many(
             GatewayCall, CALL_COLUMNS, [[_value(row, c) for c in CALL_COLUMNS] for row in rows]
         )
-        await _add_hourly(rows)
+        for period in (HOURS, DAYS):
+            await _add_counts(period, rows)
         await _move_last_use(rows, "MAX" if isinstance(engine, SQLiteEngine) else "GREATEST")
 
 
@@ -70,10 +89,11 @@ def _value(row: dict[str, Any], column: str) -> Any:
     return row[column] if column in row else ADDED_LATER[column]
 
 
-def hourly_counts(rows: Sequence[dict[str, Any]]) -> dict[tuple[Any, ...], list[int]]:
+def counts_of(rows: Sequence[dict[str, Any]], hours: int = 1) -> dict[tuple[Any, ...], list[int]]:
+    """The sums of these calls per period of `hours` (1: hours, 24: days) and names."""
     counts: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(SUMS))
     for row in rows:
-        sums = counts[tuple(row[k] for k in KEY)]
+        sums = counts[(row["hour"] // hours, *(row[k] for k in NAMES))]
         sums[0] += 1
         sums[1] += row["status"] >= 400
         sums[2] += row["input_tokens"]
@@ -86,14 +106,15 @@ def hourly_counts(rows: Sequence[dict[str, Any]]) -> dict[tuple[Any, ...], list[
     return counts
 
 
-async def _add_hourly(rows: Sequence[dict[str, Any]]) -> None:
-    items = list(hourly_counts(rows).items())
-    width = len(KEY) + len(SUMS)
-    for start in range(0, len(items), ROWS_PER_STATEMENT // 10):
-        chunk = items[start : start + ROWS_PER_STATEMENT // 10]
+async def _add_counts(period: Period, rows: Sequence[dict[str, Any]]) -> None:
+    items = list(counts_of(rows, period.hours).items())
+    width = 1 + len(NAMES) + len(SUMS)
+    per_statement = ROWS_PER_STATEMENT // 10
+    for start in range(0, len(items), per_statement):
+        chunk = items[start : start + per_statement]
         values = ", ".join("(" + ", ".join(["{}"] * width) + ")" for _ in chunk)
         params = [value for key, sums in chunk for value in (*key, *sums)]
-        await UsageHour.raw(HOURLY_SQL.format(rows=values), *params)
+        await UsageHour.raw(period.upsert.format(rows=values), *params)
 
 
 async def _move_last_use(rows: Sequence[dict[str, Any]], greatest: str) -> None:
