@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -33,10 +34,17 @@ class Stale(Exception):
     provider probe were made): the caller must read, plan and probe again. Never retried here."""
 
 
+# True during the first attempt of a write that owns its transaction: checks that a unique
+# index also enforces are left to the index then, and made (to answer clearly) on a retry.
+_first_try = contextvars.ContextVar("first_try", default=False)
+
+
 async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T:
     """Run `write` in one transaction and return what it returns. ProblemsFound rolls back and
     propagates; a constraint violation or a lost optimistic race retries from the start."""
+    owned = table._meta.db.current_transaction.get() is None
     for attempt in range(RACE_RETRIES):
+        first = _first_try.set(owned and attempt == 0)
         try:
             async with write_transaction(table._meta.db):
                 return await write()
@@ -54,6 +62,8 @@ async def run_write(table: type[Table], write: Callable[[], Awaitable[T]]) -> T:
             if not retry or attempt == RACE_RETRIES - 1:
                 raise
             await asyncio.sleep(0.01 * (attempt + 1))
+        finally:
+            _first_try.reset(first)
     raise AssertionError("unreachable")
 
 
@@ -69,7 +79,11 @@ async def lock_default_slot(table: type[Table]) -> None:
 async def ensure_name_free(
     table: type[Table], name: str, own_id: uuid.UUID | None, what: str
 ) -> None:
-    """Names are unique case-insensitively (the name_key column's unique index enforces it)."""
+    """Names are unique case-insensitively (the name_key column's unique index enforces it).
+    A write's first try leaves it to the index, one statement fewer while SQLite's one writer
+    waits; a taken name fails that try, and the retry asks here and answers DUPLICATE_NAME."""
+    if _first_try.get():
+        return
     rows = await table.select(table._meta.primary_key).where(
         table._meta.get_column_by_name("name_key") == name.casefold()
     )
