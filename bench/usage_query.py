@@ -74,7 +74,7 @@ FROM usage_hour GROUP BY hour / 24, connection_key, endpoint_key, user_key, mode
 """
 FLOOR = """SELECT connection_key, started_ms / 86400000 AS day, COUNT(*) AS requests,
   SUM(input_tokens) AS input_tokens, SUM(cost_pusd) AS cost FROM gateway_call
-  WHERE started_ms >= {} GROUP BY connection_key, started_ms / 86400000"""
+  WHERE started_ms >= $1 GROUP BY connection_key, started_ms / 86400000"""
 QUERY = """query($from: DateTime) { usage(groupBy: [CONNECTION, DAY], filter: {from: $from}) {
   connectionId day requests errors inputTokens outputTokens latencyP50Ms latencyP95Ms
   costUsd unpricedRequests cachedInputTokens } }"""
@@ -111,6 +111,16 @@ async def generate(url: str, records: int, now: int) -> None:
 
 
 async def measure(url: str, records: int) -> None:
+    """The floors run on a connection of their own: a GROUP BY over ten million rows outlasts
+    the app's statement deadline, as it should."""
+    raw = await asyncpg.connect(url)
+    try:
+        await _measure(url, records, raw)
+    finally:
+        await raw.close()
+
+
+async def _measure(url: str, records: int, raw: Any) -> None:
     async with bench_app() as (_, client):
         now = int(time.time() * 1000)
         started = time.perf_counter()
@@ -132,7 +142,7 @@ async def measure(url: str, records: int) -> None:
             "app.usage.queries directly": lambda: usage_buckets(
                 query, [Dimension.CONNECTION, Dimension.DAY]
             ),
-            "floor: one GROUP BY over the raw rows": lambda: GatewayCall.raw(FLOOR, since),
+            "floor: one GROUP BY over the raw rows": lambda: raw.fetch(FLOOR, since),
         }
         times: dict[str, list[float]] = {k: [] for k in kinds}
         answers: dict[str, Any] = {}
@@ -146,7 +156,7 @@ async def measure(url: str, records: int) -> None:
             print(f"  {name:45} p50 {p50:7.1f} ms  ({p50 / floor:.2f}x the floor)")
         print("  goal: GraphQL under 300 ms")
         _check(answers)
-        await pages(client, records)
+        await pages(client, raw, records)
         await pruning(now)
 
 
@@ -172,17 +182,17 @@ def _check(answers: dict[str, Any]) -> None:
 PAGE = """query($after: String) { gatewayCalls(first: 50, after: $after) {
   nodes { id at operation model status latencyMs inputTokens outputTokens costUsd }
   pageInfo { endCursor hasNextPage } } }"""
-PAGE_FLOOR = """SELECT * FROM gateway_call WHERE (started_ms, id) < ({}, {})
+PAGE_FLOOR = """SELECT * FROM gateway_call WHERE (started_ms, id) < ($1, $2)
   ORDER BY started_ms DESC, id DESC LIMIT 51"""
 
 
-async def pages(client: Any, records: int) -> None:
+async def pages(client: Any, raw: Any, records: int) -> None:
     """A page of 50 calls after a cursor at each depth, against the same rows by hand."""
     print(f"gatewayCalls(first: 50, after: ...) over {records:,} calls, newest first:")
     for depth in sorted({1_000, records // 10, records // 2, records - 1_000}):
-        [row] = await GatewayCall.raw(
+        row = await raw.fetchrow(
             "SELECT started_ms, id FROM gateway_call ORDER BY started_ms DESC, id DESC"
-            " OFFSET {} LIMIT 1",
+            " OFFSET $1 LIMIT 1",
             depth,
         )
         cursor = _encode([row["started_ms"], row["id"]])
@@ -191,13 +201,11 @@ async def pages(client: Any, records: int) -> None:
             elapsed, page = await timed(lambda c=cursor: graphql(client, PAGE, {"after": c}))
             times["graphql"].append(elapsed)
             elapsed, rows = await timed(
-                lambda r=row: GatewayCall.raw(PAGE_FLOOR, r["started_ms"], r["id"])
+                lambda r=row: raw.fetch(PAGE_FLOOR, r["started_ms"], r["id"])
             )
             times["floor"].append(elapsed)
         ours, floor = (statistics.median(times[k]) for k in ("graphql", "floor"))
-        assert [n["id"] for n in page["gatewayCalls"]["nodes"]] == [
-            f"GatewayCall:{r['id']}" for r in rows[:50]
-        ] or len(page["gatewayCalls"]["nodes"]) == 50
+        assert len(page["gatewayCalls"]["nodes"]) == len(rows[:50]) == 50
         print(
             f"  after call {depth:>10,}: p50 {ours:6.1f} ms ({ours / floor:.1f}x the hand-written"
             f" keyset SELECT, {floor:.1f} ms); goal under 20 ms"
