@@ -16,6 +16,7 @@ from app.audit.service import Target
 from app.connections.plain_fields import plain_from_row, plain_snapshot
 from app.db.json_columns import load_json
 from app.db.pagination import OrderKey, Page, PageRequest, count_rows, keyset_page, like_pattern
+from app.db.prepared import Prepared
 from app.db.tables import LLMConnection
 from app.providers.catalog import AuthMethod, Provider
 
@@ -97,9 +98,12 @@ async def fetch_connections(*conditions: Any) -> list[ConnectionRecord]:
     return [ConnectionRecord.from_row(row) for row in await query]
 
 
+_BY_ID = Prepared(LLMConnection, lambda i: LLMConnection.select().where(LLMConnection.id == i), 1)
+
+
 async def fetch_connection(connection_id: uuid.UUID) -> ConnectionRecord | None:
-    rows = await fetch_connections(LLMConnection.id == connection_id)
-    return rows[0] if rows else None
+    rows = await _BY_ID.run(connection_id)
+    return ConnectionRecord.from_row(rows[0]) if rows else None
 
 
 async def load_connections(ids: list[uuid.UUID]) -> list[ConnectionRecord | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.db.prepared import Prepared
 from app.db.tables import CacheVersion
 
 AUTH = "auth"  # tokens, their users and organisation settings
@@ -21,8 +22,11 @@ class Versions:
     catalog: int
 
 
+_ALL = Prepared(CacheVersion, lambda: CacheVersion.select(CacheVersion.key, CacheVersion.version))
+
+
 async def read_versions() -> Versions:
-    rows = await CacheVersion.select(CacheVersion.key, CacheVersion.version)
+    rows = await _ALL.run()
     found = {row["key"]: int(row["version"]) for row in rows}
     return Versions(found.get(AUTH, 0), found.get(CATALOG, 0))
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
+from app.db.prepared import Prepared
 from app.db.tables import EncryptionKeyCheck
 from app.errors import Unavailable
 from app.security.envelope import key_id_of, seal
@@ -51,14 +52,21 @@ async def register(keyring: Keyring, key_id: str) -> None:
     )
 
 
-async def _state(key_id: str) -> str | None:
-    """ "active", "retired", or None when the key was never registered."""
+def _state_query(key_id: Any) -> Any:
     query = EncryptionKeyCheck.select(EncryptionKeyCheck.retired_at).where(
         EncryptionKeyCheck.key_id == key_id
     )
     if isinstance(EncryptionKeyCheck._meta.db, PostgresEngine):
         query = query.lock_rows("SHARE")
-    rows = await query
+    return query
+
+
+_STATE = Prepared(EncryptionKeyCheck, _state_query, 1)
+
+
+async def _state(key_id: str) -> str | None:
+    """ "active", "retired", or None when the key was never registered."""
+    rows = await _STATE.run(key_id)
     if not rows:
         return None
     return "retired" if rows[0]["retired_at"] is not None else "active"
