@@ -76,6 +76,7 @@ async def stop(app: Litestar) -> None:
         if task is not None:
             task.cancel()
     await app.state.services.spend.alerts.stop()
+    await app.state.services.limits.flush()  # tokens counted for this minute, for the others
     await app.state.services.usage.recorder.stop()  # what is queued is written first
     for outbound in app.state.outbound:
         await outbound.client.aclose()

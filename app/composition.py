@@ -13,6 +13,8 @@ from app.dependents.endpoints import EndpointService
 from app.dependents.kinds import Links
 from app.dependents.workspaces import WorkspaceService
 from app.gateway.forwarding import Forwarder
+from app.gateway.limits import CallerLimits
+from app.http.stores import LocalStore
 from app.live.watch import ChangeWatch
 from app.providers.client import Outbound
 from app.providers.probing import ProviderProbe
@@ -35,6 +37,7 @@ class Services:
     endpoints: EndpointService
     workspaces: WorkspaceService
     gateway: Forwarder
+    limits: CallerLimits
     usage: UsageSink
     spend: SpendControl
     live: ChangeWatch
@@ -60,6 +63,7 @@ def build_services(
         gateway=Forwarder(
             keyring, *outbound, settings.gateway_timeout, settings.gateway_max_event_bytes
         ),
+        limits=CallerLimits(store if store is not None else LocalStore()),
         usage=usage,
         spend=SpendControl(ledger_for(store), alerts, usage.recorder.flush),
         live=ChangeWatch(),

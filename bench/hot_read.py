@@ -188,11 +188,11 @@ def page_read(http: httpx.Client, here: InProcess, rounds: int) -> None:
 
 def catalog(http: httpx.Client, here: InProcess, rounds: int) -> None:
     ids = []
-    for c in range(40):
+    for c in range(25):  # 50 models of 25 offerings each: within the cost gate's budget
         body = {"query": CREATE, "variables": {"input": {**_create_input(c, "cat"), "tags": []}}}
         answer = http.post("/graphql", json=body).json()
         ids.append(answer["data"]["createConnection"]["connection"]["id"])
-    here.seed_catalog(ids, 500)
+    here.seed_catalog(ids, 800)
     ours, core, data = _against_core(http, CATALOG, {"first": 50}, rounds)
     p50 = statistics.median
     print(

@@ -24,7 +24,6 @@ from app.gateway.answers import Answer, CallerLeft, caller_headers, read_body, s
 from app.gateway.callers import authenticate_caller
 from app.gateway.errors import Dialect, GatewayError, bad_request, error_payload, model_not_found
 from app.gateway.gemini_format import estimated_tokens
-from app.gateway.limits import CallerLimits
 from app.gateway.listing import visible_models
 from app.gateway.request_shape import check_request
 from app.gateway.routing import route_for
@@ -91,7 +90,7 @@ def _call(op: Operation) -> Call:
     ) -> Answer:
         state = scope["app"].state
         caller = await authenticate_caller(headers)  # a call without a valid token is not usage
-        limits, usage = CallerLimits(state.rate_limit_store), state.services.usage
+        limits, usage = state.services.limits, state.services.usage
         spend = state.services.spend
         trace = CallTrace(op.value, str(caller.viewer.token_id), str(caller.viewer.user_id))
         admission = NOTHING

@@ -71,3 +71,44 @@ async def test_both_limits_are_checked_in_one_redis_round_trip():
     with pytest.raises(Exception, match="2 requests a minute"):
         await gate.admit(viewer)
     await store.delete_all()
+
+
+async def test_a_calls_tokens_ride_with_the_next_admission_and_reach_others_soon():
+    """One Redis round trip a call: the tokens a call used go with the next admission on this
+    instance (which then sees them), or on their own within TOKENS_WAIT for the others."""
+    import asyncio
+    import uuid
+
+    from app.auth.service import GatewayLimits, Role, Viewer
+    from app.gateway.limits import TOKENS_WAIT, CallerLimits
+    from app.gateway.streams import Usage
+    from app.http.stores import rate_limit_store
+    from tests.instances import require_redis
+
+    store: Any = rate_limit_store(await require_redis(), f"switchboard-test-{uuid.uuid4().hex}")
+    client = store.primary._redis
+    executed = 0
+    original = client.pipeline
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal executed
+        executed += 1
+        return original(*args, **kwargs)
+
+    client.pipeline = counting
+    limits = GatewayLimits(requests_per_minute=100, tokens_per_minute=10)
+    viewer = Viewer(uuid.uuid4(), "u", Role.CALLER, uuid.uuid4(), limits=limits)
+    here, there = CallerLimits(store), CallerLimits(store)
+    await here.admit(viewer)
+    await here.used(viewer, Usage(5, 7))
+    with pytest.raises(Exception, match="10 tokens a minute"):
+        await here.admit(viewer)  # its 12 tokens went first, in the same round trip
+    assert executed == 2
+
+    other = Viewer(uuid.uuid4(), "v", Role.CALLER, uuid.uuid4(), limits=limits)
+    await here.admit(other)
+    await here.used(other, Usage(6, 6))
+    await asyncio.sleep(TOKENS_WAIT * 4)
+    with pytest.raises(Exception, match="10 tokens a minute"):
+        await there.admit(other)  # another instance: sent on their own, within the wait
+    await store.delete_all()
