@@ -48,6 +48,7 @@ class Link:
         self._connect = connect
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._connection: sqlite3.Connection | None = None
+        self._begin_with_next: str | None = None  # a BEGIN that goes with the next statement
 
     async def open(self) -> Link:
         self._connection = await self._call(self._open)
@@ -64,29 +65,47 @@ class Link:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
     async def execute(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return await self._call(self._fetch, sql, args)
+        return await self._call(self._fetch, self._take_begin(), sql, args)
 
-    def _fetch(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+    def _fetch(self, begin: str | None, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
         assert self._connection is not None
+        if begin is not None:
+            if sql in ("COMMIT", "ROLLBACK"):  # a transaction that ran no statement
+                return []
+            self._begin(begin)
         return self._connection.execute(sql, args).fetchall()
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._call(self._fetch_many, self._take_begin(), sql, rows)
+
+    def _fetch_many(self, begin: str | None, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         assert self._connection is not None
-        await self._call(self._connection.executemany, sql, rows)
+        if begin is not None:
+            self._begin(begin)
+        self._connection.executemany(sql, rows)
 
     async def begin(self, kind: str) -> None:
-        await self._call(self._begin, f"BEGIN {kind}")
+        """Sent with the transaction's first statement, in the same turn of the thread (one
+        hand-over fewer per transaction); a transaction that runs none sends nothing."""
+        self._begin_with_next = f"BEGIN {kind}"
+
+    def _take_begin(self) -> str | None:
+        begin, self._begin_with_next = self._begin_with_next, None
+        return begin
 
     def _begin(self, sql: str) -> None:
         assert self._connection is not None
         self._rollback_if_open()
         self._connection.execute(sql)
 
-    def release(self) -> None:
+    def release(self, open_work: bool = True) -> None:
         """Queue a rollback of whatever the last owner left open (cancelled in the middle of a
         statement, or failed): the one thread runs it before the next owner's first statement,
-        and without waiting for the next owner, so no other process waits on an open write."""
-        self._thread.submit(self._rollback_if_open)
+        and without waiting for the next owner, so no other process waits on an open write.
+        `open_work=False`: the owner's COMMIT answered, so nothing is open."""
+        self._begin_with_next = None
+        if open_work:
+            self._thread.submit(self._rollback_if_open)
 
     def _rollback_if_open(self) -> None:
         if self._connection is not None and self._connection.in_transaction:
@@ -190,7 +209,9 @@ class KeptTransaction(SQLiteTransaction):
             if exception is None and not self._committed and not self._rolled_back:
                 await self.commit()
         finally:
-            self.connection.release()  # rolls back an error's (or a cancelled COMMIT's) work
+            # Rolls back an error's (or a cancelled COMMIT's) work; after a COMMIT that
+            # answered there is none, and the thread is not woken for nothing.
+            self.connection.release(open_work=not self._committed)
             self.engine.current_transaction.reset(self.context)
             await self._turn.__aexit__(exception_type, exception, traceback)
         return exception is None
