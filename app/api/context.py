@@ -17,6 +17,7 @@ from app.connections.access import Caller
 from app.connections.records import load_connections
 from app.db.versions import Versions
 from app.dependents.kinds import Links
+from app.graphql.cost import Bound
 from app.model_catalog.listing import model_switches, models_of_connections
 from app.org.settings import OrgSettings, load_org_settings
 from app.usage.queries import last_uses, recent_calls, summaries
@@ -46,7 +47,7 @@ class Context:
     cache_version: int | None = None  # read at the start of the request (app.db.versions)
     catalog_version: int | None = None  # likewise, for the merged model catalog
     # What bounds the lists the operation selects, for the cost gate (app.api.list_bounds).
-    list_bounds: dict[tuple[str, str], float] = field(default_factory=dict)
+    list_bounds: dict[tuple[str, str], Bound] = field(default_factory=dict)
     _org: OrgSettings | None = None
 
     @classmethod

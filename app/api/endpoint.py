@@ -33,7 +33,7 @@ from app.db.deadlines import DatabaseUnavailable
 from app.db.engine import request_statement_limit
 from app.db.versions import read_versions
 from app.graphql.body import NOT_JSON, decoded_body
-from app.graphql.cost import parse_document
+from app.graphql.cost import Bound, parse_document
 from app.graphql.errors import unauthenticated, without_values
 from app.http.failures import CHALLENGE, graphql_error_body
 from app.http.request_ids import current_request_id, request_id_from
@@ -252,7 +252,7 @@ async def _execute(
 
 async def _bounds(
     schema: Any, body: dict[str, Any], context: Context, budgets: Budgets
-) -> dict[tuple[str, str], float]:
+) -> dict[tuple[str, str], Bound]:
     """The bounds of the lists the document selects; none when it does not parse (the gate
     then answers why, with the same cached parse)."""
     query = body.get("query")

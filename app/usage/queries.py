@@ -15,7 +15,8 @@ from enum import Enum
 from typing import Any
 
 from app.db.pagination import Listing, OrderKey
-from app.db.tables import AppUser, Endpoint, GatewayCall, LastUse, LLMConnection
+from app.db.recent import Recent
+from app.db.tables import AppUser, Endpoint, GatewayCall, LastUse, LLMConnection, UsageDay
 from app.usage.buckets import COUNT, percentile
 from app.usage.store import DAYS, HOURS, KEY_COLUMNS, LATENCY_AT, NAMES, SUMS, Period
 
@@ -317,3 +318,32 @@ async def spent_since(asked: Sequence[SpendAsked]) -> list[tuple[int, int]]:
     rows = await GatewayCall.raw(" UNION ALL ".join(parts), *params) if parts else []
     found = {int(row["i"]): (int(row["usd"] or 0), int(row["tokens"] or 0)) for row in rows}
     return [found.get(i, (0, 0)) for i in range(len(asked))]
+
+
+@dataclass(frozen=True)
+class UsageShape:
+    """How varied the counted usage is, for the cost gate: a usage query's buckets are at most
+    the product of its dimensions' distinct values (days and hours in its range)."""
+
+    distinct: dict[Dimension, int]  # CONNECTION, ENDPOINT, USER, MODEL
+    first_day: int | None  # epoch days (UTC) of the oldest and newest counts
+    last_day: int | None
+
+
+SHAPE: Recent[UsageShape] = Recent(ttl=30.0)  # usage writes move no cache generation
+
+
+async def usage_shape() -> UsageShape:
+    """One statement over the daily counts (a few thousand rows at ten million calls), read at
+    most every 30 seconds."""
+    return await SHAPE.get("shape", _read_shape)
+
+
+async def _read_shape() -> UsageShape:
+    named = (Dimension.CONNECTION, Dimension.ENDPOINT, Dimension.USER, Dimension.MODEL)
+    counts = ", ".join(f"COUNT(DISTINCT {d.value}) AS n_{d.name.lower()}" for d in named)
+    sql = f"SELECT {counts}, MIN(day) AS first, MAX(day) AS last FROM usage_day"  # noqa: S608
+    [row] = await UsageDay.raw(sql)
+    return UsageShape(
+        {d: int(row[f"n_{d.name.lower()}"] or 0) for d in named}, row["first"], row["last"]
+    )

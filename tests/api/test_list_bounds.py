@@ -72,3 +72,52 @@ async def test_lists_whose_length_is_a_tables_are_priced_by_counting_it(admin, f
     assert bounds[("Query", "budgets")] == 0
     assert bounds[("Query", "modelPrices")] == 29  # the shipped prices, none of an admin's
     assert bounds[("Query", "providers")] == 13
+
+
+USAGE = """query($from: DateTime, $by: [UsageDimension!]!) { usage(groupBy: $by, filter: {from: $from}) {
+  connectionId day requests } }"""
+
+
+async def test_usage_buckets_are_priced_by_their_dimensions_and_range(app, clean_db, admin):
+    import time
+    import uuid
+    from datetime import UTC, datetime
+
+    from app.api.list_bounds import usage_buckets_bound
+    from app.usage.queries import SHAPE, Dimension, UsageShape
+    from app.usage.store import write_batch
+    from app.usage.trace import CallTrace
+
+    day_ms = 86_400_000
+    now = int(time.time() * 1000)
+    rows = []
+    connections = [str(uuid.uuid4()) for _ in range(3)]  # gone since: the calls stay
+    for back in range(5):  # three connections, each called on each of five days
+        for connection in connections:
+            trace = CallTrace("chat/completions", "t1", "u1", model="m", connection_id=connection)
+            trace.started_ms = now - back * day_ms
+            trace.status = 200
+            rows.append(trace.row())
+    await write_batch(rows)
+    SHAPE.entries.clear()  # the statistics are read at most every 30 s
+    since = datetime.fromtimestamp((now - 6 * day_ms) / 1000, UTC).isoformat()
+    body = (await admin.raw(USAGE, {"from": since, "by": ["CONNECTION", "DAY"]})).json()
+    assert len(body["data"]["usage"]) == 15  # more than the 10 a list is guessed at
+    cost = body["extensions"]["cost"]
+    assert cost["actual"] <= cost["estimated"] <= 2 * cost["actual"], cost
+
+    # Ten thousand calls' worth of variety: users by the hour over 90 days is refused before
+    # anything runs, one connection by the day is not.
+    shape = UsageShape({Dimension.USER: 500, Dimension.CONNECTION: 20}, 0, 90)
+    bounds = {("Query", "usage"): usage_buckets_bound(shape, 91 * 86_400)}
+    wide = parse_document(
+        "query { usage(groupBy: [USER, HOUR]) { userId hour requests } }", Budgets()
+    )
+    with pytest.raises(BudgetExceeded, match="max_result_size"):
+        measure(wide, SCHEMA, {}, Budgets(), bounds)
+    narrow = parse_document(
+        """query($c: ID) { usage(groupBy: [CONNECTION, DAY], filter: {connectionId: $c}) {
+        day requests } }""",
+        Budgets(),
+    )
+    assert measure(narrow, SCHEMA, {"c": "x"}, Budgets(), bounds).result_size < 91 * 4

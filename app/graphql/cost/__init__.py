@@ -43,11 +43,19 @@ from app.graphql.cost.fragments import (
     spreads,
     summarise,
 )
-from app.graphql.cost.merging import Merger, full_introspection_size
+from app.graphql.cost.merging import Bound, Merger, full_introspection_size
 from app.graphql.cost.parsing import parse_document
 
-__all__ = ["CAP", "FragmentCycle", "Measured", "bounded_lists", "measure", "parse_document"]
-Bounds = Mapping[tuple[str, str], float]
+__all__ = [
+    "CAP",
+    "Bound",
+    "FragmentCycle",
+    "Measured",
+    "bounded_lists",
+    "measure",
+    "parse_document",
+]
+Bounds = Mapping[tuple[str, str], Bound]
 
 
 @dataclass

@@ -3,7 +3,7 @@ result size."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -28,6 +28,9 @@ from graphql.type import get_named_type, is_object_type
 from app.graphql.cost.fragments import CAP
 from app.graphql.cost.introspection import introspection_sizes, wrapped_share
 
+# What bounds an unpaginated list: a count, or a function of the field (its arguments) and the
+# request's variables giving one.
+Bound = float | Callable[[FieldNode, Mapping[str, Any]], float]
 DEFAULT_PAGE_SIZE = 50  # what a paginated field returns without `first` (API.md)
 LIST_ESTIMATE = 10  # items assumed in a list that is not paginated
 PAGE_ARGUMENTS = ("first", "last")
@@ -52,7 +55,7 @@ class Merger:
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
-        bounds: Mapping[tuple[str, str], float] | None = None,
+        bounds: Mapping[tuple[str, str], Bound] | None = None,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
@@ -125,7 +128,11 @@ class Merger:
             own_page, items = _page_size(node, self.variables), 1
         else:
             own_page = None
-            items = _items(self.schema, parent, node.name.value, definition, page, self.bounds)
+            bound = _items(self.schema, parent, node, definition, page, self.bounds)
+            # A bound may depend on the field's arguments (how a usage query groups...).
+            items = (
+                bound if not callable(bound) else min(CAP, max(0.0, bound(node, self.variables)))
+            )
             if _is_plain_list(parent, definition):
                 self.bounded.add((parent.name, node.name.value))
         if node.name.value == "ofType" and getattr(parent, "name", None) == "__Type":
@@ -159,14 +166,16 @@ def _meta(schema: GraphQLSchema, type_name: str) -> _MetaField:
 def _items(
     schema: GraphQLSchema,
     parent: Any,
-    name: str,
+    node: FieldNode,
     definition: Any,
     page: int | None,
-    bounds: Mapping[tuple[str, str], float],
-) -> float:
+    bounds: Mapping[tuple[str, str], Bound],
+) -> Bound:
     """How many items a field's answer holds, for the result-size estimate: a page's size, an
     introspection list's real length, an unpaginated list's bound where the API knows what
-    bounds it (a model's offerings, the providers...), else LIST_ESTIMATE."""
+    bounds it (a model's offerings, the providers, usage buckets by the field's arguments...),
+    else LIST_ESTIMATE."""
+    name = node.name.value
     if definition is None or not _is_list(definition.type):
         return 1
     if is_object_type(parent) and "pageInfo" in parent.fields:
