@@ -32,7 +32,7 @@ from app.db.tables import GatewayCall
 from app.usage.buckets import COUNT
 from app.usage.queries import Dimension, UsageQuery, usage_buckets
 from app.usage.retention import prune
-from app.usage.store import write_batch
+from app.usage.store import days_from_hours, write_batch
 from app.usage.trace import CallTrace
 from bench.common import bench_app, graphql
 from bench.serving import scratch_postgres
@@ -65,13 +65,7 @@ SELECT hour, connection_key, endpoint_key, user_key, model, COUNT(*),
   SUM(CASE WHEN cost_pusd IS NULL THEN 1 ELSE 0 END), {SUMS}
 FROM gateway_call GROUP BY hour, connection_key, endpoint_key, user_key, model
 """
-DAY_SUMS = "requests, errors, input_tokens, output_tokens, cached_input_tokens, cost_pusd, unpriced"
-ROLL_UP_DAYS = f"""
-INSERT INTO usage_day (day, connection_key, endpoint_key, user_key, model, {DAY_SUMS}, {LATS})
-SELECT hour / 24, connection_key, endpoint_key, user_key, model,
-  {", ".join(f"SUM({c})" for c in (DAY_SUMS + ", " + LATS).split(", "))}
-FROM usage_hour GROUP BY hour / 24, connection_key, endpoint_key, user_key, model
-"""
+
 FLOOR = """SELECT connection_key, started_ms / 86400000 AS day, COUNT(*) AS requests,
   SUM(input_tokens) AS input_tokens, SUM(cost_pusd) AS cost FROM gateway_call
   WHERE started_ms >= $1 GROUP BY connection_key, started_ms / 86400000"""
@@ -104,7 +98,7 @@ async def generate(url: str, records: int, now: int) -> None:
             await connection.execute(GENERATE.format(now=now, day=DAY_MS, first=first, last=last))
         for index in indexes:
             await connection.execute(index["indexdef"])
-        for statement in (ROLL_UP, ROLL_UP_DAYS, "ANALYZE"):
+        for statement in (ROLL_UP, days_from_hours(), "ANALYZE"):
             await connection.execute(statement)
     finally:
         await connection.close()

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from graphql import DocumentNode, FieldNode, GraphQLSchema, value_from_ast_untyped
 
+from app.api.usage import asked_usage
 from app.db.counts import row_counts
 from app.graphql.cost import Bound, bounded_lists
 from app.model_catalog.cache import catalog
 from app.providers.catalog import CATALOG
 from app.spend.prices import default_lists
-from app.usage.queries import Dimension, UsageShape, usage_shape
+from app.usage.queries import UsageShape, most_buckets, usage_shape
 
 SPECS = CATALOG.values()
 FIXED: dict[tuple[str, str], float] = {
@@ -41,14 +41,6 @@ COUNTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("Query", "modelPrices"): ("model_price",),
 }
 USAGE = ("Query", "usage")
-DAY_SECONDS = 86_400
-# A filter naming one of these leaves that dimension one value.
-NARROWED = {
-    "connectionId": Dimension.CONNECTION,
-    "endpointId": Dimension.ENDPOINT,
-    "userId": Dimension.USER,
-    "model": Dimension.MODEL,
-}
 
 
 async def list_bounds(
@@ -60,7 +52,7 @@ async def list_bounds(
         key: value for key, value in FIXED.items() if key in asked
     }
     if USAGE in asked:
-        bounds[USAGE] = usage_buckets_bound(await usage_shape(), time.time())
+        bounds[USAGE] = usage_buckets_bound(await usage_shape(), int(time.time() * 1000))
     if OFFERINGS in asked and context.catalog_version is not None:
         held = await catalog(context.catalog_version)
         # Every shared connection that offers a model, and a member's own one besides.
@@ -77,46 +69,16 @@ async def list_bounds(
 
 
 def usage_buckets_bound(
-    shape: UsageShape, now: float
+    shape: UsageShape, now_ms: int
 ) -> Callable[[FieldNode, Mapping[str, Any]], float]:
-    """The most buckets a `usage` field can answer, from its own arguments: the product of its
-    dimensions' distinct values in the counts (one where its filter names it), days (or hours)
-    in its range among the days counted."""
+    """The most buckets a `usage` field can answer, from its own arguments (most_buckets)."""
 
     def bound(node: FieldNode, variables: Mapping[str, Any]) -> float:
-        arguments = node.arguments or ()
-        given = {a.name.value: value_from_ast_untyped(a.value, dict(variables)) for a in arguments}
-        group_by = given.get("groupBy") or []
-        group_by = group_by if isinstance(group_by, list) else [group_by]
-        given_filter = given.get("filter")
-        where = given_filter if isinstance(given_filter, dict) else {}
-        days = _days(shape, where, now)
-        size = 1.0
-        for name in {str(d) for d in group_by}:
-            dim = Dimension.__members__.get(name)
-            if dim is Dimension.DAY:
-                size *= days
-            elif dim is Dimension.HOUR:
-                size *= days * 24
-            elif dim is not None:
-                narrowed = any(where.get(k) and d is dim for k, d in NARROWED.items())
-                size *= 1 if narrowed else shape.distinct.get(dim, 1)
-        return size
+        written = dict(variables)
+        arguments = {
+            a.name.value: value_from_ast_untyped(a.value, written) for a in node.arguments or ()
+        }
+        query, group_by = asked_usage(arguments)
+        return most_buckets(shape, query, group_by, now_ms)
 
     return bound
-
-
-def _days(shape: UsageShape, where: Mapping[str, Any], now: float) -> int:
-    """Days of the asked range [from, to) that hold counts."""
-    if shape.first_day is None or shape.last_day is None:
-        return 0
-    first = max(shape.first_day, _day(where.get("from"), shape.first_day))
-    last = min(shape.last_day, int(now // DAY_SECONDS), _day(where.get("to"), shape.last_day))
-    return max(0, last - first + 1)
-
-
-def _day(value: Any, otherwise: int) -> int:
-    try:
-        return int(datetime.fromisoformat(str(value)).timestamp() // DAY_SECONDS)
-    except (TypeError, ValueError, OverflowError):
-        return otherwise

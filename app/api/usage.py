@@ -5,13 +5,15 @@ calls; admins see every call."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from app.api.auth import ApiTokenType, User
 from app.api.context import Info
@@ -20,7 +22,6 @@ from app.graphql.pagination import Connection, listed
 from app.ids import uuid_of
 from app.money import usd_of_picos
 from app.usage.queries import (
-    HOUR_MS,
     Bucket,
     Dimension,
     UsageQuery,
@@ -28,6 +29,7 @@ from app.usage.queries import (
     names_of,
     usage_buckets,
 )
+from app.usage.trace import DAY_MS, HOUR_MS
 
 NOTHING = "-"  # a key no call has: what a filter naming something unknown matches
 
@@ -222,19 +224,46 @@ async def written(info: Info) -> None:
 
 def visible_query(info: Info, f: UsageFilter | None) -> UsageQuery:
     """The filter as asked, narrowed to the viewer's own calls unless an admin asks."""
-    f = f or UsageFilter()
-    user = _key(f.user_id, "User")
+    query = _query_of(f or UsageFilter())
     if not info.context.viewer.is_admin:
         own = str(info.context.viewer.user_id)
-        user = own if user in (None, own) else NOTHING
+        query = replace(query, user=own if query.user in (None, own) else NOTHING)
+    return query
+
+
+def _query_of(f: UsageFilter) -> UsageQuery:
     return UsageQuery(
         from_ms=_ms(f.from_),
         to_ms=_ms(f.to),
         connection=_key(f.connection_id, "LLMConnection"),
         endpoint=_key(f.endpoint_id, "Endpoint"),
-        user=user,
+        user=_key(f.user_id, "User"),
         model=f.model,
     )
+
+
+def asked_usage(arguments: Mapping[str, Any]) -> tuple[UsageQuery, list[Dimension]]:
+    """A `usage` field's arguments as a document writes them, before they are checked (for the
+    cost gate): its query and its dimensions. What is malformed counts as not given; the field
+    is refused for it when it runs."""
+    raw = arguments.get("filter")
+    raw = raw if isinstance(raw, Mapping) else {}
+    values: dict[str, Any] = {}
+    for f in UsageFilter.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        value = raw.get(f.graphql_name or to_camel_case(f.python_name))
+        values[f.python_name] = value if isinstance(value, str) else None
+    values["from_"], values["to"] = _moment(values["from_"]), _moment(values["to"])
+    group_by = arguments.get("groupBy")
+    names = group_by if isinstance(group_by, list) else [group_by]
+    dims = [Dimension[n] for n in names if isinstance(n, str) and n in Dimension.__members__]
+    return _query_of(UsageFilter(**values)), dims
+
+
+def _moment(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 async def summary(info: Info, since: datetime | None, kind: str, key: str) -> UsageSummary:
@@ -290,7 +319,7 @@ def _set_dimensions(
     if Dimension.HOUR in values:
         item.hour = _time(int(values[Dimension.HOUR]) * HOUR_MS)
     if Dimension.DAY in values:
-        item.day = _time(int(values[Dimension.DAY]) * 24 * HOUR_MS)
+        item.day = _time(int(values[Dimension.DAY]) * DAY_MS)
 
 
 @strawberry.type

@@ -21,14 +21,14 @@ from piccolo.table import Table
 _PLACEHOLDER = {"sqlite": re.compile(r"\?"), "postgres": re.compile(r"\$\d+")}
 
 
-def marker(index: int) -> uuid.UUID:
+def _marker(index: int) -> uuid.UUID:
     """A value that stands for the statement's `index`-th argument (never a real id)."""
     return uuid.UUID(int=(0x5357_4244 << 96) + index)
 
 
 class Prepared:
     """`build(*markers)` makes the Piccolo query once per database kind; `run(*values)` sends
-    its SQL with `values` where the markers were. Markers are UUIDs (marker(i)); a value of
+    its SQL with `values` where the markers were. Markers are UUIDs (_marker(i)); a value of
     another type is converted by the driver as Piccolo's own query would have it."""
 
     def __init__(self, table: type[Table], build: Callable[..., Query], arity: int = 0) -> None:
@@ -40,7 +40,7 @@ class Prepared:
     def _compile(self, engine_type: str) -> tuple[str, list[int | None], list[Any]]:
         compiled = self._compiled.get(engine_type)
         if compiled is None:
-            markers = [marker(i) for i in range(self.arity)]
+            markers = [_marker(i) for i in range(self.arity)]
             [querystring] = self.build(*markers).querystrings
             sql, args = querystring.compile_string(engine_type=engine_type)
             named = {str(m): i for i, m in enumerate(markers)}  # a text column has it as text

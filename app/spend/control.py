@@ -20,7 +20,6 @@ from app.usage.queries import spent_since
 log = logging.getLogger("switchboard.budgets")
 
 KEPT_AFTER_PERIOD = 86_400  # seconds a period's ledger entry outlives it
-REREAD_SECONDS = 2.0  # without Redis on PostgreSQL: how often other instances' spend is read
 MAX_FIRED = 10_000
 
 
@@ -149,7 +148,8 @@ class SpendControl:
         for entry, spent in zip(entries, await recorded_spend(entries), strict=True):
             self.ledger.reset(entry.key, spent)
 
-    async def reread_forever(self, interval: float = REREAD_SECONDS) -> None:
+    async def reread_forever(self, interval: float) -> None:
+        """Every `interval` seconds (SWITCHBOARD_BUDGET_REREAD_SECONDS), reread()."""
         while True:
             await asyncio.sleep(interval)
             try:

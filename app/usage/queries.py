@@ -19,8 +19,8 @@ from app.db.recent import Recent
 from app.db.tables import AppUser, Endpoint, GatewayCall, LastUse, LLMConnection, UsageDay
 from app.usage.buckets import COUNT, percentile
 from app.usage.store import DAYS, HOURS, KEY_COLUMNS, LATENCY_AT, NAMES, SUMS, Period
+from app.usage.trace import DAY_MS, HOUR_MS
 
-HOUR_MS = 3_600_000
 LATENCY = tuple(f"lat_{i}" for i in range(COUNT))
 BASE = ("hour", *NAMES)
 
@@ -125,26 +125,32 @@ def _parts(query: UsageQuery, by_hour: bool) -> tuple[list[str], list[Any]]:
 
 def _whole(first: int, end: int | None, by_hour: bool) -> list[tuple[Period, int, int | None]]:
     """Whole hours [first, end) as whole days and the hours either side of them."""
-    first_day = math.ceil(first / 24)
-    end_day = end // 24 if end is not None else None
+    first_day = math.ceil(first / DAYS.hours)
+    end_day = end // DAYS.hours if end is not None else None
     if by_hour or (end_day is not None and first_day >= end_day):
         return [(HOURS, first, end)]
-    found = [(DAYS, first_day, end_day), (HOURS, first, first_day * 24)]
+    found = [(DAYS, first_day, end_day), (HOURS, first, first_day * DAYS.hours)]
     if end is not None and end_day is not None:
-        found.append((HOURS, end_day * 24, end))
+        found.append((HOURS, end_day * DAYS.hours, end))
     return [(period, low, high) for period, low, high in found if high is None or low < high]
+
+
+def named(query: UsageQuery) -> dict[Dimension, str | None]:
+    """The one connection, endpoint, user or model a query names of each (None: every one);
+    each dimension's value is the column that holds it."""
+    return {
+        Dimension.CONNECTION: query.connection,
+        Dimension.ENDPOINT: query.endpoint,
+        Dimension.USER: query.user,
+        Dimension.MODEL: query.model,
+    }
 
 
 def _filters(query: UsageQuery, params: list[Any]) -> list[str]:
     where = []
-    for column, value in (
-        ("connection_key", query.connection),
-        ("endpoint_key", query.endpoint),
-        ("user_key", query.user),
-        ("model", query.model),
-    ):
+    for dim, value in named(query).items():
         if value is not None:
-            where.append(f"{column} = {{}}")
+            where.append(f"{dim.value} = {{}}")
             params.append(value)
     return where
 
@@ -198,9 +204,6 @@ async def calls_since(column: str, keys: Sequence[str], since_ms: int) -> dict[s
     )
     rows = await GatewayCall.raw(sql, *keys, since_ms)
     return {row["k"]: int(row["n"]) for row in rows}
-
-
-DAY_MS = 24 * 3_600_000
 
 
 async def recent_calls(subjects: Sequence[tuple[str, str]]) -> list[int]:
@@ -265,14 +268,9 @@ def call_listing(query: UsageQuery) -> Listing:
         where.append(GatewayCall.started_ms >= query.from_ms)
     if query.to_ms is not None:
         where.append(GatewayCall.started_ms < query.to_ms)
-    for column, value in (
-        (GatewayCall.connection_key, query.connection),
-        (GatewayCall.endpoint_key, query.endpoint),
-        (GatewayCall.user_key, query.user),
-        (GatewayCall.model, query.model),
-    ):
+    for dim, value in named(query).items():
         if value is not None:
-            where.append(column == value)
+            where.append(GatewayCall._meta.get_column_by_name(dim.value) == value)
     newest = [
         OrderKey(GatewayCall.started_ms, descending=True),
         OrderKey(GatewayCall.id, descending=True),
@@ -322,12 +320,40 @@ async def spent_since(asked: Sequence[SpendAsked]) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class UsageShape:
-    """How varied the counted usage is, for the cost gate: a usage query's buckets are at most
-    the product of its dimensions' distinct values (days and hours in its range)."""
+    """How varied the counted usage is, for the cost gate: what bounds the buckets a usage
+    query can answer (most_buckets)."""
 
     distinct: dict[Dimension, int]  # CONNECTION, ENDPOINT, USER, MODEL
     first_day: int | None  # epoch days (UTC) of the oldest and newest counts
     last_day: int | None
+
+    def days(self, from_ms: int | None, to_ms: int | None, now_ms: int) -> int:
+        """Days of the range [from, to) that hold counts."""
+        if self.first_day is None or self.last_day is None:
+            return 0
+        first = self.first_day if from_ms is None else max(self.first_day, from_ms // DAY_MS)
+        last = min(self.last_day, now_ms // DAY_MS)
+        if to_ms is not None:
+            last = min(last, (to_ms - 1) // DAY_MS)
+        return max(0, last - first + 1)
+
+
+def most_buckets(
+    shape: UsageShape, query: UsageQuery, group_by: Sequence[Dimension], now_ms: int
+) -> int:
+    """The most buckets usage_buckets can answer: the product of each dimension's distinct
+    values (one where the query names it) and the days, or hours, of its range."""
+    days = shape.days(query.from_ms, query.to_ms, now_ms)
+    given = named(query)
+    size = 1
+    for dim in set(group_by):
+        if dim is Dimension.DAY:
+            size *= days
+        elif dim is Dimension.HOUR:
+            size *= days * DAYS.hours
+        else:
+            size *= 1 if given[dim] is not None else shape.distinct[dim]
+    return size
 
 
 SHAPE: Recent[UsageShape] = Recent(ttl=30.0)  # usage writes move no cache generation
@@ -340,10 +366,10 @@ async def usage_shape() -> UsageShape:
 
 
 async def _read_shape() -> UsageShape:
-    named = (Dimension.CONNECTION, Dimension.ENDPOINT, Dimension.USER, Dimension.MODEL)
-    counts = ", ".join(f"COUNT(DISTINCT {d.value}) AS n_{d.name.lower()}" for d in named)
+    kinds = list(named(UsageQuery()))
+    counts = ", ".join(f"COUNT(DISTINCT {d.value}) AS n_{d.name.lower()}" for d in kinds)
     sql = f"SELECT {counts}, MIN(day) AS first, MAX(day) AS last FROM usage_day"  # noqa: S608
     [row] = await UsageDay.raw(sql)
     return UsageShape(
-        {d: int(row[f"n_{d.name.lower()}"] or 0) for d in named}, row["first"], row["last"]
+        {d: int(row[f"n_{d.name.lower()}"] or 0) for d in kinds}, row["first"], row["last"]
     )

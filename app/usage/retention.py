@@ -14,32 +14,27 @@ import time
 
 from app.db.engine import write_transaction
 from app.db.tables import GatewayCall, UsageDay, UsageHour
-from app.usage.store import DAYS, NAMES, SUMS
+from app.usage.store import DAYS, days_from_hours
+from app.usage.trace import HOUR_MS
 
 log = logging.getLogger("switchboard.usage")
 
 PRUNE_EVERY = 15 * 60
-HOUR_MS = 3_600_000
 CALLS_PER_STEP = 5_000
 START_STEPS = 20  # what start-up prunes before serving; the rest is pruned in the background
 DROP_CALLS = (
     "DELETE FROM gateway_call WHERE id IN"
     " (SELECT id FROM gateway_call WHERE started_ms < {} LIMIT {})"
 )
-# A day cut by the window is counted again from the hours it keeps (constant names only).
-RECOUNT_DAY = (
-    f"INSERT INTO usage_day ({DAYS.column}, {', '.join(NAMES)}, {', '.join(SUMS)})"  # noqa: S608
-    f" SELECT hour / 24, {', '.join(NAMES)}, {', '.join(f'SUM({c})' for c in SUMS)}"
-    " FROM usage_hour WHERE hour >= {} AND hour < {}"
-    f" GROUP BY hour / 24, {', '.join(NAMES)}"
-)
+# A day cut by the window is counted again from the hours it keeps.
+RECOUNT_DAY = days_from_hours("hour >= {} AND hour < {}")
 
 
 async def prune(retention_days: int, now_ms: int | None = None, steps: int | None = None) -> bool:
     """Drop whole hours older than the window: calls and counts of the same hours. At most
     `steps` steps of calls (None: all); whether nothing older is left."""
     now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
-    first_kept_hour = (now_ms - retention_days * 24 * HOUR_MS) // HOUR_MS
+    first_kept_hour = (now_ms - retention_days * DAYS.hours * HOUR_MS) // HOUR_MS
     await _drop_counts(first_kept_hour)
     taken = 0
     while steps is None or taken < steps:
@@ -53,12 +48,12 @@ async def prune(retention_days: int, now_ms: int | None = None, steps: int | Non
 
 
 async def _drop_counts(first_kept_hour: int) -> None:
-    cut_day, cut_hours = divmod(first_kept_hour, 24)
+    cut_day, cut_hours = divmod(first_kept_hour, DAYS.hours)
     async with write_transaction(GatewayCall._meta.db, cached=False):
         await UsageHour.delete().where(UsageHour.hour < first_kept_hour)
         await UsageDay.delete().where(UsageDay.day < cut_day + (1 if cut_hours else 0))
         if cut_hours:
-            await UsageDay.raw(RECOUNT_DAY, first_kept_hour, (cut_day + 1) * 24)
+            await UsageDay.raw(RECOUNT_DAY, first_kept_hour, (cut_day + 1) * DAYS.hours)
 
 
 async def prune_now(retention_days: int, steps: int | None = None) -> bool:

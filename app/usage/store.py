@@ -15,6 +15,7 @@ from app.db.bulk import insert_many
 from app.db.engine import write_transaction
 from app.db.tables import GatewayCall, LastUse, UsageHour
 from app.usage.buckets import COUNT
+from app.usage.trace import HOURS_A_DAY
 
 ROWS_PER_STATEMENT = 500  # far below either database's limit on bound parameters
 CALL_COLUMNS = tuple(column._meta.db_column_name for column in GatewayCall._meta.columns)
@@ -52,7 +53,21 @@ class Period:
 
 
 HOURS = Period("usage_hour", "hour", 1)
-DAYS = Period("usage_day", "day", 24)
+DAYS = Period("usage_day", "day", HOURS_A_DAY)
+
+
+def days_from_hours(hours: str = "") -> str:
+    """The statement that counts usage_day's rows again from usage_hour's, for the hours the
+    condition `hours` keeps (a SQL condition on `hour`, with placeholders; empty: all)."""
+    day = f"hour / {HOURS_A_DAY}"
+    where = f" WHERE {hours}" if hours else ""
+    return (
+        f"INSERT INTO {DAYS.table} ({DAYS.column}, {', '.join(NAMES)}, {', '.join(SUMS)})"  # noqa: S608
+        f" SELECT {day}, {', '.join(NAMES)}, {', '.join(f'SUM({c})' for c in SUMS)}"
+        f" FROM {HOURS.table}{where} GROUP BY {day}, {', '.join(NAMES)}"
+    )
+
+
 LAST_USE_SQL = (
     "INSERT INTO last_use (subject, last_ms) VALUES {rows} ON CONFLICT (subject)"
     " DO UPDATE SET last_ms = {greatest}(last_use.last_ms, excluded.last_ms)"

@@ -11,6 +11,9 @@ from typing import Any
 
 from app.usage.buckets import bucket_of
 
+HOUR_MS = 3_600_000  # a call is counted in the epoch hour started_ms // HOUR_MS
+HOURS_A_DAY = 24
+DAY_MS = HOURS_A_DAY * HOUR_MS  # and in the UTC day of that hour
 CALLER_LEFT = 499  # nginx's code for "the client closed the request": nothing was answered
 
 
@@ -85,7 +88,7 @@ class CallTrace:
                 uuid.uuid4()
             ),  # text, not a UUID object: a queued row is then not tracked by the GC
             "started_ms": self.started_ms,
-            "hour": self.started_ms // 3_600_000,
+            "hour": self.started_ms // HOUR_MS,
             "token_key": self.token_id,
             "user_key": self.user_id,
             "endpoint_key": self.endpoint_id,

@@ -108,8 +108,9 @@ async def test_usage_buckets_are_priced_by_their_dimensions_and_range(app, clean
 
     # Ten thousand calls' worth of variety: users by the hour over 90 days is refused before
     # anything runs, one connection by the day is not.
-    shape = UsageShape({Dimension.USER: 500, Dimension.CONNECTION: 20}, 0, 90)
-    bounds = {("Query", "usage"): usage_buckets_bound(shape, 91 * 86_400)}
+    distinct = {Dimension.USER: 500, Dimension.CONNECTION: 20, Dimension.ENDPOINT: 5}
+    shape = UsageShape({**distinct, Dimension.MODEL: 30}, 0, 90)
+    bounds = {("Query", "usage"): usage_buckets_bound(shape, 91 * 86_400_000)}
     wide = parse_document(
         "query { usage(groupBy: [USER, HOUR]) { userId hour requests } }", Budgets()
     )
